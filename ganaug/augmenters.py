@@ -1,0 +1,223 @@
+"""The two public estimators: thin choices of what to build and how to train it."""
+
+from __future__ import annotations
+
+from joblib import Parallel, delayed
+from sklearn.base import _fit_context
+from torch import nn
+
+from .base import _MAX_SEED, BaseGANAugmenter
+
+_PARAMS_DOC = """
+    sampling_strategy : float, str, dict or callable, default='auto'
+        Which classes to oversample and to how many rows, exactly as for
+        imbalanced-learn's ``RandomOverSampler`` ('auto', 'minority', 'not minority',
+        'not majority', 'all', a float for binary targets, a dict or a callable).
+    epochs : int, default=300
+        Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
+    batch_size : int, default=64
+        Rows per discriminator and generator step (capped at the number of rows).
+    latent_dim : int, default=64
+        Size of the generator's noise input.
+    width : int or None, default=None
+        Architecture size: hidden units of the MLPs (None: 256) or base channels of the
+        convolutional networks (None: 64).
+    depth : int, default=2
+        Residual blocks of the tabular MLPs (ignored for images).
+    generator_lr, discriminator_lr : float, default=2e-4
+        Adam learning rates.
+    adam_betas : tuple of two floats, default=(0.5, 0.999)
+        Adam betas (GAN practice: a low first moment).
+    loss : {'hinge', 'ns', 'wgan-gp'}, default='hinge'
+        Adversarial objective: hinge, non-saturating, or Wasserstein with gradient penalty.
+    d_steps : int, default=1
+        Discriminator updates per generator update.
+    ema_decay : float, default=0.999
+        Decay of the exponential moving average of the generator used for sampling.
+    lecam_weight : float, default=0.0
+        Weight of the LeCam regulariser on the discriminator (0 turns it off).
+    diffaug : str or None, default='auto'
+        Differentiable augmentation of images seen by the discriminator, a comma list of
+        'color', 'translation', 'cutout'; 'auto' is 'translation,cutout' for images and
+        nothing for tables.
+    class_balanced : bool, default=True
+        Draw training batches class-uniformly, so rare classes are seen as often as
+        common ones.
+    image_shape : tuple or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of one image when X holds flattened images as rows
+        (channels-last order); turns on the image networks.
+    data_kind : {'auto', 'tabular', 'image'}, default='auto'
+        What X holds; 'auto' reads it from X's shape and ``image_shape``.
+    device : str, default='auto'
+        'auto' (CUDA, else Apple MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
+    mixed_precision : bool or 'auto', default='auto'
+        bf16 autocast on CUDA ('auto' and True); ignored on other devices.
+    compile : bool, default=False
+        ``torch.compile`` the networks (worth it for long GPU runs).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batches and sampling through local generators;
+        global numpy and torch random state is never touched.
+    verbose : int, default=0
+        Show a tqdm progress bar with the losses when > 0.
+    n_jobs : int or None, default=None
+        Parallel jobs (joblib) for per-class GANs of ``GANAugmenter``.
+"""
+
+_ATTRS_DOC = """
+    classes_ : ndarray or None
+        Class labels seen in ``fit`` (None for a GANAugmenter fitted without y).
+    class_counts_ : ndarray
+        Rows per class in ``fit``.
+    sampling_strategy_ : dict
+        Rows to add per class, as computed by imbalanced-learn.
+    device_ : torch.device
+        The device training ran on and sampling runs on.
+    data_kind_ : {'tabular', 'image'}
+        The kind of data detected in X.
+    codec_ : NumericEncoder or ImageCodec
+        Maps rows to the networks' space and back.
+    history_ : dict
+        Per-epoch mean losses ('d_loss', 'g_loss', 'd_real', 'd_fake').
+    n_features_in_ : int
+        Number of features (values per image for images).
+    feature_names_in_ : ndarray
+        Column names, when X was a DataFrame.
+"""
+
+
+class ConditionalGANAugmenter(BaseGANAugmenter):
+    __doc__ = f"""Oversample with one class-conditional GAN.
+
+    The class is an input of the generator (and of a projection discriminator), so a
+    request for ``n`` rows of a class returns exactly ``n`` rows of that class, even for
+    rare classes. Numeric tables use residual MLPs; images use a conditional ResNet
+    generator and a spectrally normalised projection discriminator.
+
+    Parameters
+    ----------{_PARAMS_DOC}
+    Attributes
+    ----------
+    generator_ : torch.nn.Module
+        The EMA generator, in eval mode.{_ATTRS_DOC}
+    See Also
+    --------
+    GANAugmenter : one unconditional GAN (or one per class).
+    imblearn.over_sampling.RandomOverSampler : same sampling_strategy semantics.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from ganaug import ConditionalGANAugmenter
+    >>> X, y = make_classification(n_samples=100, weights=[0.8], random_state=0)
+    >>> aug = ConditionalGANAugmenter(epochs=1, random_state=0)
+    >>> X_res, y_res = aug.fit_resample(X, y)
+    >>> X_res.shape
+    (160, 20)
+    >>> X_new, y_new = aug.sample(5, y=1)
+    >>> y_new.tolist()
+    [1, 1, 1, 1, 1]
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the conditional GAN on ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            Numeric table (n_samples, n_features) or images (see ``image_shape``).
+        y : array-like of shape (n_samples,)
+            Class labels (ints, strings, pandas categories).
+
+        Returns
+        -------
+        self : ConditionalGANAugmenter
+        """
+        X, y, _ = self._check_X_y(X, y)
+        self.sampling_strategy_ = self._strategy(y)
+        self._fit_common(X, y)
+        return self
+
+    def _train(self, data, codes, rng):
+        seed = int(rng.randint(_MAX_SEED))
+        self.generator_, self.history_ = self._fit_one(
+            data, codes, len(self.classes_), seed, "cGAN"
+        )
+
+    def _generator_for(self, code):
+        return self.generator_, True
+
+
+class GANAugmenter(BaseGANAugmenter):
+    __doc__ = f"""Oversample with unconditional GANs: one GAN, or one per class.
+
+    ``fit(X)`` trains one GAN on all rows and ``sample(n)`` returns ``X`` only;
+    ``fit(X, y)`` (and ``fit_resample``) trains one GAN per class, in parallel with
+    ``n_jobs``, and ``sample`` returns ``(X, y)``.
+
+    Parameters
+    ----------{_PARAMS_DOC}
+    Attributes
+    ----------
+    generator_ : torch.nn.Module
+        The EMA generator when fitted without y.
+    generators_ : torch.nn.ModuleList
+        One EMA generator per class (aligned with ``classes_``) when fitted with y.{_ATTRS_DOC}
+        With y, ``history_`` maps each class label to its GAN's history.
+
+    See Also
+    --------
+    ConditionalGANAugmenter : one GAN for all classes, the class as an input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ganaug import GANAugmenter
+    >>> X = np.random.RandomState(0).normal(size=(50, 3))
+    >>> aug = GANAugmenter(epochs=1, random_state=0).fit(X)
+    >>> aug.sample(4).shape
+    (4, 3)
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train one GAN on ``X`` (``y=None``) or one GAN per class of ``y``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            Numeric table (n_samples, n_features) or images (see ``image_shape``).
+        y : array-like of shape (n_samples,) or None, default=None
+            Class labels; None trains a single unconditional GAN.
+
+        Returns
+        -------
+        self : GANAugmenter
+        """
+        if y is None:
+            X, self._kind = self._check_X(X)
+            self.sampling_strategy_ = {}
+        else:
+            X, y, _ = self._check_X_y(X, y)
+            self.sampling_strategy_ = self._strategy(y)
+        self._fit_common(X, y)
+        return self
+
+    def _train(self, data, codes, rng):
+        if codes is None:
+            seed = int(rng.randint(_MAX_SEED))
+            self.generator_, self.history_ = self._fit_one(data, None, 0, seed, "GAN")
+            return
+        seeds = rng.randint(_MAX_SEED, size=len(self.classes_))
+        prefer = "threads" if self.device_.type != "cpu" else None
+        results = Parallel(n_jobs=self.n_jobs, prefer=prefer)(
+            delayed(self._fit_one)(data[codes == k], None, 0, int(seeds[k]), f"GAN[{c}]")
+            for k, c in enumerate(self.classes_)
+        )
+        self.generators_ = nn.ModuleList([g for g, _ in results])
+        self.history_ = {c: h for c, (_, h) in zip(self.classes_.tolist(), results)}
+
+    def _generator_for(self, code):
+        if code is None:
+            return self.generator_, False
+        return self.generators_[code], False

@@ -1,0 +1,428 @@
+"""BaseGANAugmenter: parameters, validation, fit / sample / _fit_resample plumbing.
+
+This module never builds layers (that is ``nn/``) and never runs a training step (that is
+``train.py``): it validates, encodes with ``data/``, asks the subclass to train, and turns
+generated rows back into the caller's container.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy, check_target_type
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from torch import nn
+
+from ._device import resolve_device
+from .data import ImageCodec, NumericEncoder
+from .nn.diffaug import parse_policy
+from .nn.images import ImageDiscriminator, ImageGenerator
+from .nn.losses import LOSSES
+from .nn.tabular import MLPDiscriminator, MLPGenerator
+from .train import TrainConfig, generate_chunks, train_gan
+
+_MAX_SEED = 2**31 - 1
+
+
+class BaseGANAugmenter(BaseOverSampler):
+    """Shared machinery of the GAN augmenters; use a subclass.
+
+    Subclasses implement ``_train(data, codes, rng)`` (set the fitted generators) and
+    ``_generate_encoded(codes, n, seed)`` (yield encoded chunks).
+    """
+
+    _parameter_constraints: dict = {
+        **BaseOverSampler._parameter_constraints,
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "width": [Interval(Integral, 1, None, closed="left"), None],
+        "depth": [Interval(Integral, 0, None, closed="left")],
+        "generator_lr": [Interval(Real, 0, None, closed="neither")],
+        "discriminator_lr": [Interval(Real, 0, None, closed="neither")],
+        "adam_betas": [tuple, list],
+        "loss": [StrOptions(set(LOSSES))],
+        "d_steps": [Interval(Integral, 1, None, closed="left")],
+        "ema_decay": [Interval(Real, 0, 1, closed="both")],
+        "lecam_weight": [Interval(Real, 0, None, closed="left")],
+        "diffaug": [str, None],
+        "class_balanced": ["boolean"],
+        "image_shape": [tuple, list, None],
+        "data_kind": [StrOptions({"auto", "tabular", "image"})],
+        "device": [str, torch.device],
+        "mixed_precision": ["boolean", StrOptions({"auto"})],
+        "compile": ["boolean"],
+        "verbose": ["verbose"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        epochs=300,
+        batch_size=64,
+        latent_dim=64,
+        width=None,
+        depth=2,
+        generator_lr=2e-4,
+        discriminator_lr=2e-4,
+        adam_betas=(0.5, 0.999),
+        loss="hinge",
+        d_steps=1,
+        ema_decay=0.999,
+        lecam_weight=0.0,
+        diffaug="auto",
+        class_balanced=True,
+        image_shape=None,
+        data_kind="auto",
+        device="auto",
+        mixed_precision="auto",
+        compile=False,
+        random_state=None,
+        verbose=0,
+        n_jobs=None,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.latent_dim = latent_dim
+        self.width = width
+        self.depth = depth
+        self.generator_lr = generator_lr
+        self.discriminator_lr = discriminator_lr
+        self.adam_betas = adam_betas
+        self.loss = loss
+        self.d_steps = d_steps
+        self.ema_decay = ema_decay
+        self.lecam_weight = lecam_weight
+        self.diffaug = diffaug
+        self.class_balanced = class_balanced
+        self.image_shape = image_shape
+        self.data_kind = data_kind
+        self.device = device
+        self.mixed_precision = mixed_precision
+        self.compile = compile
+        self.random_state = random_state
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ validation --
+    def _check_X(self, X):
+        """Validate X without changing it; decide the data kind; set n_features_in_."""
+        if sparse.issparse(X):
+            raise TypeError(
+                "A sparse matrix was passed, but ganaug needs dense data: convert it with "
+                "X.toarray() (or pass a dense numpy array / DataFrame)."
+            )
+        if isinstance(X, pd.DataFrame):
+            if X.columns.has_duplicates:
+                dup = list(X.columns[X.columns.duplicated()].unique())
+                raise ValueError(f"X has duplicate column names {dup}; rename them first.")
+            bad = [c for c, d in X.dtypes.items() if not pd.api.types.is_numeric_dtype(d)]
+            if bad:
+                raise TypeError(
+                    f"Columns {bad} of X are not numeric. This version of ganaug takes "
+                    "numeric tables and images; encode categorical columns first (e.g. "
+                    "with sklearn's OneHotEncoder)."
+                )
+        elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
+            X = np.asarray(X)
+        kind = self._kind_of(X)
+        if kind == "tabular":
+            if getattr(X, "ndim", 2) != 2:
+                raise ValueError(
+                    f"Tabular X must be 2-D (n_samples, n_features); got {np.ndim(X)} "
+                    "dimension(s). Use X.reshape(-1, 1) for a single feature, or pass "
+                    "data_kind='image' / `image_shape` for images."
+                )
+            Xc = check_array(
+                X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
+                input_name="X",
+            )
+            validate_data(self, X=X, reset=True, skip_check_array=True)
+            return X if isinstance(X, pd.DataFrame) else Xc, kind
+        if isinstance(X, pd.DataFrame):
+            X = X.to_numpy()
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"Images must have a numeric dtype; got {X.dtype}.")
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) while a minimum of 2 is required."
+            )
+        if X.dtype.kind == "f" and not np.isfinite(X).all():
+            raise ValueError("Images contain NaN or infinity; clean them before fitting.")
+        if X.ndim == 2:
+            validate_data(self, X=X, reset=True, skip_check_array=True)
+        else:
+            self.n_features_in_ = int(np.prod(X.shape[1:]))
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        return X, kind
+
+    def _kind_of(self, X) -> str:
+        if self.data_kind != "auto":
+            return self.data_kind
+        ndim = getattr(X, "ndim", 2)
+        if ndim in (3, 4) or (ndim == 2 and self.image_shape is not None):
+            return "image"
+        return "tabular"
+
+    def _check_X_y(self, X, y):
+        # Called by imblearn's fit_resample; keeps the caller's X (DataFrame or array).
+        if y is None:
+            raise ValueError(f"{type(self).__name__} needs labels y; got y=None.")
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 1:
+            raise ValueError(f"y must be 1-D; got shape {y_arr.shape}.")
+        if pd.isna(pd.Series(y_arr)).any():
+            raise ValueError("y contains missing labels (NaN/None); drop or fill those rows.")
+        X, self._kind = self._check_X(X)
+        if len(X) != len(y_arr):
+            raise ValueError(
+                f"X and y have different lengths: {len(X)} rows vs {len(y_arr)} labels."
+            )
+        return X, y, binarize_y
+
+    def _strategy(self, y) -> dict:
+        return check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
+
+    def _check_extra_params(self) -> None:
+        betas = tuple(self.adam_betas)
+        if len(betas) != 2 or not all(isinstance(b, Real) and 0 <= b < 1 for b in betas):
+            raise ValueError(f"adam_betas must be two numbers in [0, 1); got {self.adam_betas!r}.")
+        if self.diffaug not in (None, "auto"):
+            parse_policy(self.diffaug)
+        if self.image_shape is not None and (
+            len(self.image_shape) not in (2, 3)
+            or not all(isinstance(s, Integral) and s > 0 for s in self.image_shape)
+        ):
+            raise ValueError(
+                f"image_shape must be (H, W) or (H, W, C) of positive ints; got "
+                f"{self.image_shape!r}."
+            )
+
+    # ------------------------------------------------------------------ fitting ------
+    def _fit_common(self, X, y) -> None:
+        """Everything ``fit`` does after validation: encode, train, remember."""
+        self._check_extra_params()
+        self.device_ = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        kind = self._kind
+        if kind == "image":
+            self.codec_ = ImageCodec().fit(X, self.image_shape)
+            data = self.codec_.to_storage(X)
+        else:
+            self.codec_ = NumericEncoder().fit(X)
+            data = self.codec_.transform(X)
+        self.data_kind_ = kind
+        if y is None:
+            self.classes_, codes = None, None
+        else:
+            self.classes_, codes, counts = np.unique(
+                np.asarray(y), return_inverse=True, return_counts=True
+            )
+            small = self.classes_[counts < 2]
+            if len(small):
+                raise ValueError(
+                    f"Classes {list(small)} have fewer than 2 samples; a GAN cannot learn a "
+                    "class from one row. Remove them or merge them with another class."
+                )
+            self.class_counts_ = counts
+            codes = codes.astype(np.int64).ravel()
+        self._train(data, codes, rng)
+        self._sample_rng = np.random.RandomState(rng.randint(_MAX_SEED))
+
+    def _train_config(self, desc: str) -> TrainConfig:
+        amp = None
+        if self.device_.type == "cuda" and self.mixed_precision in ("auto", True):
+            amp = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        policy = self.diffaug
+        if policy == "auto":
+            policy = "translation,cutout" if self.data_kind_ == "image" else None
+        return TrainConfig(
+            epochs=self.epochs, batch_size=self.batch_size, latent_dim=self.latent_dim,
+            g_lr=self.generator_lr, d_lr=self.discriminator_lr,
+            betas=tuple(float(b) for b in self.adam_betas), loss=self.loss,
+            d_steps=self.d_steps, ema_decay=self.ema_decay, lecam_weight=self.lecam_weight,
+            policy=parse_policy(policy) if self.data_kind_ == "image" else (),
+            class_balanced=self.class_balanced, amp_dtype=amp,
+            channels_last=self.device_.type == "cuda", compile=self.compile,
+            verbose=self.verbose, desc=desc,
+        )
+
+    def _build(self, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
+        """Fresh G and D, initialised from ``seed`` without touching global RNG state."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            if self.data_kind_ == "image":
+                width = self.width or 64
+                shape = self.codec_.shape_
+                G = ImageGenerator(self.latent_dim, shape, width, n_classes)
+                D = ImageDiscriminator(shape, width, n_classes)
+            else:
+                width = self.width or 256
+                d = self.codec_.n_features_
+                G = MLPGenerator(self.latent_dim, d, width, self.depth, n_classes)
+                D = MLPDiscriminator(d, width, self.depth, n_classes)
+        return G, D
+
+    def _fit_one(self, data: np.ndarray, codes, n_classes: int, seed: int, desc: str):
+        """Build and train one GAN; returns (EMA generator on CPU, history)."""
+        G, D = self._build(n_classes, seed)
+        device = self.device_
+        gen = torch.Generator(device=device).manual_seed(seed + 1)
+        x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
+        y = None if codes is None else torch.from_numpy(codes).to(device)
+        scale, offset = (
+            (self.codec_.scale, self.codec_.offset) if self.data_kind_ == "image" else (1.0, 0.0)
+        )
+        G_ema, history = train_gan(
+            G, D, x, y, n_classes, self._train_config(desc), gen, scale, offset
+        )
+        return G_ema.cpu(), history
+
+    @abstractmethod
+    def _train(self, data: np.ndarray, codes: np.ndarray | None, rng) -> None:
+        """Train the generator(s) on encoded ``data`` (codes: class index per row)."""
+
+    @abstractmethod
+    def _generator_for(self, code: int | None) -> tuple[nn.Module, bool]:
+        """The generator that makes class ``code`` and whether it takes the class as input."""
+
+    # ------------------------------------------------------------------ sampling -----
+    def _generate(self, codes: np.ndarray | None, n: int):
+        """Decoded synthetic rows for class codes (or n unconditional rows), in order."""
+        seed = self._sample_rng.randint(_MAX_SEED)
+        groups = [(None, np.arange(n))] if codes is None else [
+            (c, np.flatnonzero(codes == c)) for c in np.unique(codes)
+        ]
+        encoded = None
+        for i, (code, where) in enumerate(groups):
+            G, conditional = self._generator_for(code)
+            G = G.to(self.device_)
+            cond = np.full(len(where), code) if conditional else None
+            rows = np.concatenate(list(generate_chunks(
+                G, cond, len(where), self.latent_dim, self.device_, seed + i
+            )))
+            if encoded is None:
+                encoded = np.empty((n, *rows.shape[1:]), dtype=np.float32)
+            encoded[where] = rows
+        if not np.isfinite(encoded).all():  # never hand back NaN/inf
+            raise FloatingPointError("The generator produced non-finite values; refit it.")
+        return self.codec_.inverse_transform(encoded)
+
+    def _codes_for(self, n: int, y) -> np.ndarray:
+        """Class codes for ``sample``: proportions, one label, or an array of labels."""
+        if y is None:
+            priors = self.class_counts_ / self.class_counts_.sum()
+            base = np.floor(priors * n).astype(int)
+            rest = n - base.sum()
+            order = np.argsort(-(priors * n - base), kind="stable")
+            base[order[:rest]] += 1
+            codes = np.repeat(np.arange(len(self.classes_)), base)
+            return self._sample_rng.permutation(codes)
+        labels = np.asarray(y, dtype=self.classes_.dtype if np.ndim(y) else None)
+        if labels.ndim == 0:
+            labels = np.full(n, labels.item() if hasattr(labels, "item") else labels)
+        elif labels.ndim != 1 or len(labels) != n:
+            raise ValueError(
+                f"y must be one label or an array of n_samples={n} labels; got shape "
+                f"{labels.shape}."
+            )
+        pos = np.searchsorted(self.classes_, labels)
+        pos = np.clip(pos, 0, len(self.classes_) - 1)
+        unknown = self.classes_[pos] != labels
+        if np.any(unknown):
+            bad = list(pd.unique(labels[unknown]))[:5]
+            raise ValueError(
+                f"Unknown label(s) {bad} in y; the augmenter was fitted on classes "
+                f"{list(self.classes_)}."
+            )
+        return pos.astype(np.int64)
+
+    def sample(self, n_samples: int, y=None):
+        """Generate ``n_samples`` new rows.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows, at least 1.
+        y : label, array-like of shape (n_samples,) or None, default=None
+            Labels of the rows: one label (all rows of that class), one label per row,
+            or None (classes in the training proportions, exact counts). Not allowed for
+            a ``GANAugmenter`` fitted without ``y``.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame
+            The synthetic rows in the container, dtype and value range of the training X.
+        y_new : ndarray of shape (n_samples,)
+            Their labels (not returned by a ``GANAugmenter`` fitted without ``y``).
+        """
+        check_is_fitted(self, "codec_")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
+            raise TypeError(f"n_samples must be an int; got {type(n_samples).__name__}.")
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
+        n = int(n_samples)
+        if self.classes_ is None:
+            if y is not None:
+                raise ValueError("This augmenter was fitted without y; call sample(n).")
+            return self._generate(None, n)
+        codes = self._codes_for(n, y)
+        return self._generate(codes, n), self.classes_[codes]
+
+    # ------------------------------------------------------------------ resampling ---
+    def _fit_resample(self, X, y):
+        self._fit_common(X, y)
+        index = {c: i for i, c in enumerate(self.classes_.tolist())}
+        codes = np.concatenate(
+            [np.full(n, index[c], dtype=np.int64) for c, n in self.sampling_strategy_.items()]
+            + [np.empty(0, dtype=np.int64)]
+        )
+        y_orig = np.asarray(y)
+        if len(codes) == 0:
+            return (X.copy() if hasattr(X, "copy") else X), y_orig.copy()
+        X_new = self._generate(codes, len(codes))
+        y_res = np.concatenate([y_orig, self.classes_[codes].astype(y_orig.dtype)])
+        if isinstance(X, pd.DataFrame):
+            return pd.concat([X, X_new], axis=0, ignore_index=True), y_res
+        return np.concatenate([np.asarray(X), X_new.astype(np.asarray(X).dtype)]), y_res
+
+    # ------------------------------------------------------------------ pickling -----
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        for key, value in state.items():
+            if isinstance(value, nn.Module):
+                state[key] = copy.deepcopy(value).cpu()
+            elif isinstance(value, torch.device) and value.type != "cpu":
+                state[key] = str(value)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        dev = getattr(self, "device_", None)
+        if dev is not None:
+            try:
+                self.device_ = resolve_device(dev)
+            except ValueError:  # trained on a GPU, loaded on a machine without it
+                self.device_ = torch.device("cpu")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = False
+        return tags

@@ -1,0 +1,6 @@
+"""How rows become tensors and back: encoders for tables and images (no torch here)."""
+
+from .images import ImageCodec
+from .tabular import NumericEncoder
+
+__all__ = ["ImageCodec", "NumericEncoder"]

@@ -1,0 +1,132 @@
+"""ImageCodec: image layout, dtype and value range <-> NCHW float in [-1, 1]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ImageCodec:
+    """Map images in the caller's layout, dtype and range to NCHW in [-1, 1] and back.
+
+    Accepted inputs: 4-D ``(N, H, W, C)`` or ``(N, C, H, W)``, 3-D ``(N, H, W)`` (one
+    channel), or 2-D rows ``(N, H*W*C)`` together with ``image_shape`` given as ``(H, W)``,
+    ``(H, W, C)`` (rows flattened channels-last, as numpy's ``reshape`` does) .
+
+    Storage is compact: uint8 images stay uint8 (decoded on the device with
+    ``x * scale + offset``); other dtypes are stored as float32 already in [-1, 1].
+    """
+
+    def fit(self, X: np.ndarray, image_shape: tuple[int, ...] | None = None) -> ImageCodec:
+        X = np.asarray(X)
+        self.dtype_ = X.dtype
+        self.input_shape_ = X.shape[1:]
+        if X.ndim == 2:
+            if image_shape is None:
+                raise ValueError("2-D image rows need `image_shape=(H, W)` or `(H, W, C)`.")
+            shape = tuple(int(s) for s in image_shape)
+            if len(shape) == 2:
+                shape = (*shape, 1)
+            if len(shape) != 3 or min(shape) < 1:
+                raise ValueError(
+                    f"`image_shape` must be (H, W) or (H, W, C) with positive sizes; got "
+                    f"{image_shape!r}."
+                )
+            if int(np.prod(shape)) != X.shape[1]:
+                raise ValueError(
+                    f"`image_shape`={image_shape!r} holds {int(np.prod(shape))} values per "
+                    f"image but X has {X.shape[1]} columns: pass the shape of one image."
+                )
+            self.layout_ = "flat"
+            h, w, c = shape
+        elif X.ndim == 3:
+            self.layout_ = "NHW"
+            h, w, c = X.shape[1], X.shape[2], 1
+        elif X.ndim == 4:
+            self.layout_ = _guess_layout(X.shape)
+            if self.layout_ == "NHWC":
+                h, w, c = X.shape[1:]
+            else:
+                c, h, w = X.shape[1:]
+        else:
+            raise ValueError(
+                f"Images must be 4-D (N, H, W, C) / (N, C, H, W), 3-D (N, H, W) or 2-D rows "
+                f"with `image_shape`; got an array with {X.ndim} dimensions."
+            )
+        if min(h, w) < 4:
+            raise ValueError(
+                f"Images must be at least 4x4 pixels; got {h}x{w} (layout {self.layout_}). "
+                "If this is a table, pass it as a 2-D array without `image_shape`."
+            )
+        self.shape_ = (c, h, w)  # CHW of one image
+        if X.dtype == np.uint8:
+            self.low_, self.high_ = 0.0, 255.0
+        else:
+            self.low_, self.high_ = float(X.min()), float(X.max())
+            if self.high_ <= self.low_:
+                self.high_ = self.low_ + 1.0
+        return self
+
+    # -- storage on the device ---------------------------------------------------------
+    @property
+    def scale(self) -> float:
+        """Multiply stored values by this, then add `offset`, to get [-1, 1]."""
+        return 2.0 / 255.0 if self.dtype_ == np.uint8 else 1.0
+
+    @property
+    def offset(self) -> float:
+        return -1.0
+
+    def to_storage(self, X: np.ndarray) -> np.ndarray:
+        """Images as NCHW: uint8 unchanged in value, anything else as float32 in [-1, 1]."""
+        x = self._to_nchw(np.asarray(X))
+        if self.dtype_ == np.uint8:
+            return np.ascontiguousarray(x)
+        x = (x.astype(np.float32) - self.low_) / (self.high_ - self.low_) * 2.0
+        # stored values are decoded with scale 1 and offset -1
+        return np.ascontiguousarray(x)
+
+    # -- back to the caller ------------------------------------------------------------
+    def inverse_transform(self, x: np.ndarray) -> np.ndarray:
+        """NCHW float in [-1, 1] -> the caller's layout, dtype and value range."""
+        x = np.clip(np.asarray(x, dtype=np.float32), -1.0, 1.0)
+        x = (x + 1.0) * 0.5 * (self.high_ - self.low_) + self.low_
+        if np.issubdtype(self.dtype_, np.integer) or self.dtype_ == np.bool_:
+            x = np.rint(x)
+        x = x.astype(self.dtype_, copy=False)
+        n = x.shape[0]
+        if self.layout_ == "NCHW":
+            return x
+        if self.layout_ == "NHW":
+            return x[:, 0]
+        x = x.transpose(0, 2, 3, 1)
+        if self.layout_ == "flat":
+            return x.reshape(n, -1)
+        return x
+
+    def _to_nchw(self, X: np.ndarray) -> np.ndarray:
+        c, h, w = self.shape_
+        if self.layout_ == "flat":
+            return X.reshape(len(X), h, w, c).transpose(0, 3, 1, 2)
+        if self.layout_ == "NHW":
+            return X[:, None]
+        if self.layout_ == "NHWC":
+            return X.transpose(0, 3, 1, 2)
+        return X
+
+
+def _guess_layout(shape: tuple[int, ...]) -> str:
+    """'NHWC' or 'NCHW' from a 4-D shape: square spatial dims first, then channel counts."""
+    _, a, b, c = shape
+    channels = (1, 2, 3, 4)
+    if a == b and c in channels:
+        return "NHWC"
+    if b == c and a in channels:
+        return "NCHW"
+    if c in channels and a not in channels:
+        return "NHWC"
+    if a in channels and c not in channels:
+        return "NCHW"
+    raise ValueError(
+        f"Cannot tell the channel axis of images of shape {shape}: pass (N, H, W, C) or "
+        "(N, C, H, W) with 1-4 channels."
+    )

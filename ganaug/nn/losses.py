@@ -1,0 +1,42 @@
+"""GAN objectives: hinge, non-saturating, WGAN-GP, and LeCam regularisation."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+LOSSES = ("hinge", "ns", "wgan-gp")
+
+
+def d_loss(real: Tensor, fake: Tensor, kind: str) -> Tensor:
+    """Discriminator loss from logits on real and fake batches."""
+    if kind == "hinge":
+        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+    if kind == "ns":
+        return F.softplus(-real).mean() + F.softplus(fake).mean()
+    if kind == "wgan-gp":
+        return fake.mean() - real.mean()
+    raise ValueError(f"unknown loss {kind!r}; use one of {LOSSES}")
+
+
+def g_loss(fake: Tensor, kind: str) -> Tensor:
+    """Generator loss from discriminator logits on a fake batch."""
+    if kind == "ns":
+        return F.softplus(-fake).mean()
+    return -fake.mean()  # hinge and WGAN share the generator objective
+
+
+def gradient_penalty(D, real: Tensor, fake: Tensor, y: Tensor | None, gen: torch.Generator):
+    """WGAN-GP penalty on random interpolates of real and fake."""
+    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    alpha = torch.rand(shape, device=real.device, generator=gen, dtype=real.dtype)
+    mix = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    out = D(mix, y)
+    (grad,) = torch.autograd.grad(out.sum(), mix, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+
+
+def lecam(real: Tensor, fake: Tensor, ema_real: Tensor, ema_fake: Tensor) -> Tensor:
+    """LeCam regulariser (Tseng et al., 2021): keeps D's outputs near their moving means."""
+    return F.relu(real - ema_fake).pow(2).mean() + F.relu(ema_real - fake).pow(2).mean()

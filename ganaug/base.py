@@ -275,7 +275,9 @@ class BaseGANAugmenter(BaseOverSampler):
                 width = self.width or 256
                 d = self.codec_.n_features_
                 G = MLPGenerator(self.latent_dim, d, width, self.depth, n_classes)
-                D = MLPDiscriminator(d, width, self.depth, n_classes)
+                D = MLPDiscriminator(
+                    d, width, self.depth, n_classes, sn=self.loss != "wgan-gp"
+                )
         return G, D
 
     def _fit_one(self, data: np.ndarray, codes, n_classes: int, seed: int, desc: str):

@@ -37,14 +37,15 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """Spectrally normalised MLP critic with a projection term for the class."""
 
-    def __init__(self, in_dim: int, width: int, depth: int, n_classes: int):
+    def __init__(self, in_dim: int, width: int, depth: int, n_classes: int, sn: bool = True):
         super().__init__()
-        layers: list[nn.Module] = [spectral_norm(nn.Linear(in_dim, width)), nn.LeakyReLU(0.2)]
+        norm = spectral_norm if sn else (lambda m: m)
+        layers: list[nn.Module] = [norm(nn.Linear(in_dim, width)), nn.LeakyReLU(0.2)]
         for _ in range(depth):
-            layers += [spectral_norm(nn.Linear(width, width)), nn.LeakyReLU(0.2)]
+            layers += [norm(nn.Linear(width, width)), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
-        self.head = spectral_norm(nn.Linear(width, 1))
-        self.embed = spectral_norm(nn.Embedding(n_classes, width)) if n_classes else None
+        self.head = norm(nn.Linear(width, 1))
+        self.embed = norm(nn.Embedding(n_classes, width)) if n_classes else None
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         h = self.body(x)

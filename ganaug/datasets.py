@@ -1,0 +1,178 @@
+"""Data sets: CIFAR-10 loader, the standard long-tailed and low-data protocols, demo sets.
+
+Nothing here downloads at import time; ``load_cifar10`` downloads only when the files
+are missing and ``download_if_missing`` is True, and checks the md5 of what it fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tarfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)
+
+
+def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
+    """``data_home``, else ``$GANAUG_DATA``, else ``~/ganaug_data``."""
+    if data_home is None:
+        data_home = os.environ.get("GANAUG_DATA", Path.home() / "ganaug_data")
+    return Path(data_home).expanduser()
+
+
+def _cifar_dir(home: Path) -> Path | None:
+    for cand in (home, home / "cifar-10-batches-py"):
+        if (cand / "data_batch_1").is_file() and (cand / "test_batch").is_file():
+            return cand
+    return None
+
+
+def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with open(path, "rb") as f:
+        d = pickle.load(f, encoding="bytes")
+    X = np.asarray(d[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(X), np.asarray(d[b"labels"], dtype=np.int64)
+
+
+def load_cifar10(
+    data_home: str | os.PathLike | None = None, download_if_missing: bool = True
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Load CIFAR-10 as uint8 images (N, 32, 32, 3) and int64 labels.
+
+    Parameters
+    ----------
+    data_home : path or None, default=None
+        A folder holding ``cifar-10-batches-py/`` (or that folder itself). None uses
+        the ``GANAUG_DATA`` environment variable, else ``~/ganaug_data``.
+    download_if_missing : bool, default=True
+        Download the official archive into ``data_home`` when the files are missing,
+        and check its md5 (files already on disk are read as they are).
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test) : tuple of tuples of ndarray
+        50,000 and 10,000 images in the official order.
+    """
+    home = get_data_home(data_home)
+    folder = _cifar_dir(home)
+    if folder is None:
+        if not download_if_missing:
+            raise FileNotFoundError(
+                f"CIFAR-10 not found under {home} (looked for cifar-10-batches-py/); set "
+                "data_home or GANAUG_DATA, or pass download_if_missing=True."
+            )
+        folder = _download_cifar10(home)
+    parts = [_read_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
+    X_train = np.concatenate([p[0] for p in parts])
+    y_train = np.concatenate([p[1] for p in parts])
+    X_test, y_test = _read_batch(folder / "test_batch")
+    return (X_train, y_train), (X_test, y_test)
+
+
+def _download_cifar10(home: Path) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    archive = home / "cifar-10-python.tar.gz"
+    tmp = archive.with_suffix(".part")
+    urllib.request.urlretrieve(CIFAR10_URL, tmp)  # noqa: S310 (fixed https URL)
+    digest = hashlib.md5(tmp.read_bytes()).hexdigest()
+    if digest != CIFAR10_MD5:
+        tmp.unlink()
+        raise OSError(f"Downloaded CIFAR-10 has md5 {digest}, expected {CIFAR10_MD5}.")
+    tmp.rename(archive)
+    with tarfile.open(archive) as tar:
+        tar.extractall(home, filter="data")
+    return home / "cifar-10-batches-py"
+
+
+def long_tailed_counts(n_max: float, n_classes: int, imbalance_ratio: float) -> list[int]:
+    """Exponential profile of LDAM-DRW: ``int(n_max * (1/ratio) ** (i / (C - 1)))``."""
+    return [
+        int(n_max * (1.0 / imbalance_ratio) ** (i / (n_classes - 1.0))) for i in range(n_classes)
+    ]
+
+
+def make_long_tailed(
+    X: np.ndarray,
+    y: np.ndarray,
+    imbalance_ratio: float = 100,
+    random_state: int | None = 0,
+    return_indices: bool = False,
+):
+    """Subsample a balanced set into the long-tailed version of the LDAM-DRW paper.
+
+    Class ``i`` (in sorted label order) keeps ``int(n_max * ratio**(-i / (C - 1)))``
+    rows, ``n_max = len(X) / C``, chosen by shuffling its indices with a numpy
+    ``RandomState(random_state)`` in label order and taking the first ones. With CIFAR-10's
+    training set and ``random_state=0`` this is exactly the reference CIFAR-10-LT
+    (ratio 100: 5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50 = 12,406 images).
+
+    Returns
+    -------
+    X_lt, y_lt : ndarray
+        Rows grouped by class, in label order.
+    indices : ndarray
+        Positions in X (only with ``return_indices=True``).
+    """
+    y = np.asarray(y)
+    if imbalance_ratio < 1:
+        raise ValueError(f"imbalance_ratio must be >= 1; got {imbalance_ratio}.")
+    rs = check_random_state(random_state)
+    classes = np.unique(y)
+    counts = long_tailed_counts(len(y) / len(classes), len(classes), imbalance_ratio)
+    keep = []
+    for c, k in zip(classes, counts):
+        idx = np.where(y == c)[0]
+        rs.shuffle(idx)
+        keep.append(idx[:k])
+    indices = np.concatenate(keep)
+    out = (np.asarray(X)[indices], y[indices])
+    return (*out, indices) if return_indices else out
+
+
+def make_low_data(
+    X: np.ndarray, y: np.ndarray, fraction: float = 0.1, random_state: int | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep ``round(fraction * n_c)`` random rows of every class (at least one)."""
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1]; got {fraction}.")
+    y = np.asarray(y)
+    rs = check_random_state(random_state)
+    keep = []
+    for c in np.unique(y):
+        idx = np.where(y == c)[0]
+        rs.shuffle(idx)
+        keep.append(idx[: max(1, int(round(fraction * len(idx))))])
+    indices = np.concatenate(keep)
+    return np.asarray(X)[indices], y[indices]
+
+
+def load_digits_long_tailed(
+    imbalance_ratio: float = 20, random_state: int | None = 0, test_size: float = 0.5
+):
+    """scikit-learn's 8x8 digits, split in half (stratified), training half made long-tailed.
+
+    The embedded default data set of ``ganaug bench``: no download.
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test) : float64 rows of 64 pixels (0-16), int labels
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=random_state
+    )
+    X_tr, y_tr = make_long_tailed(X_tr, y_tr, imbalance_ratio, random_state)
+    return (X_tr, y_tr), (X_te, y_te)

@@ -1,0 +1,83 @@
+"""PNG pictures written by the commands that make the numbers (needs matplotlib)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def _plt():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Pictures need matplotlib: pip install 'ganaug[plot]' (or matplotlib)."
+        ) from exc
+    return plt
+
+
+def save_image_grid(
+    rows: Sequence[np.ndarray],
+    path: str | Path,
+    row_labels: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Path:
+    """One row of images per entry of ``rows`` (each (k, H, W) or (k, H, W, C)).
+
+    Images are min-max scaled per grid for display; uint8 images are shown as they are.
+    """
+    plt = _plt()
+    n_rows = len(rows)
+    n_cols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(n_cols * 0.8 + 1.2, n_rows * 0.8 + 0.4), squeeze=False
+    )
+    stack = np.concatenate([np.asarray(r, dtype=np.float64).ravel() for r in rows if len(r)])
+    lo, hi = (0.0, 255.0) if np.asarray(rows[0]).dtype == np.uint8 else (stack.min(), stack.max())
+    for i, images in enumerate(rows):
+        for j in range(n_cols):
+            ax = axes[i, j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if j < len(images):
+                img = (np.asarray(images[j], dtype=np.float64) - lo) / max(hi - lo, 1e-12)
+                img = np.clip(img, 0, 1)
+                ax.imshow(img.squeeze(), cmap="gray" if img.ndim == 2 or img.shape[-1] == 1
+                          else None, vmin=0, vmax=1, interpolation="nearest")
+        if row_labels is not None:
+            axes[i, 0].set_ylabel(str(row_labels[i]), rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
+                     title: str | None = None) -> Path:
+    """Per-epoch curves of a ``history_`` dict (d_loss, g_loss, d_real, d_fake)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key, values in history.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean over the epoch")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

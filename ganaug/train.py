@@ -2,14 +2,20 @@
 
 Everything here is torch only (no scikit-learn, no pandas). The whole training set lives
 on the device (uint8 stays uint8 and is decoded per batch), batches are drawn with
-vectorised index arithmetic, and losses are accumulated on the device and read back once
-per epoch, so the hot loop never synchronises with the host.
+vectorised index arithmetic, augmentation runs batched on the device, and losses are
+accumulated on the device and read back once per epoch, so the hot loop does no
+per-sample Python work and never synchronises with the host.
+
+:class:`GANTrainer` holds the state of one run and exposes ``step()`` (one generator
+update and its ``d_steps`` discriminator updates), which ``benchmarks/gan_speed.py``
+times directly; :func:`train_gan` is the epoch loop around it.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -19,7 +25,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .nn.diffaug import diff_augment
-from .nn.losses import d_loss, g_loss, gradient_penalty, lecam
+from .nn.losses import d_loss, g_loss, gradient_penalty, gsr_penalty, lecam
 
 
 @dataclass
@@ -37,11 +43,14 @@ class TrainConfig:
     gp_weight: float = 10.0  # WGAN-GP penalty weight
     ema_decay: float = 0.999  # EMA of G weights (warm-up: min(decay, (1+t)/(10+t)))
     lecam_weight: float = 0.0  # LeCam regularisation weight (0 = off)
+    gsr_weight: float = 0.0  # group spectral regularisation of conditional BN (0 = off)
+    gsr_groups: int = 4  # gSR: each class's gain/bias vector is reshaped to groups x C/groups
     policy: tuple[str, ...] = ()  # DiffAugment ops for image batches
     class_balanced: bool = True  # draw training labels uniformly over classes
     amp_dtype: torch.dtype | None = None  # autocast dtype (bf16 on CUDA), None = fp32
     channels_last: bool = False  # NHWC memory format for conv nets
     compile: bool = False  # torch.compile G and D
+    time_budget: float | None = None  # seconds of training; stops early (None = epochs)
     max_restarts: int = 3  # NaN guard: restores of the last good state before giving up
     verbose: int = 0
     desc: str = "GAN"
@@ -49,7 +58,11 @@ class TrainConfig:
 
 
 class _BatchSampler:
-    """Random (optionally class-balanced) batches of indices, drawn on the device."""
+    """Random (optionally class-balanced) batches of indices, drawn on the device.
+
+    Balanced batches pick a class uniformly among the classes present, then a row of that
+    class uniformly: two ``rand`` calls and index arithmetic, no Python loop, no sync.
+    """
 
     def __init__(self, labels: Tensor | None, n: int, n_classes: int, balanced: bool, gen):
         self.n, self.gen, self.labels = n, gen, labels
@@ -58,6 +71,7 @@ class _BatchSampler:
             self.order = torch.argsort(labels, stable=True)
             counts = torch.bincount(labels, minlength=n_classes)
             self.present = torch.nonzero(counts).squeeze(1)  # classes with rows
+            self.n_present = int(self.present.numel())
             self.counts = counts
             self.starts = torch.cumsum(counts, 0) - counts
 
@@ -65,7 +79,7 @@ class _BatchSampler:
         device = self.gen.device
         if not self.balanced:
             return torch.randint(0, self.n, (b,), device=device, generator=self.gen)
-        k = torch.randint(0, len(self.present), (b,), device=device, generator=self.gen)
+        k = torch.randint(0, self.n_present, (b,), device=device, generator=self.gen)
         c = self.present[k]
         u = torch.rand(b, device=device, generator=self.gen)
         off = (u * self.counts[c]).long().clamp_max(self.counts[c] - 1)
@@ -81,6 +95,196 @@ def _restore(objs, states) -> None:
         o.load_state_dict(copy.deepcopy(s))
 
 
+def _cpu_copy(obj):
+    """A deep copy of a nested state dict with every tensor detached onto the CPU."""
+    if isinstance(obj, Tensor):
+        return obj.detach().to("cpu", copy=True)
+    if isinstance(obj, dict):
+        return {k: _cpu_copy(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_cpu_copy(v) for v in obj)
+    return copy.deepcopy(obj)
+
+
+def export_checkpoint(tr: GANTrainer) -> dict:
+    """The raw G, D, EMA G and Adam states of a run as CPU tensors (for warm starts).
+
+    Parameters
+    ----------
+    tr : GANTrainer
+        The run.
+
+    Returns
+    -------
+    checkpoint : dict
+        Keys 'G', 'D', 'G_ema', 'opt_g', 'opt_d' (state dicts), 'step' (int) and
+        'lecam_ema' (tensor); only plain containers, numbers and tensors.
+    """
+    return {
+        "G": _cpu_copy(tr.G.state_dict()),
+        "D": _cpu_copy(tr.D.state_dict()),
+        "G_ema": _cpu_copy(tr.G_ema.state_dict()),
+        "opt_g": _cpu_copy(tr.opt_g.state_dict()),
+        "opt_d": _cpu_copy(tr.opt_d.state_dict()),
+        "step": int(tr.t),
+        "lecam_ema": _cpu_copy(tr.lecam_ema),
+    }
+
+
+def load_checkpoint(tr: GANTrainer, checkpoint: dict) -> None:
+    """Continue ``tr`` from ``checkpoint`` (see :func:`export_checkpoint`).
+
+    Adam moments and step counts come from the checkpoint; learning rates, betas and
+    device-specific flags (fused, foreach) stay those of ``tr.cfg`` and this device.
+
+    Parameters
+    ----------
+    tr : GANTrainer
+        A freshly built run with the same architecture.
+    checkpoint : dict
+        A state from :func:`export_checkpoint` (tensors on any device).
+    """
+    tr.G.load_state_dict(checkpoint["G"])
+    tr.D.load_state_dict(checkpoint["D"])
+    tr.G_ema.load_state_dict(checkpoint["G_ema"])
+    for opt, key in ((tr.opt_g, "opt_g"), (tr.opt_d, "opt_d")):
+        own = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
+        opt.load_state_dict(checkpoint[key])
+        for group, settings in zip(opt.param_groups, own):
+            group.update(settings)
+    tr.t = int(checkpoint["step"])
+    tr.lecam_ema.copy_(checkpoint["lecam_ema"].to(tr.lecam_ema.device))
+
+
+class GANTrainer:
+    """State of one GAN training run on one device.
+
+    Parameters
+    ----------
+    G, D : torch.nn.Module
+        Generator ``G(z, y)`` and discriminator ``D(x, y)`` (``y`` None when unconditional).
+    data : Tensor
+        The training set, already on the device (uint8 or float; images NCHW).
+    labels : Tensor or None
+        int64 class codes on the device, or None.
+    n_classes : int
+        Number of classes (0 when unconditional).
+    cfg : TrainConfig
+        Hyperparameters.
+    gen : torch.Generator
+        The only source of randomness, on the data's device.
+    scale, offset : float
+        Rows are decoded per batch as ``data.float() * scale + offset``.
+    """
+
+    def __init__(
+        self,
+        G: nn.Module,
+        D: nn.Module,
+        data: Tensor,
+        labels: Tensor | None,
+        n_classes: int,
+        cfg: TrainConfig,
+        gen: torch.Generator,
+        scale: float = 1.0,
+        offset: float = 0.0,
+    ):
+        self.cfg, self.gen, self.data, self.labels = cfg, gen, data, labels
+        self.scale, self.offset = scale, offset
+        self.device = device = data.device
+        self.n = n = data.shape[0]
+        self.b = min(cfg.batch_size, n)
+        self.is_image = data.dim() == 4
+        self.mem = (
+            torch.channels_last if (cfg.channels_last and self.is_image)
+            else torch.preserve_format
+        )
+        self.G = G.to(device=device, memory_format=self.mem).train()
+        self.D = D.to(device=device, memory_format=self.mem).train()
+        self.G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+        fused = device.type == "cuda"
+        self.opt_g = torch.optim.Adam(G.parameters(), lr=cfg.g_lr, betas=cfg.betas, fused=fused)
+        self.opt_d = torch.optim.Adam(D.parameters(), lr=cfg.d_lr, betas=cfg.betas, fused=fused)
+        self.g_fwd = torch.compile(G) if cfg.compile else G
+        self.d_fwd = torch.compile(D) if cfg.compile else D
+        self.draw = _BatchSampler(labels, n, n_classes, cfg.class_balanced, gen)
+        self.autocast = torch.autocast(
+            device_type=device.type, dtype=cfg.amp_dtype or torch.float32,
+            enabled=cfg.amp_dtype is not None,
+        )
+        self.ema_p, self.g_p = list(self.G_ema.parameters()), list(G.parameters())
+        self.ema_b, self.g_b = list(self.G_ema.buffers()), list(G.buffers())
+        self.lecam_ema = torch.zeros(2, device=device)  # moving means of D(real), D(fake)
+        self.t = 0  # generator steps taken
+
+    # -- pieces of a step (all on the device, no host sync) ---------------------------
+    def batch(self) -> tuple[Tensor, Tensor | None]:
+        idx = self.draw(self.b)
+        x = self.data[idx].float() * self.scale + self.offset
+        if self.mem is torch.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, (self.labels[idx] if self.labels is not None else None)
+
+    def latent(self) -> Tensor:
+        return torch.randn(self.b, self.cfg.latent_dim, device=self.device, generator=self.gen)
+
+    def augment(self, x: Tensor) -> Tensor:
+        return diff_augment(x, self.cfg.policy, self.gen) if self.cfg.policy else x
+
+    def step(self) -> Tensor:
+        """``d_steps`` D updates then one G update; returns (d_loss, g_loss, D(real), D(fake))."""
+        cfg = self.cfg
+        for _ in range(cfg.d_steps):
+            x, y = self.batch()
+            with self.autocast:
+                with torch.no_grad():
+                    fake = self.g_fwd(self.latent(), y)
+                real_out = self.d_fwd(self.augment(x), y).float()
+                fake_out = self.d_fwd(self.augment(fake), y).float()
+                loss_d = d_loss(real_out, fake_out, cfg.loss)
+            if cfg.loss == "wgan-gp":
+                loss_d = loss_d + cfg.gp_weight * gradient_penalty(
+                    self.D, x, fake.float(), y, self.gen
+                )
+            if cfg.lecam_weight > 0:
+                means = torch.stack([real_out.mean(), fake_out.mean()]).detach()
+                self.lecam_ema.lerp_(means, 0.01)
+                loss_d = loss_d + cfg.lecam_weight * lecam(
+                    real_out, fake_out, self.lecam_ema[0], self.lecam_ema[1]
+                )
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            self.opt_d.step()
+        _, y = self.batch()
+        with self.autocast:
+            fake_g = self.d_fwd(self.augment(self.g_fwd(self.latent(), y)), y).float()
+            loss_g = g_loss(fake_g, cfg.loss)
+        if cfg.gsr_weight > 0:
+            loss_g = loss_g + cfg.gsr_weight * gsr_penalty(self.G, cfg.gsr_groups)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        with torch.no_grad():
+            decay = min(cfg.ema_decay, (1.0 + self.t) / (10.0 + self.t))
+            torch._foreach_lerp_(self.ema_p, self.g_p, 1.0 - decay)
+            if self.ema_b:
+                torch._foreach_copy_(self.ema_b, self.g_b)
+        self.t += 1
+        return torch.stack([loss_d.detach(), loss_g.detach(), real_out.mean().detach(),
+                            fake_out.mean().detach()])
+
+    def finite(self) -> bool:
+        """Whether G's and D's weights are all finite (one host sync)."""
+        flags = [torch.isfinite(p).all() for p in (*self.G.parameters(), *self.D.parameters())]
+        return bool(torch.stack(flags).all())
+
+    def state(self) -> list:
+        return _snapshot(self.G, self.D, self.G_ema, self.opt_g, self.opt_d)
+
+    def load(self, states) -> None:
+        _restore((self.G, self.D, self.G_ema, self.opt_g, self.opt_d), states)
+
+
 def train_gan(
     G: nn.Module,
     D: nn.Module,
@@ -91,94 +295,38 @@ def train_gan(
     gen: torch.Generator,
     scale: float = 1.0,
     offset: float = 0.0,
+    checkpoint: dict | None = None,
 ) -> tuple[nn.Module, dict[str, list[float]]]:
     """Train ``G`` against ``D`` on ``data`` (already on the device) and return the EMA G.
 
     ``data`` rows are decoded per batch as ``data.float() * scale + offset``. ``labels``
     are class codes (int64 on the device) or None for an unconditional GAN. ``gen`` is
-    the only source of randomness (a ``torch.Generator`` on the data's device).
+    the only source of randomness (a ``torch.Generator`` on the data's device). Training
+    runs ``cfg.epochs`` epochs, or stops at the first step after ``cfg.time_budget``
+    seconds (the last epoch is then partial); the history holds per-epoch means.
     """
-    device = data.device
-    n = data.shape[0]
-    b = min(cfg.batch_size, n)
-    steps = max(1, math.ceil(n / b))
-    is_image = data.dim() == 4
-    mem = torch.channels_last if (cfg.channels_last and is_image) else torch.preserve_format
-    G.to(device=device, memory_format=mem).train()
-    D.to(device=device, memory_format=mem).train()
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    fused = device.type == "cuda"
-    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.g_lr, betas=cfg.betas, fused=fused)
-    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.d_lr, betas=cfg.betas, fused=fused)
-    g_fwd = torch.compile(G) if cfg.compile else G
-    d_fwd = torch.compile(D) if cfg.compile else D
-    draw = _BatchSampler(labels, n, n_classes, cfg.class_balanced, gen)
-    autocast = torch.autocast(
-        device_type=device.type, dtype=cfg.amp_dtype or torch.float32,
-        enabled=cfg.amp_dtype is not None,
-    )
-    ema_p, g_p = list(G_ema.parameters()), list(G.parameters())
-    ema_b, g_b = list(G_ema.buffers()), list(G.buffers())
-    lecam_ema = torch.zeros(2, device=device)  # moving means of D(real), D(fake)
-
-    def batch() -> tuple[Tensor, Tensor | None]:
-        idx = draw(b)
-        x = data[idx].float() * scale + offset
-        if is_image and mem is torch.channels_last:
-            x = x.contiguous(memory_format=mem)
-        return x, (labels[idx] if labels is not None else None)
-
-    def latent() -> Tensor:
-        return torch.randn(b, cfg.latent_dim, device=device, generator=gen)
-
-    def augment(x: Tensor) -> Tensor:
-        return diff_augment(x, cfg.policy, gen) if cfg.policy else x
-
-    def one_step(t: int) -> Tensor:
-        for _ in range(cfg.d_steps):
-            x, y = batch()
-            with autocast:
-                with torch.no_grad():
-                    fake = g_fwd(latent(), y)
-                real_out = d_fwd(augment(x), y).float()
-                fake_out = d_fwd(augment(fake), y).float()
-                loss_d = d_loss(real_out, fake_out, cfg.loss)
-            if cfg.loss == "wgan-gp":
-                loss_d = loss_d + cfg.gp_weight * gradient_penalty(D, x, fake.float(), y, gen)
-            if cfg.lecam_weight > 0:
-                means = torch.stack([real_out.mean(), fake_out.mean()]).detach()
-                lecam_ema.lerp_(means, 0.01)
-                loss_d = loss_d + cfg.lecam_weight * lecam(
-                    real_out, fake_out, lecam_ema[0], lecam_ema[1]
-                )
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            opt_d.step()
-        _, y = batch()
-        with autocast:
-            loss_g = g_loss(d_fwd(augment(g_fwd(latent(), y)), y).float(), cfg.loss)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        with torch.no_grad():
-            decay = min(cfg.ema_decay, (1.0 + t) / (10.0 + t))
-            torch._foreach_lerp_(ema_p, g_p, 1.0 - decay)
-            for be, bg in zip(ema_b, g_b):
-                be.copy_(bg)
-        return torch.stack([loss_d.detach(), loss_g.detach(), real_out.mean().detach(),
-                            fake_out.mean().detach()])
-
-    history: dict[str, list[float]] = {k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")}
-    good = _snapshot(G, D, G_ema, opt_g, opt_d)
-    restarts, t, epoch = 0, 0, 0
+    tr = GANTrainer(G, D, data, labels, n_classes, cfg, gen, scale, offset)
+    if checkpoint:  # warm start: continue from a kept state
+        load_checkpoint(tr, checkpoint)
+    steps = max(1, math.ceil(tr.n / tr.b))
+    keys = ("d_loss", "g_loss", "d_real", "d_fake")
+    history: dict[str, list[float]] = {k: [] for k in keys}
+    good = tr.state()
+    restarts, epoch = 0, 0
+    t0 = time.perf_counter()
+    out_of_time = False
     bar = tqdm(total=cfg.epochs, desc=cfg.desc, disable=not cfg.verbose, leave=False)
-    while epoch < cfg.epochs:
-        acc = torch.zeros(4, device=device)
+    while epoch < cfg.epochs and not out_of_time:
+        acc = torch.zeros(4, device=tr.device)
+        done = 0
         for _ in range(steps):
-            acc += one_step(t)
-            t += 1
-        means = (acc / steps).cpu().numpy()
-        if not (np.isfinite(means).all() and _finite(G) and _finite(D)):
+            acc += tr.step()
+            done += 1
+            if cfg.time_budget is not None and time.perf_counter() - t0 > cfg.time_budget:
+                out_of_time = True  # host clock: no sync; the queue bounds the lag
+                break
+        means = (acc / done).cpu().numpy()
+        if not (np.isfinite(means).all() and tr.finite()):
             restarts += 1
             if restarts > cfg.max_restarts:
                 bar.close()
@@ -186,29 +334,31 @@ def train_gan(
                     f"GAN training diverged (non-finite loss or weights) {restarts} times; "
                     "lower the learning rates or use loss='hinge'."
                 )
-            _restore((G, D, G_ema, opt_g, opt_d), good)
-            for opt in (opt_g, opt_d):
+            tr.load(good)  # this also restores the snapshot's learning rates, so
+            # set them from the count: each restore halves them once more
+            for opt, lr in ((tr.opt_g, cfg.g_lr), (tr.opt_d, cfg.d_lr)):
                 for group in opt.param_groups:
-                    group["lr"] *= 0.5
+                    group["lr"] = lr * 0.5**restarts
+            out_of_time = False if cfg.time_budget is None else out_of_time
             continue
-        for k, v in zip(history, means):
+        for k, v in zip(keys, means):
             history[k].append(float(v))
-        good = _snapshot(G, D, G_ema, opt_g, opt_d)
+        if not out_of_time:
+            good = tr.state()
         epoch += 1
         bar.update(1)
         bar.set_postfix(d=f"{means[0]:.3f}", g=f"{means[1]:.3f}")
     bar.close()
+    if checkpoint is not None:
+        checkpoint.update(export_checkpoint(tr))
+    G_ema = tr.G_ema
     G_ema.to(memory_format=torch.contiguous_format)
     return G_ema, history
 
 
-def _finite(module: nn.Module) -> bool:
-    return all(bool(torch.isfinite(p).all()) for p in module.parameters())
-
-
 def generate_chunks(
     G: nn.Module,
-    codes: np.ndarray | None,
+    codes: np.ndarray | int | None,
     n: int,
     latent_dim: int,
     device: torch.device,
@@ -216,6 +366,9 @@ def generate_chunks(
     chunk: int = 8192,
 ) -> Iterator[np.ndarray]:
     """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
+
+    ``codes`` holds one class code per row, one code for all rows (an int: no array of
+    size ``n`` is made), or None for an unconditional generator.
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.
@@ -228,5 +381,6 @@ def generate_chunks(
             z = torch.randn(m, latent_dim, generator=gen).to(device)
             y = None
             if codes is not None:
-                y = torch.as_tensor(codes[start : start + m], dtype=torch.long).to(device)
+                part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
+                y = torch.as_tensor(part, dtype=torch.long).to(device)
             yield G(z, y).float().cpu().numpy()

@@ -15,6 +15,7 @@ POLICIES = ("color", "translation", "cutout")
 
 
 def parse_policy(policy: str | None) -> tuple[str, ...]:
+    """Split a comma list like ``"translation,cutout"`` into checked op names."""
     if not policy:
         return ()
     parts = tuple(p.strip() for p in policy.split(",") if p.strip())
@@ -25,7 +26,11 @@ def parse_policy(policy: str | None) -> tuple[str, ...]:
 
 
 def diff_augment(x: Tensor, policy: tuple[str, ...], gen: torch.Generator) -> Tensor:
-    """Apply the same kind of random augmentation to a batch (N, C, H, W)."""
+    """Apply the ops of ``policy`` to a batch (N, C, H, W), each image drawn independently.
+
+    Differentiable in ``x`` (gradients flow to the generator through fake batches);
+    every random draw comes from ``gen``, on ``x``'s device.
+    """
     for p in policy:
         x = _OPS[p](x, gen)
     return x
@@ -45,17 +50,20 @@ def _color(x: Tensor, gen: torch.Generator) -> Tensor:
 
 
 def _translation(x: Tensor, gen: torch.Generator, ratio: float = 0.125) -> Tensor:
+    """Shift each image by whole pixels (up to ``ratio`` of its size), zeros fill in.
+
+    Pure integer gather on a zero-padded copy: exact for any size and dtype.
+    """
     n, _, h, w = x.shape
     sh, sw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
-    dy = torch.randint(-sh, sh + 1, (n,), device=x.device, generator=gen)
-    dx = torch.randint(-sw, sw + 1, (n,), device=x.device, generator=gen)
-    theta = torch.zeros(n, 2, 3, device=x.device, dtype=x.dtype)
-    theta[:, 0, 0] = 1
-    theta[:, 1, 1] = 1
-    theta[:, 0, 2] = -2.0 * dx.to(x.dtype) / w  # integer shifts: exact pixel moves
-    theta[:, 1, 2] = -2.0 * dy.to(x.dtype) / h
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+    dy = torch.randint(-sh, sh + 1, (n, 1), device=x.device, generator=gen)
+    dx = torch.randint(-sw, sw + 1, (n, 1), device=x.device, generator=gen)
+    iy = torch.arange(h, device=x.device).unsqueeze(0) + dy + sh  # (n, h) rows in padded
+    ix = torch.arange(w, device=x.device).unsqueeze(0) + dx + sw  # (n, w)
+    padded = F.pad(x, [sw, sw, sh, sh])
+    rows = torch.arange(n, device=x.device).view(n, 1, 1)
+    out = padded[rows, :, iy.unsqueeze(2), ix.unsqueeze(1)]  # (n, h, w, C)
+    return out.permute(0, 3, 1, 2)
 
 
 def _cutout(x: Tensor, gen: torch.Generator, ratio: float = 0.5) -> Tensor:

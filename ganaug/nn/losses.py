@@ -40,3 +40,29 @@ def gradient_penalty(D, real: Tensor, fake: Tensor, y: Tensor | None, gen: torch
 def lecam(real: Tensor, fake: Tensor, ema_real: Tensor, ema_fake: Tensor) -> Tensor:
     """LeCam regulariser (Tseng et al., 2021): keeps D's outputs near their moving means."""
     return F.relu(real - ema_fake).pow(2).mean() + F.relu(ema_real - fake).pow(2).mean()
+
+
+def gsr_penalty(G: torch.nn.Module, groups: int = 4) -> Tensor:
+    """Group spectral regularisation (Rangwani et al., 2021) of class-conditional BN.
+
+    Every class's gain and bias vector (length C) of every conditional BN layer is
+    reshaped to a ``groups x C/groups`` matrix; the penalty is the mean over classes and
+    layers of its largest singular value. It keeps the class-specific parameters of
+    tail classes from collapsing onto a few directions (mode collapse on rare classes).
+    Modules count as conditional BN when they have ``gain`` and ``bias`` embeddings.
+    """
+    total, count = None, 0
+    for m in G.modules():
+        gain, bias = getattr(m, "gain", None), getattr(m, "bias", None)
+        if not (isinstance(gain, torch.nn.Embedding) and isinstance(bias, torch.nn.Embedding)):
+            continue
+        for emb in (gain, bias):
+            w = emb.weight.float()
+            k, c = w.shape
+            g = groups if c % groups == 0 else 1
+            sv = torch.linalg.matrix_norm(w.view(k, g, c // g), ord=2)  # (k,) largest sv
+            total = sv.mean() if total is None else total + sv.mean()
+            count += 1
+    if total is None:
+        return torch.zeros((), device=next(G.parameters()).device)
+    return total / count

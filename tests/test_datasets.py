@@ -1,0 +1,123 @@
+"""CIFAR-10 loader (on a tiny fake of the pickle layout), LT and low-data protocols."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ganaug.datasets import (
+    load_cifar10,
+    long_tailed_counts,
+    make_long_tailed,
+    make_low_data,
+)
+
+LT100 = [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]
+
+
+def write_fake_cifar(root: Path, n_per_batch: int = 20, seed: int = 0) -> Path:
+    """Write ``cifar-10-batches-py`` with 5 train batches and a test batch of random images.
+
+    Same layout as the official files: dict with b"data" (uint8, n x 3072, R plane, G
+    plane, B plane, each 32x32 row-major) and b"labels" (list of ints).
+    """
+    rs = np.random.RandomState(seed)
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        d = {
+            b"batch_label": name.encode(),
+            b"labels": [int(v) for v in rs.randint(0, 10, n_per_batch)],
+            b"data": rs.randint(0, 256, (n_per_batch, 3072)).astype(np.uint8),
+            b"filenames": [b"x.png"] * n_per_batch,
+        }
+        with open(folder / name, "wb") as f:
+            pickle.dump(d, f, protocol=2)
+    return folder
+
+
+def test_load_fake_cifar_layout(tmp_path):
+    folder = write_fake_cifar(tmp_path, n_per_batch=7)
+    (X, y), (Xt, yt) = load_cifar10(tmp_path, download_if_missing=False)
+    assert X.shape == (35, 32, 32, 3) and X.dtype == np.uint8
+    assert Xt.shape == (7, 32, 32, 3) and y.dtype == np.int64 and len(yt) == 7
+    with open(folder / "data_batch_1", "rb") as f:
+        d = pickle.load(f, encoding="bytes")
+    row = d[b"data"][0]
+    # channel planes -> HWC: pixel (0, 1) of the first image
+    assert X[0, 0, 1].tolist() == [row[1], row[1024 + 1], row[2048 + 1]]
+    assert y[:7].tolist() == d[b"labels"]
+    # the folder itself also works, and so does GANAUG_DATA
+    (X2, _), _ = load_cifar10(folder, download_if_missing=False)
+    np.testing.assert_array_equal(X, X2)
+
+
+def test_load_from_env_and_missing(tmp_path, monkeypatch):
+    write_fake_cifar(tmp_path, n_per_batch=3)
+    monkeypatch.setenv("GANAUG_DATA", str(tmp_path))
+    (X, _), _ = load_cifar10(download_if_missing=False)
+    assert len(X) == 15
+    with pytest.raises(FileNotFoundError, match="CIFAR-10 not found"):
+        load_cifar10(tmp_path / "nowhere", download_if_missing=False)
+
+
+def test_long_tailed_counts_reference():
+    assert long_tailed_counts(5000, 10, 100) == LT100
+    assert sum(long_tailed_counts(5000, 10, 100)) == 12406
+    assert long_tailed_counts(5000, 10, 1) == [5000] * 10
+
+
+def reference_lt_indices(y: np.ndarray, ratio: float) -> np.ndarray:
+    """The LDAM-DRW reference: np.random.seed(0), per class in label order shuffle, take n_i."""
+    rng = np.random.RandomState(0)
+    keep = []
+    for c in range(10):
+        n = int(5000 * (1.0 / ratio) ** (c / 9.0))
+        idx = np.where(y == c)[0]
+        rng.shuffle(idx)
+        keep.append(idx[:n])
+    return np.concatenate(keep)
+
+
+def test_make_long_tailed_matches_reference_shuffling():
+    # a synthetic balanced label vector of CIFAR-10's size and a shuffled class order
+    y = np.random.RandomState(1).permutation(np.repeat(np.arange(10), 5000))
+    X = np.arange(len(y))
+    X_lt, y_lt, idx = make_long_tailed(X, y, 100, random_state=0, return_indices=True)
+    np.testing.assert_array_equal(idx, reference_lt_indices(y, 100))
+    np.testing.assert_array_equal(np.bincount(y_lt), LT100)
+    np.testing.assert_array_equal(X_lt, X[idx])
+    assert len(y_lt) == 12406
+
+
+def test_make_low_data_fraction():
+    y = np.repeat(np.arange(4), [10, 20, 30, 3])
+    X = np.arange(len(y))[:, None]
+    Xl, yl = make_low_data(X, y, 0.2, random_state=0)
+    assert np.bincount(yl).tolist() == [2, 4, 6, 1]
+    assert set(Xl[:, 0].tolist()) <= set(range(len(y)))
+    with pytest.raises(ValueError):
+        make_low_data(X, y, 0.0)
+
+
+def _real_cifar_home() -> Path | None:
+    for cand in (os.environ.get("GANAUG_DATA"),
+                 Path(__file__).resolve().parents[2] / "shared" / "data"):
+        if cand and (Path(cand) / "cifar-10-batches-py" / "test_batch").is_file():
+            return Path(cand)
+    return None
+
+
+@pytest.mark.skipif(_real_cifar_home() is None, reason="CIFAR-10 not present")
+def test_real_cifar10_and_lt100():
+    (X, y), (Xt, yt) = load_cifar10(_real_cifar_home(), download_if_missing=False)
+    assert X.shape == (50000, 32, 32, 3) and Xt.shape == (10000, 32, 32, 3)
+    assert np.bincount(y).tolist() == [5000] * 10 and np.bincount(yt).tolist() == [1000] * 10
+    np.testing.assert_allclose(X.reshape(-1, 3).mean(0), [125.31, 122.95, 113.87], atol=0.01)
+    _, y_lt, idx = make_long_tailed(X, y, 100, random_state=0, return_indices=True)
+    assert np.bincount(y_lt).tolist() == LT100
+    np.testing.assert_array_equal(idx, reference_lt_indices(y, 100))

@@ -81,3 +81,54 @@ def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def save_bar_chart(
+    values: Mapping[str, Sequence[float]],
+    categories: Sequence[str],
+    path: str | Path,
+    errors: Mapping[str, Sequence[float]] | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+) -> Path:
+    """Grouped bars with error bars: one group per category, one bar per series.
+
+    Parameters
+    ----------
+    values : mapping of str to sequence of float
+        Series name (e.g. a benchmark arm) -> one value per category.
+    categories : sequence of str
+        Names of the groups along the x axis (e.g. 'top1', 'few').
+    path : str or Path
+        Where the PNG goes (parent folders are created).
+    errors : mapping of str to sequence of float or None, default=None
+        Half-lengths of the error bars (e.g. std over seeds), aligned with ``values``.
+    ylabel, title : str or None, default=None
+
+    Returns
+    -------
+    path : Path
+    """
+    plt = _plt()
+    names = list(values)
+    n, k = len(names), len(categories)
+    width = 0.8 / max(n, 1)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * k * max(n, 1) * 0.45 + 2), 4))
+    x = np.arange(k)
+    for i, name in enumerate(names):
+        err = None if errors is None else np.asarray(errors[name], dtype=float)
+        ax.bar(x + (i - (n - 1) / 2) * width, np.asarray(values[name], dtype=float), width,
+               yerr=err, capsize=3, label=name)
+    ax.set_xticks(x)
+    ax.set_xticklabels(list(categories))
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small", ncol=min(n, 4))
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

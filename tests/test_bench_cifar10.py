@@ -1,0 +1,102 @@
+"""The CIFAR-10 benchmark runner in smoke mode: runs on the CPU, checks the output schema.
+
+No CIFAR-10 needed: ``--fake-data`` uses a synthetic CIFAR-like array.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's benchmarks/
+
+from benchmarks import cifar10  # noqa: E402
+from benchmarks.stats import mean_std, paired_difference  # noqa: E402
+
+ALL_ARMS = ["none", "ros", "smote", "reweight", "gan", "cgan", "cgan+filter"]
+
+
+def _check_result(res: dict, arms: list[str], track: str) -> None:
+    for key in ("benchmark", "track", "protocol", "smoke", "created", "command", "git",
+                "device", "versions", "seeds", "arms", "sampling_strategy", "groups",
+                "data", "config", "runs", "summary", "comparisons"):
+        assert key in res, key
+    assert res["track"] == track and res["smoke"] is True
+    assert res["arms"] == arms
+    assert set(res["groups"]) == {"many", "medium", "few"}
+    assert len(res["runs"]) == len(arms) * len(res["seeds"])
+    for run in res["runs"]:
+        for m in ("top1", "balanced_accuracy", "macro_f1", "many", "medium", "few"):
+            assert isinstance(run[m], float) and 0.0 <= run[m] <= 1.0, (run["arm"], m)
+        assert len(run["per_class_recall"]) == 10
+        assert isinstance(run["times"], dict) and run["times"]["total_s"] >= 0
+        # balanced test set: top-1 equals balanced accuracy
+        assert run["top1"] == pytest.approx(run["balanced_accuracy"])
+    for arm in arms:
+        s = res["summary"][arm]
+        assert isinstance(s["top1"]["mean"], float) and s["top1"]["n"] == 1
+    assert set(res["comparisons"]["vs_none"]) == set(arms) - {"none"}
+    assert res["comparisons"]["best_classic"] in {"ros", "smote", "reweight"}
+
+
+def test_smoke_torch_track(tmp_path):
+    status = cifar10.main([
+        "--protocol", "lt100", "--methods", ",".join(ALL_ARMS), "--smoke", "--fake-data",
+        "--device", "cpu", "--out", str(tmp_path), "--quiet",
+    ])
+    assert status == 0
+    stem = tmp_path / "cifar10_torch_lt100_smoke"
+    res = json.loads(stem.with_suffix(".json").read_text())
+    _check_result(res, ALL_ARMS, "torch")
+    by_arm = {r["arm"]: r for r in res["runs"]}
+    counts = res["data"]["train_counts"]
+    assert by_arm["none"]["n_train"] == sum(counts)
+    # every over-sampler fills all classes to the largest one
+    for arm in ("ros", "smote", "gan", "cgan", "cgan+filter"):
+        assert by_arm[arm]["n_train"] == 10 * max(counts), arm
+        assert by_arm[arm]["n_synthetic"] == 10 * max(counts) - sum(counts)
+    assert "gan_fit_s" in by_arm["cgan"]["times"] and "clf_s" in by_arm["cgan"]["times"]
+    assert "filter" in by_arm["cgan+filter"]
+    md = stem.with_suffix(".md").read_text()
+    assert "| `cgan` |" in md and "Δ vs none" in md
+    assert stem.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_smoke_sklearn_track(tmp_path):
+    arms = ["none", "reweight", "cgan"]
+    status = cifar10.main([
+        "--protocol", "lt10", "--track", "sklearn", "--methods", ",".join(arms), "--smoke",
+        "--fake-data", "--device", "cpu", "--out", str(tmp_path), "--quiet",
+    ])
+    assert status == 0
+    stem = tmp_path / "cifar10_sklearn_lt10_smoke"
+    res = json.loads(stem.with_suffix(".json").read_text())
+    _check_result(res, arms, "sklearn")
+    assert stem.with_suffix(".md").is_file() and stem.with_suffix(".png").is_file()
+
+
+def test_paired_difference_interval():
+    d = paired_difference([0.7, 0.72, 0.75], [0.6, 0.61, 0.66])
+    assert d["mean"] == pytest.approx(0.1, abs=1e-12)
+    assert d["ci_low"] < d["mean"] < d["ci_high"]
+    assert paired_difference([0.5], [0.4])["ci_low"] is None
+    assert mean_std([1.0])["std"] is None
+
+
+def test_protocol_helpers():
+    groups = cifar10.class_groups([5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50])
+    assert groups == {"many": [0, 1, 2], "medium": [3, 4, 5, 6], "few": [7, 8, 9]}
+    w = cifar10.class_balanced_weights([100, 10])
+    assert w[1] > w[0] and (w * [100, 10]).sum() == pytest.approx(110, rel=1e-5)
+    (X, y), (Xt, yt) = cifar10.make_fake_cifar(3, 2)
+    assert X.shape == (30, 32, 32, 3) and X.dtype == np.uint8 and len(yt) == 20
+
+
+def test_bad_arm_is_rejected(tmp_path):
+    with pytest.raises(SystemExit):
+        cifar10.main(["--methods", "none,bogus", "--smoke", "--fake-data",
+                      "--out", str(tmp_path), "--quiet"])

@@ -2,5 +2,6 @@
 
 from ._version import __version__
 from .augmenters import ConditionalGANAugmenter, GANAugmenter
+from .io import load, save
 
-__all__ = ["ConditionalGANAugmenter", "GANAugmenter", "__version__"]
+__all__ = ["ConditionalGANAugmenter", "GANAugmenter", "__version__", "load", "save"]

@@ -61,6 +61,14 @@ _PARAMS_DOC = """
         Show a tqdm progress bar with the losses when > 0.
     n_jobs : int or None, default=None
         Parallel jobs (joblib) for per-class GANs of ``GANAugmenter``.
+    warm_start : bool, default=False
+        When True, ``fit`` keeps the raw generator, discriminator and Adam states
+        (``train_state_``), and a later ``fit`` on a model fitted this way continues
+        training for ``epochs`` more epochs (same classes, features and data kind; the
+        fitted codec is kept) instead of starting over. ``history_`` then spans all
+        fits. A first fit, or one on a model fitted with ``warm_start=False``, starts
+        from scratch. Whatever its setting, a ``fit`` that is interrupted
+        (``KeyboardInterrupt``) or fails leaves the estimator as it was before the call.
 """
 
 _ATTRS_DOC = """
@@ -82,6 +90,10 @@ _ATTRS_DOC = """
         Number of features (values per image for images).
     feature_names_in_ : ndarray
         Column names, when X was a DataFrame.
+    train_state_ : list of dict
+        Only with ``warm_start=True``: per GAN (one, or one per class), the raw
+        generator, discriminator, EMA generator and Adam states as CPU tensors, with the
+        step count and history, from which the next ``fit`` continues.
 """
 
 
@@ -133,16 +145,18 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
         -------
         self : ConditionalGANAugmenter
         """
-        X, y, _ = self._check_X_y(X, y)
-        self.sampling_strategy_ = self._strategy(y)
-        self._fit_common(X, y)
+        with self._all_or_nothing():  # interrupted: unfitted or the last complete state
+            X, y, _ = self._check_X_y(X, y)
+            self.sampling_strategy_ = self._strategy(y)
+            self._fit_common(X, y)
         return self
 
     def _train(self, data, codes, rng):
         seed = int(rng.randint(_MAX_SEED))
-        self.generator_, self.history_ = self._fit_one(
-            data, codes, len(self.classes_), seed, "cGAN"
+        self.generator_, self.history_, state = self._fit_one(
+            data, codes, len(self.classes_), seed, "cGAN", self._resume(0)
         )
+        self._keep_train_state([state])
 
     def _generator_for(self, code):
         return self.generator_, True
@@ -194,28 +208,35 @@ class GANAugmenter(BaseGANAugmenter):
         -------
         self : GANAugmenter
         """
-        if y is None:
-            X, self._kind = self._check_X(X)
-            self.sampling_strategy_ = {}
-        else:
-            X, y, _ = self._check_X_y(X, y)
-            self.sampling_strategy_ = self._strategy(y)
-        self._fit_common(X, y)
+        with self._all_or_nothing():  # interrupted: unfitted or the last complete state
+            if y is None:
+                X, self._kind = self._check_X(X)
+                self.sampling_strategy_ = {}
+            else:
+                X, y, _ = self._check_X_y(X, y)
+                self.sampling_strategy_ = self._strategy(y)
+            self._fit_common(X, y)
         return self
 
     def _train(self, data, codes, rng):
         if codes is None:
             seed = int(rng.randint(_MAX_SEED))
-            self.generator_, self.history_ = self._fit_one(data, None, 0, seed, "GAN")
+            self.generator_, self.history_, state = self._fit_one(
+                data, None, 0, seed, "GAN", self._resume(0)
+            )
+            self._keep_train_state([state])
             return
         seeds = rng.randint(_MAX_SEED, size=len(self.classes_))
         prefer = "threads" if self.device_.type != "cpu" else None
         results = Parallel(n_jobs=self.n_jobs, prefer=prefer)(
-            delayed(self._fit_one)(data[codes == k], None, 0, int(seeds[k]), f"GAN[{c}]")
+            delayed(self._fit_one)(
+                data[codes == k], None, 0, int(seeds[k]), f"GAN[{c}]", self._resume(k)
+            )
             for k, c in enumerate(self.classes_)
         )
-        self.generators_ = nn.ModuleList([g for g, _ in results])
-        self.history_ = {c: h for c, (_, h) in zip(self.classes_.tolist(), results)}
+        self.generators_ = nn.ModuleList([g for g, _, _ in results])
+        self.history_ = {c: h for c, (_, h, _) in zip(self.classes_.tolist(), results)}
+        self._keep_train_state([s for _, _, s in results])
 
     def _generator_for(self, code):
         if code is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,6 +21,7 @@ from imblearn.utils import check_sampling_strategy, check_target_type
 from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
@@ -31,6 +34,66 @@ from .nn.tabular import MLPDiscriminator, MLPGenerator
 from .train import TrainConfig, generate_chunks, train_gan
 
 _MAX_SEED = 2**31 - 1
+
+
+class _Assembler:
+    """Decoded chunks written into one preallocated output (ndarray or DataFrame).
+
+    Arrays and DataFrames whose columns all have numpy dtypes are filled in place, so
+    the peak memory is the output plus one chunk. DataFrames with extension dtypes
+    (categories, nullable ints, strings) are concatenated once at the end instead.
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        self.out = None  # ndarray, dict of column arrays, or list of (positions, frame)
+        self.kind = None
+
+    def put(self, pos, part) -> None:
+        if self.kind is None:
+            self._allocate(part)
+        if self.kind == "array":
+            self.out[pos] = part
+        elif self.kind == "block":
+            self.out[pos] = part.to_numpy()
+        elif self.kind == "columns":
+            for arr, (_, col) in zip(self.out, part.items()):
+                arr[pos] = col.to_numpy()
+        else:
+            idx = np.arange(self.n)[pos] if isinstance(pos, slice) else pos
+            self.out.append((idx, part))
+
+    def _allocate(self, part) -> None:
+        n = self.n
+        if not isinstance(part, pd.DataFrame):
+            self.kind = "array"
+            self.out = np.empty((n, *part.shape[1:]), dtype=part.dtype)
+            return
+        self.columns, self.dtypes = part.columns, part.dtypes
+        dtypes = list(part.dtypes)
+        if dtypes and all(isinstance(d, np.dtype) for d in dtypes):
+            if len(set(dtypes)) == 1:
+                self.kind = "block"
+                self.out = np.empty((n, len(dtypes)), dtype=dtypes[0])
+            else:
+                self.kind = "columns"
+                self.out = [np.empty(n, dtype=d) for d in dtypes]
+        else:
+            self.kind = "frames"
+            self.out = []
+
+    def result(self):
+        if self.kind == "array":
+            return self.out
+        if self.kind == "block":
+            return pd.DataFrame(self.out, columns=self.columns, copy=False)
+        if self.kind == "columns":
+            frame = pd.DataFrame(dict(enumerate(self.out)), copy=False)
+            frame.columns = self.columns
+            return frame
+        idx = np.concatenate([i for i, _ in self.out])
+        frame = pd.concat([p for _, p in self.out], ignore_index=True)
+        return frame.iloc[np.argsort(idx, kind="stable")].reset_index(drop=True)
 
 
 class BaseGANAugmenter(BaseOverSampler):
@@ -63,6 +126,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "compile": ["boolean"],
         "verbose": ["verbose"],
         "n_jobs": [Integral, None],
+        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -91,6 +155,7 @@ class BaseGANAugmenter(BaseOverSampler):
         random_state=None,
         verbose=0,
         n_jobs=None,
+        warm_start=False,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
@@ -115,10 +180,13 @@ class BaseGANAugmenter(BaseOverSampler):
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ validation --
     def _check_X(self, X):
         """Validate X without changing it; decide the data kind; set n_features_in_."""
+        if X is None:
+            raise ValueError("X is None; pass a 2-D array, a DataFrame or an array of images.")
         if sparse.issparse(X):
             raise TypeError(
                 "A sparse matrix was passed, but ganaug needs dense data: convert it with "
@@ -149,7 +217,7 @@ class BaseGANAugmenter(BaseOverSampler):
                 X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
                 input_name="X",
             )
-            validate_data(self, X=X, reset=True, skip_check_array=True)
+            validate_data(self, X=X, reset=not self._warm_ready(), skip_check_array=True)
             return X if isinstance(X, pd.DataFrame) else Xc, kind
         if isinstance(X, pd.DataFrame):
             X = X.to_numpy()
@@ -182,12 +250,17 @@ class BaseGANAugmenter(BaseOverSampler):
         # Called by imblearn's fit_resample; keeps the caller's X (DataFrame or array).
         if y is None:
             raise ValueError(f"{type(self).__name__} needs labels y; got y=None.")
+        if sparse.issparse(y):
+            raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
+        # missing labels first: sorting labels (type_of_target) fails on None with a
+        # message about '<' instead of the real problem
+        if pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).any():
+            raise ValueError("y contains missing labels (NaN/None); drop or fill those rows.")
+        check_classification_targets(y)  # "Unknown label type: continuous ..."
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         y_arr = np.asarray(y)
         if y_arr.ndim != 1:
             raise ValueError(f"y must be 1-D; got shape {y_arr.shape}.")
-        if pd.isna(pd.Series(y_arr)).any():
-            raise ValueError("y contains missing labels (NaN/None); drop or fill those rows.")
         X, self._kind = self._check_X(X)
         if len(X) != len(y_arr):
             raise ValueError(
@@ -220,7 +293,28 @@ class BaseGANAugmenter(BaseOverSampler):
         self.device_ = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         kind = self._kind
-        if kind == "image":
+        warm = self._warm_ready()
+        if warm:
+            self._check_warm(kind, X, y)
+        if y is not None:
+            classes, codes, counts = np.unique(
+                np.asarray(y), return_inverse=True, return_counts=True
+            )
+            small = classes[counts < 2]
+            if len(small):
+                raise ValueError(
+                    f"Classes {small.tolist()} have fewer than 2 samples; a GAN cannot learn "
+                    "a class from one row. Remove them or merge them with another class."
+                )
+            if warm and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"warm_start=True continues training on the classes of the first fit "
+                    f"{self.classes_.tolist()}; got classes {classes.tolist()}. Set "
+                    "warm_start=False to start over."
+                )
+        if warm:  # keep the codec: the generator's output space is defined by it
+            data = self.codec_.to_storage(X) if kind == "image" else self.codec_.transform(X)
+        elif kind == "image":
             self.codec_ = ImageCodec().fit(X, self.image_shape)
             data = self.codec_.to_storage(X)
         else:
@@ -230,19 +324,92 @@ class BaseGANAugmenter(BaseOverSampler):
         if y is None:
             self.classes_, codes = None, None
         else:
-            self.classes_, codes, counts = np.unique(
-                np.asarray(y), return_inverse=True, return_counts=True
-            )
-            small = self.classes_[counts < 2]
-            if len(small):
-                raise ValueError(
-                    f"Classes {list(small)} have fewer than 2 samples; a GAN cannot learn a "
-                    "class from one row. Remove them or merge them with another class."
-                )
+            self.classes_ = classes
             self.class_counts_ = counts
             codes = codes.astype(np.int64).ravel()
-        self._train(data, codes, rng)
+        self._resume_states = list(self.train_state_) if warm else None
+        try:
+            self._train(data, codes, rng)
+        finally:
+            del self._resume_states
         self._sample_rng = np.random.RandomState(rng.randint(_MAX_SEED))
+
+    # ------------------------------------------------------------ warm start / atomicity --
+    def _warm_ready(self) -> bool:
+        """Whether this fit continues the last one (``warm_start`` and a kept train state)."""
+        return bool(self.warm_start) and getattr(self, "train_state_", None) is not None
+
+    def _check_warm(self, kind: str, X, y) -> None:
+        if kind != self.data_kind_:
+            raise ValueError(
+                f"warm_start=True but X holds {kind} data and the first fit saw "
+                f"{self.data_kind_} data; set warm_start=False to start over."
+            )
+        if (y is None) != (self.classes_ is None):
+            raise ValueError(
+                "warm_start=True must be fitted the same way as the first fit (with y both "
+                "times, or without y both times); set warm_start=False to start over."
+            )
+        if kind == "image" and tuple(np.shape(X)[1:]) != tuple(self.codec_.input_shape_):
+            raise ValueError(
+                f"warm_start=True but the images have shape {tuple(np.shape(X)[1:])}; the "
+                f"first fit saw {tuple(self.codec_.input_shape_)}. Set warm_start=False to "
+                "start over."
+            )
+
+    def _resume(self, k: int) -> dict | None:
+        """Kept training state of GAN ``k`` to continue from (warm start), else None."""
+        states = getattr(self, "_resume_states", None)
+        return None if states is None else states[k]
+
+    def _keep_train_state(self, states: list) -> None:
+        """Keep the raw G, D and optimiser states for a later warm start (if asked)."""
+        if self.warm_start:
+            self.train_state_ = states
+        else:
+            self.__dict__.pop("train_state_", None)
+
+    @contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """Undo every attribute change of a fit that does not finish.
+
+        A ``KeyboardInterrupt`` (or any error) during ``fit`` leaves the estimator as it
+        was before the call: unfitted, or with its last complete fitted state.
+        """
+        before = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def fit_resample(self, X, y, **params):
+        """Fit the augmenter on ``X, y`` and return the originals followed by new rows.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            Numeric table (n_samples, n_features) or images (see ``image_shape``).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        **params : dict
+            Extra parameters (none are used).
+
+        Returns
+        -------
+        X_resampled : ndarray or DataFrame
+            ``X`` unchanged and in order, then the synthetic rows.
+        y_resampled : ndarray of shape (n_samples_new,)
+            ``y`` followed by the labels of the synthetic rows.
+
+        Notes
+        -----
+        If the call is interrupted (``KeyboardInterrupt``) or fails, the estimator keeps
+        the state it had before the call.
+        """
+        with self._all_or_nothing():
+            return super().fit_resample(X, y, **params)
 
     def _train_config(self, desc: str) -> TrainConfig:
         amp = None
@@ -280,9 +447,21 @@ class BaseGANAugmenter(BaseOverSampler):
                 )
         return G, D
 
-    def _fit_one(self, data: np.ndarray, codes, n_classes: int, seed: int, desc: str):
-        """Build and train one GAN; returns (EMA generator on CPU, history)."""
+    def _fit_one(
+        self, data: np.ndarray, codes, n_classes: int, seed: int, desc: str,
+        resume: dict | None = None,
+    ):
+        """Build and train one GAN.
+
+        Returns (EMA generator on CPU, history, train state or None). ``resume`` is a
+        train state kept by an earlier fit (warm start); it is copied, never modified, so
+        an interrupted fit leaves it intact. The train state (CPU tensors) is returned
+        only when ``warm_start`` is set.
+        """
         G, D = self._build(n_classes, seed)
+        checkpoint = copy.deepcopy(resume) if resume is not None else (
+            {} if self.warm_start else None
+        )
         device = self.device_
         gen = torch.Generator(device=device).manual_seed(seed + 1)
         x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
@@ -291,9 +470,14 @@ class BaseGANAugmenter(BaseOverSampler):
             (self.codec_.scale, self.codec_.offset) if self.data_kind_ == "image" else (1.0, 0.0)
         )
         G_ema, history = train_gan(
-            G, D, x, y, n_classes, self._train_config(desc), gen, scale, offset
+            G, D, x, y, n_classes, self._train_config(desc), gen, scale, offset,
+            checkpoint=checkpoint,
         )
-        return G_ema.cpu(), history
+        if resume is not None:
+            history = {k: list(resume["history"].get(k, [])) + v for k, v in history.items()}
+        if checkpoint is not None:
+            checkpoint["history"] = {k: list(v) for k, v in history.items()}
+        return G_ema.cpu(), history, checkpoint
 
     @abstractmethod
     def _train(self, data: np.ndarray, codes: np.ndarray | None, rng) -> None:
@@ -306,24 +490,33 @@ class BaseGANAugmenter(BaseOverSampler):
     # ------------------------------------------------------------------ sampling -----
     def _generate(self, codes: np.ndarray | None, n: int):
         """Decoded synthetic rows for class codes (or n unconditional rows), in order."""
+        # Bounded memory: each chunk is generated, checked, decoded and written into one
+        # preallocated output; nothing of size n exists besides the output and the codes.
         seed = self._sample_rng.randint(_MAX_SEED)
-        groups = [(None, np.arange(n))] if codes is None else [
-            (c, np.flatnonzero(codes == c)) for c in np.unique(codes)
-        ]
-        encoded = None
+        if codes is None:
+            groups = [(None, None)]
+        else:
+            present = np.flatnonzero(np.bincount(codes, minlength=len(self.classes_)))
+            groups = [(int(c), np.flatnonzero(codes == c)) for c in present]
+        out = _Assembler(n)
         for i, (code, where) in enumerate(groups):
             G, conditional = self._generator_for(code)
             G = G.to(self.device_)
-            cond = np.full(len(where), code) if conditional else None
-            rows = np.concatenate(list(generate_chunks(
-                G, cond, len(where), self.latent_dim, self.device_, seed + i
-            )))
-            if encoded is None:
-                encoded = np.empty((n, *rows.shape[1:]), dtype=np.float32)
-            encoded[where] = rows
-        if not np.isfinite(encoded).all():  # never hand back NaN/inf
-            raise FloatingPointError("The generator produced non-finite values; refit it.")
-        return self.codec_.inverse_transform(encoded)
+            m = n if where is None else len(where)
+            start = 0
+            for rows in generate_chunks(
+                G, code if conditional else None, m, self.latent_dim, self.device_, seed + i
+            ):
+                if not np.isfinite(rows).all():  # never hand back NaN/inf
+                    raise FloatingPointError(
+                        "The generator produced non-finite values (NaN/inf); refit it, with "
+                        "lower learning rates if this repeats."
+                    )
+                stop = start + len(rows)
+                pos = slice(start, stop) if where is None else where[start:stop]
+                out.put(pos, self.codec_.inverse_transform(rows))
+                start = stop
+        return out.result()
 
     def _codes_for(self, n: int, y) -> np.ndarray:
         """Class codes for ``sample``: proportions, one label, or an array of labels."""

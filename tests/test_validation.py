@@ -1,0 +1,322 @@
+"""Bad input is refused at once, before any training, with a message naming the problem.
+
+The catalogue ``FIT_CASES`` / ``SAMPLE_CASES`` lists each bad input with the exception
+type and a fragment of the message. Training is replaced by a function that fails the
+test if it is ever called, which proves that every refusal happens before training.
+Inputs are never modified in place, and read-only arrays are accepted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from _tiny import TINY
+from scipy import sparse
+from sklearn.exceptions import NotFittedError
+
+import ganaug.base
+import ganaug.train
+from ganaug import ConditionalGANAugmenter, GANAugmenter
+
+RS = np.random.RandomState(0)
+X = RS.normal(size=(40, 3))
+Y = np.r_[np.zeros(30), np.ones(10)].astype(int)
+Y3 = np.r_[np.zeros(20), np.ones(10), np.full(10, 2)].astype(int)
+IMG = RS.randint(0, 256, size=(12, 8, 8, 3)).astype(np.uint8)
+
+
+def C(**kw):
+    return ConditionalGANAugmenter(**{**TINY, **kw})
+
+
+def G(**kw):
+    return GANAugmenter(**{**TINY, **kw})
+
+
+def _nan(a):
+    a = a.copy()
+    a[3, 1] = np.nan
+    return a
+
+
+def _inf(a):
+    a = a.copy()
+    a[5, 0] = np.inf
+    return a
+
+
+# name -> (call, exception, message fragment); every call must fail before training
+FIT_CASES = {
+    # ---- X: shape and size
+    "empty X": (lambda: C().fit(np.empty((0, 3)), np.empty(0)), ValueError, "0 sample"),
+    "empty X unconditional": (lambda: G().fit(np.empty((0, 3))), ValueError, "0 sample"),
+    "one row": (lambda: G().fit(X[:1]), ValueError, "1 sample"),
+    "X is None": (lambda: G().fit(None), ValueError, "X is None"),
+    "1-D X": (lambda: G().fit(X[:, 0]), ValueError, "2-D"),
+    "0-D X": (lambda: G().fit(3.0), ValueError, "2-D"),
+    "5-D X": (lambda: G().fit(RS.normal(size=(10, 2, 3, 4, 5))), ValueError, "2-D"),
+    "no features": (lambda: G().fit(np.empty((10, 0))), ValueError, "0 feature"),
+    "3-D array that is not images": (
+        lambda: G().fit(RS.normal(size=(40, 2, 3))), ValueError, "at least 4x4"
+    ),
+    "4-D array of 2x2 'images'": (
+        lambda: G().fit(RS.normal(size=(10, 2, 2, 3))), ValueError, "at least 4x4"
+    ),
+    "4-D array without a channel axis": (
+        lambda: G().fit(RS.normal(size=(10, 5, 6, 7))), ValueError, "channel axis"
+    ),
+    "image_shape does not match the columns": (
+        lambda: G(image_shape=(5, 5)).fit(RS.normal(size=(10, 24))), ValueError, "image_shape"
+    ),
+    "image_shape with a zero": (
+        lambda: G(image_shape=(0, 3)).fit(RS.normal(size=(10, 24))), ValueError, "image_shape"
+    ),
+    "image_shape not a tuple": (
+        lambda: G(image_shape="8x8").fit(RS.normal(size=(10, 64))), ValueError, "image_shape"
+    ),
+    # ---- X: values and types
+    "NaN in a numeric array": (lambda: C().fit(_nan(X), Y), ValueError, "NaN"),
+    "inf in a numeric array": (lambda: G().fit(_inf(X)), ValueError, "infinity"),
+    "NaN through fit_resample": (lambda: C().fit_resample(_nan(X), Y), ValueError, "NaN"),
+    "NaN in images": (
+        lambda: G().fit(np.full((10, 8, 8, 3), np.nan)), ValueError, "NaN or infinity"
+    ),
+    "strings in a numeric array": (
+        lambda: G().fit(np.array([["a", "b"]] * 10)), ValueError, "strings"
+    ),
+    "string images": (
+        lambda: G().fit(np.full((10, 8, 8, 3), "a")), TypeError, "numeric dtype"
+    ),
+    "complex numbers": (lambda: G().fit(X.astype(complex)), ValueError, "Complex"),
+    "sparse matrix": (lambda: G().fit(sparse.csr_matrix(X)), TypeError, "sparse"),
+    "sparse matrix through fit_resample": (
+        lambda: C().fit_resample(sparse.csr_matrix(X), Y), TypeError, "sparse"
+    ),
+    "duplicate DataFrame columns": (
+        lambda: G().fit(pd.DataFrame(X, columns=["a", "a", "b"])), ValueError, "duplicate column"
+    ),
+    # ---- y
+    "y=None for the conditional GAN": (lambda: C().fit(X, None), ValueError, "needs labels y"),
+    "a single class": (lambda: C().fit(X, np.zeros(40)), ValueError, "more than 1 class"),
+    "a class with one sample": (
+        lambda: C().fit(X, np.r_[np.zeros(39), 1]), ValueError, "fewer than 2 samples"
+    ),
+    "a class with one sample, per-class GANs": (
+        lambda: G().fit(X, np.r_[np.zeros(38), 1, 2]), ValueError, "fewer than 2 samples"
+    ),
+    "X and y of different lengths": (
+        lambda: C().fit(X, Y[:-1]), ValueError, "different lengths"
+    ),
+    "X and y of different lengths via fit_resample": (
+        lambda: C().fit_resample(X[:-2], Y), ValueError, "different lengths"
+    ),
+    "NaN labels": (
+        lambda: C().fit(X, np.r_[np.zeros(30), np.ones(9), np.nan]), ValueError, "missing labels"
+    ),
+    "None labels": (
+        lambda: C().fit(X, np.array(["a"] * 30 + ["b"] * 9 + [None], dtype=object)),
+        ValueError, "missing labels",
+    ),
+    "continuous y": (lambda: C().fit(X, RS.normal(size=40)), ValueError, "continuous"),
+    "2-D y (multilabel)": (lambda: C().fit(X, np.c_[Y, Y]), ValueError, "Multilabel"),
+    "sparse y": (
+        lambda: C().fit(X, sparse.csr_matrix(Y.reshape(-1, 1))), TypeError, "sparse"
+    ),
+    # ---- sampling_strategy
+    "strategy dict asks for fewer rows than a class has": (
+        lambda: C(sampling_strategy={0: 10, 1: 20}).fit(X, Y),
+        ValueError, "greater or equal to the original number",
+    ),
+    "float strategy on a multiclass target": (
+        lambda: C(sampling_strategy=0.5).fit(X, Y3), ValueError, "binary"
+    ),
+    "float strategy that would remove rows": (
+        lambda: C(sampling_strategy=0.1).fit(X, Y), ValueError, "remove samples"
+    ),
+    "float strategy above 1": (
+        lambda: C(sampling_strategy=1.5).fit(X, Y), ValueError, "sampling_strategy"
+    ),
+    "strategy dict with an unknown class": (
+        lambda: C(sampling_strategy={5: 40}).fit(X, Y), ValueError, "not present"
+    ),
+    "strategy dict with a negative count": (
+        lambda: C(sampling_strategy={1: -40}).fit(X, Y), ValueError, "negative"
+    ),
+    "unknown strategy name": (
+        lambda: C(sampling_strategy="most").fit(X, Y), ValueError, "sampling_strategy"
+    ),
+    # ---- hyperparameters
+    "epochs=0": (lambda: G(epochs=0).fit(X), ValueError, "'epochs' parameter"),
+    "batch_size=0": (lambda: G(batch_size=0).fit(X), ValueError, "'batch_size' parameter"),
+    "negative generator_lr": (
+        lambda: G(generator_lr=-1e-3).fit(X), ValueError, "'generator_lr' parameter"
+    ),
+    "negative discriminator_lr": (
+        lambda: G(discriminator_lr=-1e-3).fit(X), ValueError, "'discriminator_lr' parameter"
+    ),
+    "zero learning rate": (lambda: G(generator_lr=0.0).fit(X), ValueError, "generator_lr"),
+    "unknown loss": (lambda: G(loss="wasserstein").fit(X), ValueError, "'loss' parameter"),
+    "latent_dim=0": (lambda: G(latent_dim=0).fit(X), ValueError, "'latent_dim' parameter"),
+    "width=0": (lambda: G(width=0).fit(X), ValueError, "'width' parameter"),
+    "d_steps=0": (lambda: G(d_steps=0).fit(X), ValueError, "'d_steps' parameter"),
+    "ema_decay above 1": (lambda: G(ema_decay=2.0).fit(X), ValueError, "'ema_decay'"),
+    "adam_betas of one number": (lambda: G(adam_betas=(0.5,)).fit(X), ValueError, "adam_betas"),
+    "unknown diffaug op": (lambda: G(diffaug="rotate").fit(IMG), ValueError, "DiffAugment"),
+    "unknown data_kind": (lambda: G(data_kind="text").fit(X), ValueError, "'data_kind'"),
+    "random_state of the wrong type": (
+        lambda: G(random_state="seed").fit(X), ValueError, "'random_state'"
+    ),
+    "unknown device name": (lambda: G(device="tpu").fit(X), ValueError, "not a device name"),
+    "device='cuda' without CUDA": pytest.param(
+        lambda: G(device="cuda").fit(X), ValueError, "CUDA is not available",
+        marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA"),
+    ),
+    "device='cuda:7' beyond the devices": pytest.param(
+        lambda: G(device="cuda:7").fit(X), ValueError, "CUDA",
+        marks=pytest.mark.skipif(
+            torch.cuda.device_count() > 7, reason="this machine has 8 GPUs"
+        ),
+    ),
+}
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any call of the training loop fail the test."""
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("training started before the input was validated")
+
+    monkeypatch.setattr(ganaug.base, "train_gan", forbidden)
+    monkeypatch.setattr(ganaug.train, "train_gan", forbidden)
+
+
+def _case_params(cases):
+    out = []
+    for name, case in cases.items():
+        if hasattr(case, "marks"):  # already a pytest.param with marks
+            out.append(pytest.param(*case.values, id=name, marks=case.marks))
+        else:
+            out.append(pytest.param(*case, id=name))
+    return out
+
+
+@pytest.mark.parametrize("call, exc, fragment", _case_params(FIT_CASES))
+def test_bad_fit_input_is_refused_before_training(no_training, call, exc, fragment):
+    with pytest.raises(exc, match=_re(fragment)):
+        call()
+
+
+def _re(fragment: str) -> str:
+    import re
+
+    return re.escape(fragment)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """One fitted estimator of each kind (fitted before any patching)."""
+    return {
+        "cond": ConditionalGANAugmenter(**TINY).fit(X, Y),
+        "per_class": GANAugmenter(**TINY).fit(X, Y),
+        "uncond": GANAugmenter(**TINY).fit(X),
+    }
+
+
+SAMPLE_CASES = {
+    "sample(0)": ("cond", lambda a: a.sample(0), ValueError, "at least 1"),
+    "sample(-1)": ("cond", lambda a: a.sample(-1), ValueError, "at least 1"),
+    "sample(-1) unconditional": ("uncond", lambda a: a.sample(-1), ValueError, "at least 1"),
+    "sample(2.5)": ("cond", lambda a: a.sample(2.5), TypeError, "must be an int"),
+    "sample(5.0)": ("uncond", lambda a: a.sample(5.0), TypeError, "must be an int"),
+    "sample('3')": ("cond", lambda a: a.sample("3"), TypeError, "must be an int"),
+    "sample(True)": ("cond", lambda a: a.sample(True), TypeError, "must be an int"),
+    "sample(None)": ("cond", lambda a: a.sample(None), TypeError, "must be an int"),
+    "unknown label in sample(y=...)": (
+        "cond", lambda a: a.sample(3, y=7), ValueError, "Unknown label"
+    ),
+    "unknown label in an array of labels": (
+        "per_class", lambda a: a.sample(3, y=[0, 1, 9]), ValueError, "Unknown label"
+    ),
+    "label of another type": ("cond", lambda a: a.sample(3, y="cat"), ValueError, "Unknown label"),
+    "labels array of the wrong length": (
+        "cond", lambda a: a.sample(5, y=[0, 1]), ValueError, "n_samples=5"
+    ),
+    "y for a GAN fitted without y": (
+        "uncond", lambda a: a.sample(3, y=0), ValueError, "fitted without y"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "which, call, exc, fragment",
+    [pytest.param(*case, id=name) for name, case in SAMPLE_CASES.items()],
+)
+def test_bad_sample_input_is_refused(fitted, which, call, exc, fragment):
+    est = fitted[which]
+    before = est._sample_rng.get_state()[1].copy()
+    with pytest.raises(exc, match=_re(fragment)):
+        call(est)
+    # a refused call does not advance the sampling RNG
+    np.testing.assert_array_equal(est._sample_rng.get_state()[1], before)
+
+
+@pytest.mark.parametrize("cls", [GANAugmenter, ConditionalGANAugmenter])
+def test_sample_before_fit_is_refused(cls):
+    with pytest.raises(NotFittedError, match="not fitted"):
+        cls(**TINY).sample(3)
+
+
+def test_catalogue_is_large_enough():
+    assert len(FIT_CASES) + len(SAMPLE_CASES) >= 30
+
+
+# ------------------------------------------------------------------ inputs untouched --
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
+
+
+@pytest.mark.parametrize(
+    "make, data",
+    [
+        pytest.param(lambda: C(), lambda: (X, Y), id="cond-array"),
+        pytest.param(lambda: G(), lambda: (X, Y), id="per-class-array"),
+        pytest.param(lambda: C(), lambda: (X.astype(np.float32), Y.astype(str)), id="float32"),
+        pytest.param(lambda: C(), lambda: (IMG, np.r_[np.zeros(6), np.ones(6)].astype(int)),
+                     id="uint8-images"),
+    ],
+)
+def test_read_only_inputs_work_and_stay_unchanged(make, data):
+    X0, y0 = data()
+    Xr, yr = _read_only(X0), _read_only(y0)
+    X_res, y_res = make().fit_resample(Xr, yr)
+    np.testing.assert_array_equal(Xr, X0)
+    np.testing.assert_array_equal(yr, y0)
+    np.testing.assert_array_equal(X_res[: len(X0)], X0)
+    np.testing.assert_array_equal(y_res[: len(y0)], y0)
+    assert X_res.dtype == X0.dtype
+    assert not np.shares_memory(X_res, Xr)
+
+
+def test_dataframe_and_series_unchanged():
+    df = pd.DataFrame({"a": X[:, 0], "b": (X[:, 1] * 5).astype(int), "c": X[:, 2] > 0})
+    ys = pd.Series(np.where(Y == 1, "yes", "no"), name="target")
+    df0, ys0 = df.copy(deep=True), ys.copy(deep=True)
+    aug = C()
+    X_res, y_res = aug.fit_resample(df, ys)
+    pd.testing.assert_frame_equal(df, df0)
+    pd.testing.assert_series_equal(ys, ys0)
+    pd.testing.assert_frame_equal(X_res.iloc[: len(df)].reset_index(drop=True), df0)
+    aug.sample(5, y="yes")
+    pd.testing.assert_frame_equal(df, df0)
+
+
+def test_sample_labels_array_unchanged(fitted):
+    labels = _read_only(np.array([1, 0, 1, 1]))
+    _, y_new = fitted["cond"].sample(4, y=labels)
+    np.testing.assert_array_equal(y_new, [1, 0, 1, 1])
+    np.testing.assert_array_equal(labels, [1, 0, 1, 1])

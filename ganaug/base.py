@@ -249,7 +249,9 @@ class BaseGANAugmenter(BaseOverSampler):
     def _check_X_y(self, X, y):
         # Called by imblearn's fit_resample; keeps the caller's X (DataFrame or array).
         if y is None:
-            raise ValueError(f"{type(self).__name__} needs labels y; got y=None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         if sparse.issparse(y):
             raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
         # missing labels first: sorting labels (type_of_target) fails on None with a
@@ -432,7 +434,9 @@ class BaseGANAugmenter(BaseOverSampler):
     def _build(self, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
         """Fresh G and D, initialised from ``seed`` without touching global RNG state."""
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            # the CPU generator only: torch.manual_seed would also reseed every CUDA/MPS
+            # generator, which fork_rng(devices=[]) does not restore
+            torch.default_generator.manual_seed(seed)
             if self.data_kind_ == "image":
                 width = self.width or 64
                 shape = self.codec_.shape_
@@ -528,22 +532,29 @@ class BaseGANAugmenter(BaseOverSampler):
             base[order[:rest]] += 1
             codes = np.repeat(np.arange(len(self.classes_)), base)
             return self._sample_rng.permutation(codes)
-        labels = np.asarray(y, dtype=self.classes_.dtype if np.ndim(y) else None)
+        # never cast labels to the classes' dtype: a cast truncates ('ab' -> 'a' for
+        # '<U1' classes, 0.5 -> 0 for int classes) and turns unknown labels into known ones
+        labels = np.asarray(y, dtype=object if self.classes_.dtype == object else None)
         if labels.ndim == 0:
-            labels = np.full(n, labels.item() if hasattr(labels, "item") else labels)
+            labels = np.full(n, labels.item(), dtype=labels.dtype)
         elif labels.ndim != 1 or len(labels) != n:
             raise ValueError(
                 f"y must be one label or an array of n_samples={n} labels; got shape "
                 f"{labels.shape}."
             )
-        pos = np.searchsorted(self.classes_, labels)
-        pos = np.clip(pos, 0, len(self.classes_) - 1)
-        unknown = self.classes_[pos] != labels
+        try:
+            pos = np.searchsorted(self.classes_, labels)
+            pos = np.clip(pos, 0, len(self.classes_) - 1)
+            unknown = np.asarray(self.classes_[pos] != labels, dtype=bool)
+        except TypeError:  # mixed label types that cannot be sorted: look each one up
+            index = {c: i for i, c in enumerate(self.classes_.tolist())}
+            pos = np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)
+            unknown = pos < 0
         if np.any(unknown):
-            bad = list(pd.unique(labels[unknown]))[:5]
+            bad = pd.unique(pd.Series(labels[unknown], dtype=object)).tolist()[:5]
             raise ValueError(
                 f"Unknown label(s) {bad} in y; the augmenter was fitted on classes "
-                f"{list(self.classes_)}."
+                f"{self.classes_.tolist()}."
             )
         return pos.astype(np.int64)
 

@@ -185,6 +185,9 @@ def test_fit_resample_keeps_dataframe_columns_and_dtypes(Aug):
     pd.testing.assert_frame_equal(X_res.iloc[: len(df)], df_before)
     assert len(X_res) == len(y_res) == 3 * 72
     pd.testing.assert_frame_equal(df, df_before)  # input untouched
+    X_new, _ = Aug(**TINY).fit(df, y).sample(6, y=2)  # sample() keeps the container too
+    assert isinstance(X_new, pd.DataFrame) and len(X_new) == 6
+    pd.testing.assert_series_equal(X_new.dtypes, df.dtypes)
 
 
 @pytest.mark.parametrize("Aug", AUGMENTERS, ids=AUG_IDS)
@@ -292,11 +295,15 @@ def _images(kind: str) -> tuple[np.ndarray, dict]:
         return rs.uniform(-0.5, 2.0, (32, 3, 8, 8)).astype(np.float32), {}
     if kind == "rows-image_shape":
         return rs.uniform(0.0, 16.0, (32, 64)), {"image_shape": (8, 8)}
+    if kind == "rows-image_shape-rgb":
+        return rs.randint(0, 256, (32, 8 * 8 * 3)).astype(np.uint8), {"image_shape": (8, 8, 3)}
     return rs.uniform(0.0, 1.0, (32, 8, 8)), {}  # (N, H, W)
 
 
 @pytest.mark.parametrize("Aug", AUGMENTERS, ids=AUG_IDS)
-@pytest.mark.parametrize("kind", ["NHWC-uint8", "NCHW-float32", "rows-image_shape", "NHW"])
+@pytest.mark.parametrize(
+    "kind", ["NHWC-uint8", "NCHW-float32", "rows-image_shape", "rows-image_shape-rgb", "NHW"]
+)
 def test_images_come_back_in_callers_layout_dtype_and_range(Aug, kind):
     X, extra = _images(kind)
     y = np.repeat([0, 1], 16)

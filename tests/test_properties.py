@@ -76,7 +76,7 @@ def _strategy(draw, y):
         if len(classes) != 2:
             return "auto"
         ratio = counts.min() / counts.max()
-        return float(draw(st.floats(ratio, 1.0)))
+        return float(draw(st.floats(min(1.0, ratio + 1e-6), 1.0)))
     return choice
 
 

@@ -271,6 +271,7 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 @pytest.mark.parametrize("how", ["torch.save", "pickle.dump", "inside-tensors"])
 def test_tampered_file_with_pickle_payload_is_refused(tmp_path, how):
     marker = tmp_path / "pwned"

@@ -98,7 +98,9 @@ FIT_CASES = {
         lambda: G().fit(pd.DataFrame(X, columns=["a", "a", "b"])), ValueError, "duplicate column"
     ),
     # ---- y
-    "y=None for the conditional GAN": (lambda: C().fit(X, None), ValueError, "needs labels y"),
+    "y=None for the conditional GAN": (
+        lambda: C().fit(X, None), ValueError, "requires y to be passed"
+    ),
     "a single class": (lambda: C().fit(X, np.zeros(40)), ValueError, "more than 1 class"),
     "a class with one sample": (
         lambda: C().fit(X, np.r_[np.zeros(39), 1]), ValueError, "fewer than 2 samples"

@@ -60,7 +60,10 @@ _PARAMS_DOC = """
     verbose : int, default=0
         Show a tqdm progress bar with the losses when > 0.
     n_jobs : int or None, default=None
-        Parallel jobs (joblib) for per-class GANs of ``GANAugmenter``.
+        Parallel jobs (joblib) for per-class GANs of ``GANAugmenter``; they follow the
+        active joblib backend, so ``with joblib.parallel_backend("dask"):`` runs them on
+        a Dask cluster. With ``device='auto'`` a job in a worker takes the worker's GPU
+        (``cuda:{worker_index % n_gpus}``; see ``ganaug.distributed.select_device``).
     warm_start : bool, default=False
         When True, ``fit`` keeps the raw generator, discriminator and Adam states
         (``train_state_``), and a later ``fit`` on a model fitted this way continues
@@ -69,6 +72,13 @@ _PARAMS_DOC = """
         fits. A first fit, or one on a model fitted with ``warm_start=False``, starts
         from scratch. Whatever its setting, a ``fit`` that is interrupted
         (``KeyboardInterrupt``) or fails leaves the estimator as it was before the call.
+    distributed : bool or 'auto', default='auto'
+        Data-parallel training of one GAN over ``torch.distributed`` ranks (DDP: each
+        rank trains on its stratified shard, gradients are averaged, every rank ends
+        with the same fitted estimator). 'auto' turns it on when the script runs under
+        ``torchrun`` or a process group of several processes is initialised; False
+        trains independently in each process. ``batch_size`` is per rank. See
+        ``docs/scaling.md``.
 """
 
 _ATTRS_DOC = """
@@ -228,7 +238,9 @@ class GANAugmenter(BaseGANAugmenter):
             return
         seeds = rng.randint(_MAX_SEED, size=len(self.classes_))
         prefer = "threads" if self.device_.type != "cpu" else None
-        results = Parallel(n_jobs=self.n_jobs, prefer=prefer)(
+        # under DDP the ranks train the classes one after another, in step
+        n_jobs = 1 if getattr(self, "_comm", None) is not None else self.n_jobs
+        results = Parallel(n_jobs=n_jobs, prefer=prefer)(
             delayed(self._fit_one)(
                 data[codes == k], None, 0, int(seeds[k]), f"GAN[{c}]", self._resume(k)
             )

@@ -27,6 +27,7 @@ from torch import nn
 
 from ._device import resolve_device
 from .data import ImageCodec, NumericEncoder
+from .distributed import get_comm, job_device, select_device
 from .nn.diffaug import parse_policy
 from .nn.images import ImageDiscriminator, ImageGenerator
 from .nn.losses import LOSSES
@@ -127,6 +128,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "verbose": ["verbose"],
         "n_jobs": [Integral, None],
         "warm_start": ["boolean"],
+        "distributed": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -156,6 +158,7 @@ class BaseGANAugmenter(BaseOverSampler):
         verbose=0,
         n_jobs=None,
         warm_start=False,
+        distributed="auto",
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.epochs = epochs
@@ -181,6 +184,7 @@ class BaseGANAugmenter(BaseOverSampler):
         self.verbose = verbose
         self.n_jobs = n_jobs
         self.warm_start = warm_start
+        self.distributed = distributed
 
     # ------------------------------------------------------------------ validation --
     def _check_X(self, X):
@@ -292,8 +296,12 @@ class BaseGANAugmenter(BaseOverSampler):
     def _fit_common(self, X, y) -> None:
         """Everything ``fit`` does after validation: encode, train, remember."""
         self._check_extra_params()
-        self.device_ = resolve_device(self.device)
+        # DDP under torchrun / an initialised process group (ganaug/distributed.py)
+        self._comm = comm = get_comm(self.distributed, self.device)
+        self.device_ = resolve_device(select_device(self.device, comm=comm))
         rng = check_random_state(self.random_state)
+        if comm is not None:  # one seed on all ranks: same init, shards, sampling
+            rng = np.random.RandomState(comm.broadcast_int(rng.randint(_MAX_SEED)))
         kind = self._kind
         warm = self._warm_ready()
         if warm:
@@ -331,9 +339,12 @@ class BaseGANAugmenter(BaseOverSampler):
             codes = codes.astype(np.int64).ravel()
         self._resume_states = list(self.train_state_) if warm else None
         try:
+            if comm is not None:
+                comm.check_same_data(data, codes)
             self._train(data, codes, rng)
         finally:
             del self._resume_states
+            del self._comm
         self._sample_rng = np.random.RandomState(rng.randint(_MAX_SEED))
 
     # ------------------------------------------------------------ warm start / atomicity --
@@ -414,6 +425,7 @@ class BaseGANAugmenter(BaseOverSampler):
             return super().fit_resample(X, y, **params)
 
     def _train_config(self, desc: str) -> TrainConfig:
+        comm = getattr(self, "_comm", None)
         amp = None
         if self.device_.type == "cuda" and self.mixed_precision in ("auto", True):
             amp = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -428,7 +440,7 @@ class BaseGANAugmenter(BaseOverSampler):
             policy=parse_policy(policy) if self.data_kind_ == "image" else (),
             class_balanced=self.class_balanced, amp_dtype=amp,
             channels_last=self.device_.type == "cuda", compile=self.compile,
-            verbose=self.verbose, desc=desc,
+            verbose=self.verbose if comm is None or comm.is_main else 0, desc=desc, comm=comm,
         )
 
     def _build(self, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
@@ -466,8 +478,13 @@ class BaseGANAugmenter(BaseOverSampler):
         checkpoint = copy.deepcopy(resume) if resume is not None else (
             {} if self.warm_start else None
         )
-        device = self.device_
-        gen = torch.Generator(device=device).manual_seed(seed + 1)
+        comm = getattr(self, "_comm", None)
+        device = self.device_ if comm is not None else job_device(self.device, self.device_)
+        gen = torch.Generator(device=device).manual_seed(
+            seed + 1 if comm is None else comm.rank_seed(seed + 1)
+        )
+        if comm is not None:  # DDP: this rank's stratified shard of the rows
+            data, codes = comm.shard(data, codes, seed)
         x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
         y = None if codes is None else torch.from_numpy(codes).to(device)
         scale, offset = (

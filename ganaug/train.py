@@ -54,6 +54,7 @@ class TrainConfig:
     max_restarts: int = 3  # NaN guard: restores of the last good state before giving up
     verbose: int = 0
     desc: str = "GAN"
+    comm: object | None = None  # ganaug.distributed.Comm: data-parallel over ranks (None: off)
     history: dict = field(default_factory=dict)
 
 
@@ -315,6 +316,8 @@ def train_gan(
     tr = GANTrainer(G, D, data, labels, n_classes, cfg, gen, scale, offset)
     if checkpoint:  # warm start: continue from a kept state
         load_checkpoint(tr, checkpoint)
+    if cfg.comm is not None:  # DDP: rank 0's start, gradients averaged before each step
+        cfg.comm.attach(tr)
     steps = max(1, math.ceil(tr.n / tr.b))
     keys = ("d_loss", "g_loss", "d_real", "d_fake")
     history: dict[str, list[float]] = {k: [] for k in keys}
@@ -331,8 +334,11 @@ def train_gan(
             done += 1
             if cfg.time_budget is not None and time.perf_counter() - t0 > cfg.time_budget:
                 out_of_time = True  # host clock: no sync; the queue bounds the lag
+            if cfg.comm is not None and cfg.time_budget is not None:  # ranks stop together
+                out_of_time = cfg.comm.any_true(out_of_time)
+            if out_of_time:
                 break
-        means = (acc / done).cpu().numpy()
+        means = (acc / done if cfg.comm is None else cfg.comm.mean(acc / done)).cpu().numpy()
         if not (np.isfinite(means).all() and tr.finite()):
             restarts += 1
             if restarts > cfg.max_restarts:
@@ -356,6 +362,8 @@ def train_gan(
         bar.update(1)
         bar.set_postfix(d=f"{means[0]:.3f}", g=f"{means[1]:.3f}")
     bar.close()
+    if cfg.comm is not None:  # identical on every rank, checked
+        cfg.comm.finish(tr)
     if checkpoint is not None:
         checkpoint.update(export_checkpoint(tr))
     G_ema = tr.G_ema

@@ -1,0 +1,152 @@
+"""Data-parallel (DDP) fits: two gloo processes on the CPU end with identical estimators.
+
+The two ranks are started with ``torch.multiprocessing.spawn`` and given torchrun's
+environment (``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK``, ``MASTER_ADDR``/``PORT``), so
+``fit`` must notice it, initialise the gloo group itself and train data-parallel with no
+change to the estimator's parameters (``distributed='auto'``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification
+
+from ganaug import ConditionalGANAugmenter, GANAugmenter
+from ganaug.distributed import Comm, get_comm, is_main_process, shard_indices
+
+SMALL = dict(epochs=2, batch_size=16, width=16, latent_dim=8, depth=1, device="cpu")
+
+
+def _data():
+    X, y = make_classification(
+        n_samples=90, n_features=4, n_informative=3, n_redundant=0, weights=[0.75],
+        random_state=0,
+    )
+    return X.astype(np.float32), y
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rank_main(rank: int, world: int, port: int, out: str) -> None:
+    os.environ.update(
+        WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank),
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+    )
+    torch.set_num_threads(1)
+    # Comm.finish repairs drift with a warning; here drift is a failure
+    warnings.filterwarnings("error", message="GAN weights drifted")
+    X, y = _data()
+    # random_state=None: the seed must come from rank 0, or the ranks would differ
+    cgan = ConditionalGANAugmenter(**SMALL, random_state=None, warm_start=True,
+                                   time_budget=600.0)
+    X_res, y_res = cgan.fit_resample(X, y)
+    # per-class GANs: n_jobs is ignored under DDP (the ranks train classes in step)
+    gan = GANAugmenter(**SMALL, random_state=0, n_jobs=2, distributed=True).fit(X, y)
+    X_gan, y_gan = gan.sample(7)
+    with open(os.path.join(out, f"rank{rank}.pkl"), "wb") as f:
+        pickle.dump(
+            {"cgan": cgan, "X_res": X_res, "y_res": y_res, "gan": gan, "X_gan": X_gan,
+             "y_gan": y_gan, "main": is_main_process()}, f,
+        )
+
+
+def _same_state(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp")
+    torch.multiprocessing.spawn(
+        _rank_main, args=(2, _free_port(), str(out)), nprocs=2, join=True
+    )
+    res = []
+    for r in range(2):
+        with open(out / f"rank{r}.pkl", "rb") as f:
+            res.append(pickle.load(f))
+    return res
+
+
+def test_ranks_end_identical(ranks):
+    r0, r1 = ranks
+    assert r0["main"] and not r1["main"]
+    # raw G and D (spectral-norm u/v buffers included), EMA G, Adam states
+    s0, s1 = r0["cgan"].train_state_[0], r1["cgan"].train_state_[0]
+    for key in ("G", "D", "G_ema"):
+        _same_state(s0[key], s1[key])
+    assert any("_u" in k for k in s0["D"]), "expected spectral-norm buffers in D"
+    for st0, st1 in zip(s0["opt_g"]["state"].values(), s1["opt_g"]["state"].values()):
+        assert torch.equal(st0["exp_avg"], st1["exp_avg"])
+    _same_state(r0["cgan"].generator_.state_dict(), r1["cgan"].generator_.state_dict())
+    assert r0["cgan"].history_ == r1["cgan"].history_
+    assert len(r0["cgan"].history_["d_loss"]) == SMALL["epochs"]
+    for g0, g1 in zip(r0["gan"].generators_, r1["gan"].generators_):
+        _same_state(g0.state_dict(), g1.state_dict())
+    # same samples on every rank
+    np.testing.assert_array_equal(r0["X_res"], r1["X_res"])
+    np.testing.assert_array_equal(r0["X_gan"], r1["X_gan"])
+
+
+def test_result_meets_single_fit_contract(ranks):
+    X, y = _data()
+    r0 = ranks[0]
+    aug, X_res, y_res = r0["cgan"], r0["X_res"], r0["y_res"]
+    counts = np.bincount(y)
+    assert X_res.dtype == X.dtype and y_res.dtype == y.dtype
+    np.testing.assert_array_equal(X_res[: len(X)], X)  # originals first, unchanged
+    np.testing.assert_array_equal(y_res[: len(y)], y)
+    assert np.bincount(y_res).tolist() == [counts.max(), counts.max()]
+    assert np.isfinite(X_res).all()
+    # an ordinary fitted estimator: pickles, samples, no process-group state inside
+    assert not hasattr(aug, "_comm")
+    again = pickle.loads(pickle.dumps(aug))
+    X_new, y_new = again.sample(5, y=1)
+    assert X_new.shape == (5, X.shape[1]) and y_new.tolist() == [1] * 5
+    assert r0["X_gan"].shape == (7, X.shape[1]) and len(r0["y_gan"]) == 7
+
+
+def test_shard_indices_stratified_equal_sizes():
+    codes = np.array([0] * 11 + [1] * 3 + [2] * 1)
+    shards = [shard_indices(len(codes), codes, r, 4, seed=5) for r in range(4)]
+    assert len({len(s) for s in shards}) == 1  # same steps per epoch on every rank
+    for s in shards:
+        assert set(codes[s]) == {0, 1, 2}  # every rank sees every class
+    assert set(np.concatenate(shards)) == set(range(len(codes)))  # nothing dropped
+    np.testing.assert_array_equal(shard_indices(7, None, 0, 1, seed=5), np.arange(7))
+
+
+def test_single_process_path_unchanged(monkeypatch):
+    for var in ("WORLD_SIZE", "RANK", "MASTER_ADDR"):
+        monkeypatch.delenv(var, raising=False)
+    assert get_comm("auto") is None and get_comm(False) is None and is_main_process()
+    X, y = _data()
+    a = ConditionalGANAugmenter(**{**SMALL, "epochs": 1}, random_state=0).fit(X, y)
+    b = ConditionalGANAugmenter(**{**SMALL, "epochs": 1}, random_state=0,
+                                distributed=False).fit(X, y)
+    _same_state(a.generator_.state_dict(), b.generator_.state_dict())
+    # distributed=True without a launcher: a group of one process
+    comm = get_comm(True)
+    assert isinstance(comm, Comm) and comm.world_size == 1
+    c = ConditionalGANAugmenter(**{**SMALL, "epochs": 1}, random_state=0,
+                                distributed=True).fit(X, y)
+    assert c.sample(3, y=0)[0].shape == (3, 4)
+
+
+def test_distributed_true_with_partial_env_errors(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    with pytest.raises(ValueError, match="torchrun"):
+        get_comm(True)

@@ -6,6 +6,8 @@ dtypes, label values, and that the original rows come back unchanged and first.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,6 +131,18 @@ def test_fit_resample_counts_dtypes_and_originals(cls, data):
         assert (new >= lo - 1e-6).all() and (new <= hi + 1e-6).all()
 
 
+def _save_load(aug):
+    import os
+    import tempfile
+
+    import ganaug
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.ganaug")
+        ganaug.save(aug, path)
+        return ganaug.load(path)
+
+
 @SETTINGS
 @given(data=st.data())
 def test_sample_counts_and_label_types(data):
@@ -150,6 +164,15 @@ def test_sample_counts_and_label_types(data):
         assert dict(X_new.dtypes) == dict(X.dtypes)
     else:
         assert X_new.dtype == X.dtype and X_new.shape == (n, X.shape[1])
+    # save/load keeps labels (with their dtype), codec and sampling state
+    twin = copy.deepcopy(aug)
+    loaded = _save_load(aug)
+    assert loaded.classes_.dtype == classes.dtype
+    np.testing.assert_array_equal(loaded.classes_, classes)
+    Xa, ya = twin.sample(n)
+    Xb, yb = loaded.sample(n)
+    np.testing.assert_array_equal(ya, yb)
+    np.testing.assert_array_equal(np.asarray(Xa), np.asarray(Xb))
 
 
 @SETTINGS

@@ -110,6 +110,30 @@ def test_divergence_recovers_with_lower_learning_rates(monkeypatch):
     assert np.isfinite(est.sample(64)[0]).all()
 
 
+def test_non_finite_weights_with_finite_losses_are_caught(monkeypatch):
+    """Weights poisoned after the last step of an epoch: the losses of that epoch were
+    finite, so only the weight check can see it."""
+    steps = int(np.ceil(len(X) / TINY["batch_size"]))
+    real_step = ganaug.train.GANTrainer.step
+    calls = []
+
+    def poisoning_step(self):
+        out = real_step(self)
+        calls.append(1)
+        if len(calls) == steps:  # end of the first epoch tried
+            with torch.no_grad():
+                next(self.D.parameters()).fill_(float("inf"))
+        return out
+
+    monkeypatch.setattr(ganaug.train.GANTrainer, "step", poisoning_step)
+    restores = _count_restores(monkeypatch)
+    est = C(epochs=2).fit(X, Y)
+    assert len(restores) == 1
+    assert len(est.history_["d_loss"]) == 2
+    assert all(torch.isfinite(p).all() for p in est.generator_.parameters())
+    assert np.isfinite(est.sample(32)[0]).all()
+
+
 def test_non_finite_generator_output_is_never_returned():
     est = G().fit(X)
 

@@ -40,15 +40,18 @@ _MAX_SEED = 2**31 - 1
 class _Assembler:
     """Decoded chunks written into one preallocated output (ndarray or DataFrame).
 
-    Arrays and DataFrames whose columns all have numpy dtypes are filled in place, so
-    the peak memory is the output plus one chunk. DataFrames with extension dtypes
-    (categories, nullable ints, strings) are concatenated once at the end instead.
+    Arrays, and DataFrame columns with numpy dtypes, are filled in place, so the peak
+    memory is the output plus one chunk. DataFrame columns with pandas extension dtypes
+    (categories, nullable ints, strings) are gathered per column and concatenated (and
+    put in row order) at the end, one column at a time: the extra memory is then at most
+    about one such column, plus an index of the rows.
     """
 
     def __init__(self, n: int):
         self.n = n
-        self.out = None  # ndarray, dict of column arrays, or list of (positions, frame)
+        self.out = None  # ndarray, or one ndarray / list of pieces per column
         self.kind = None
+        self.positions: list = []  # where each chunk went (for extension columns)
 
     def put(self, pos, part) -> None:
         if self.kind is None:
@@ -57,12 +60,14 @@ class _Assembler:
             self.out[pos] = part
         elif self.kind == "block":
             self.out[pos] = part.to_numpy()
-        elif self.kind == "columns":
-            for arr, (_, col) in zip(self.out, part.items()):
-                arr[pos] = col.to_numpy()
         else:
-            idx = np.arange(self.n)[pos] if isinstance(pos, slice) else pos
-            self.out.append((idx, part))
+            for arr, (_, col) in zip(self.out, part.items()):
+                if isinstance(arr, np.ndarray):
+                    arr[pos] = col.to_numpy()
+                else:
+                    arr.append(col.array)
+            if self.has_extension:
+                self.positions.append(pos)
 
     def _allocate(self, part) -> None:
         n = self.n
@@ -70,31 +75,47 @@ class _Assembler:
             self.kind = "array"
             self.out = np.empty((n, *part.shape[1:]), dtype=part.dtype)
             return
-        self.columns, self.dtypes = part.columns, part.dtypes
+        self.columns = part.columns
         dtypes = list(part.dtypes)
-        if dtypes and all(isinstance(d, np.dtype) for d in dtypes):
-            if len(set(dtypes)) == 1:
-                self.kind = "block"
-                self.out = np.empty((n, len(dtypes)), dtype=dtypes[0])
-            else:
-                self.kind = "columns"
-                self.out = [np.empty(n, dtype=d) for d in dtypes]
+        numpy = [isinstance(d, np.dtype) for d in dtypes]
+        self.has_extension = not all(numpy)
+        if dtypes and all(numpy) and len(set(dtypes)) == 1:
+            self.kind = "block"
+            self.out = np.empty((n, len(dtypes)), dtype=dtypes[0])
         else:
-            self.kind = "frames"
-            self.out = []
+            self.kind = "columns"
+            self.out = [np.empty(n, dtype=d) if isnp else [] for d, isnp in zip(dtypes, numpy)]
+
+    def _order(self) -> np.ndarray | None:
+        """Take-indexer from chunk order to row order (None when already in order)."""
+        if all(isinstance(p, slice) for p in self.positions):
+            return None  # slices are written in increasing order
+        where = np.concatenate([
+            np.arange(p.start, p.stop) if isinstance(p, slice) else np.asarray(p)
+            for p in self.positions
+        ])
+        order = np.empty(self.n, dtype=np.int64)
+        order[where] = np.arange(self.n)
+        return order
 
     def result(self):
         if self.kind == "array":
             return self.out
         if self.kind == "block":
             return pd.DataFrame(self.out, columns=self.columns, copy=False)
-        if self.kind == "columns":
-            frame = pd.DataFrame(dict(enumerate(self.out)), copy=False)
-            frame.columns = self.columns
-            return frame
-        idx = np.concatenate([i for i, _ in self.out])
-        frame = pd.concat([p for _, p in self.out], ignore_index=True)
-        return frame.iloc[np.argsort(idx, kind="stable")].reset_index(drop=True)
+        order = self._order() if self.has_extension else None
+        columns = {}
+        for j, arr in enumerate(self.out):
+            if not isinstance(arr, np.ndarray):
+                pieces, self.out[j] = arr, None
+                arr = type(pieces[0])._concat_same_type(pieces)
+                del pieces
+                if order is not None:
+                    arr = arr.take(order)
+            columns[j] = arr
+        frame = pd.DataFrame(columns, copy=False)
+        frame.columns = self.columns
+        return frame
 
 
 class BaseGANAugmenter(BaseOverSampler):

@@ -421,6 +421,35 @@ def test_chunked_sampling_is_consistent_across_chunks():
     assert (y_rare == "rare").all() and len(x_rare) == 9000
 
 
+@pytest.mark.parametrize("scattered", [True, False])
+def test_assembler_puts_chunks_of_any_column_types_in_row_order(scattered):
+    """The chunk writer behind ``sample``: numpy and pandas extension columns alike."""
+    n, rs = 50, np.random.RandomState(0)
+    full = pd.DataFrame({
+        "f": rs.normal(size=n),
+        "i": rs.randint(0, 9, n).astype(np.int16),
+        "b": rs.rand(n) > 0.5,
+        "cat": pd.Categorical(rs.choice(["x", "y", "z"], n), categories=["x", "y", "z"]),
+        "n": pd.array(np.where(rs.rand(n) > 0.7, None, rs.randint(0, 5, n)), dtype="Int64"),
+        "s": pd.array(rs.choice(["u", "v"], n), dtype="string"),
+    })
+    out = ganaug.base._Assembler(n)
+    if scattered:  # class groups: positions are index arrays, chunks of 7 rows
+        perm = rs.permutation(n)
+        for start in range(0, n, 7):
+            pos = np.sort(perm[start:start + 7])
+            out.put(pos, full.iloc[pos].reset_index(drop=True))
+    else:  # unconditional: consecutive slices
+        for start in range(0, n, 7):
+            pos = slice(start, min(n, start + 7))
+            out.put(pos, full.iloc[pos].reset_index(drop=True))
+    pd.testing.assert_frame_equal(out.result(), full)
+    arrays = ganaug.base._Assembler(n)
+    for start in range(0, n, 7):
+        arrays.put(slice(start, min(n, start + 7)), full[["f"]].to_numpy()[start:start + 7])
+    np.testing.assert_array_equal(arrays.result(), full[["f"]].to_numpy())
+
+
 def test_training_gets_the_encoded_data_without_another_copy(monkeypatch):
     seen = {}
     real_fit_one = ganaug.base.BaseGANAugmenter._fit_one

@@ -8,6 +8,7 @@ generated rows back into the caller's container.
 from __future__ import annotations
 
 import copy
+import threading
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,9 @@ from .nn.tabular import MLPDiscriminator, MLPGenerator
 from .train import TrainConfig, generate_chunks, train_gan
 
 _MAX_SEED = 2**31 - 1
+# _build seeds torch's process-wide CPU generator: one build at a time, or jobs run as
+# threads (joblib threads, Dask thread workers) would interleave their initialisations
+_BUILD_LOCK = threading.Lock()
 
 
 class _Assembler:
@@ -466,7 +470,7 @@ class BaseGANAugmenter(BaseOverSampler):
 
     def _build(self, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
         """Fresh G and D, initialised from ``seed`` without touching global RNG state."""
-        with torch.random.fork_rng(devices=[]):
+        with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
             # the CPU generator only: torch.manual_seed would also reseed every CUDA/MPS
             # generator, which fork_rng(devices=[]) does not restore
             torch.default_generator.manual_seed(seed)

@@ -8,6 +8,7 @@ change to the estimator's parameters (``distributed='auto'``).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import socket
@@ -18,8 +19,17 @@ import pytest
 import torch
 from sklearn.datasets import make_classification
 
+import ganaug._device
+import ganaug.distributed
 from ganaug import ConditionalGANAugmenter, GANAugmenter
-from ganaug.distributed import Comm, get_comm, is_main_process, shard_indices
+from ganaug.distributed import (
+    Comm,
+    get_comm,
+    is_main_process,
+    job_device,
+    select_device,
+    shard_indices,
+)
 
 SMALL = dict(epochs=2, batch_size=16, width=16, latent_dim=8, depth=1, device="cpu")
 
@@ -150,3 +160,48 @@ def test_distributed_true_with_partial_env_errors(monkeypatch):
     monkeypatch.delenv("MASTER_ADDR", raising=False)
     with pytest.raises(ValueError, match="torchrun"):
         get_comm(True)
+
+
+# -- device choice per job (no GPU needed: the counts and the worker are monkeypatched) --
+def test_select_device_explicit_and_env(monkeypatch):
+    monkeypatch.delenv("GANAUG_DEVICE", raising=False)
+    assert select_device("cpu", n_gpus=4, worker_index=3) == "cpu"
+    assert select_device("cuda:1", n_gpus=4, worker_index=3) == "cuda:1"
+    assert select_device("auto", n_gpus=4, worker_index=3, env={"GANAUG_DEVICE": "cuda:2"}) \
+        == "cuda:2"
+    assert select_device("auto", n_gpus=0, worker_index=3, env={}) == "auto"  # CPU / MPS
+    assert select_device("auto", n_gpus=2, worker_index=None, env={}) == "auto"  # plain
+
+
+def test_select_device_spreads_workers_and_ranks(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    monkeypatch.setattr(ganaug.distributed, "current_worker_index", lambda: 6)
+    assert select_device("auto", env={}) == "cuda:2"  # worker 6 of a 4-GPU machine
+    assert [select_device("auto", worker_index=i, env={}) for i in range(5)] == [
+        "cuda:0", "cuda:1", "cuda:2", "cuda:3", "cuda:0"]
+    comm = Comm(rank=5, world_size=8, local_rank=1, device=torch.device("cpu"))
+    assert select_device("auto", comm=comm, env={}) == "cuda:1"  # torchrun LOCAL_RANK
+    # a launcher that pins one GPU per worker with CUDA_VISIBLE_DEVICES: it is cuda:0
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert select_device("auto", env={}) == "cuda:0"
+
+
+def test_worker_index_detection(monkeypatch):
+    proc = multiprocessing.current_process()
+    monkeypatch.setattr(proc, "name", "LokyProcess-3")
+    assert ganaug.distributed.current_worker_index() == 2
+    monkeypatch.setattr(proc, "name", "MainProcess")
+    assert ganaug.distributed.current_worker_index() is None
+
+
+def test_job_device_takes_the_workers_gpu(monkeypatch):
+    monkeypatch.delenv("GANAUG_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(ganaug._device, "resolve_device", torch.device)
+    monkeypatch.setattr(ganaug.distributed, "current_worker_index", lambda: 3)
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert job_device("auto", cuda) == torch.device("cuda:1")
+    assert job_device("cuda", cuda) == cuda  # explicit device: kept
+    assert job_device("auto", cpu) == cpu  # the fit chose the CPU: its jobs too
+    monkeypatch.setattr(ganaug.distributed, "current_worker_index", lambda: None)
+    assert job_device("auto", cuda) == cuda  # not in a worker

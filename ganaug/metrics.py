@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import linalg
 from sklearn.utils import check_random_state
 from torch import Tensor, nn
 
@@ -69,13 +68,14 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
         raise ValueError(f"need two 2-D feature arrays of equal width; got {a.shape}, {b.shape}")
     mu_a, mu_b = a.mean(0), b.mean(0)
     s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    covmean, _ = linalg.sqrtm(s_a @ s_b, disp=False)
-    if not np.isfinite(covmean).all():
-        eps = 1e-6 * np.eye(len(s_a))
-        covmean = linalg.sqrtm((s_a + eps) @ (s_b + eps))
-    covmean = np.real(covmean)
+    # Tr((S_a S_b)^(1/2)) = sum of sqrt(eigenvalues of S_a^(1/2) S_b S_a^(1/2)), a symmetric
+    # PSD matrix: eigh only, stable for singular covariances (fewer rows than features)
+    w, v = np.linalg.eigh(s_a)
+    half = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    m = half @ s_b @ half
+    tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
     diff = mu_a - mu_b
-    return float(max(diff @ diff + np.trace(s_a) + np.trace(s_b) - 2.0 * np.trace(covmean), 0.0))
+    return float(max(diff @ diff + np.trace(s_a) + np.trace(s_b) - 2.0 * tr_covmean, 0.0))
 
 
 def kernel_distance(

@@ -1,0 +1,486 @@
+"""The main job, ``ganaug bench``: oversamplers in front of ``SVC`` on long-tailed digits.
+
+Protocol (one seed):
+
+1. ``load_digits_long_tailed(imbalance_ratio=20, random_state=seed)``: scikit-learn's
+   8x8 digits split in half (stratified), the training half made long-tailed (class
+   counts about 89, 64, 46, 33, 23, 17, 12, 8, 6, 4); the test half stays balanced.
+2. Every arm is an imbalanced-learn ``Pipeline([(sampler), ("clf", SVC())])`` fitted on
+   the training split only: oversampling never sees a test row.
+3. Scores on the test split: balanced accuracy, macro-F1 and tail recall (mean recall
+   of the rarest classes of the training split, see :func:`tail_classes`).
+
+The GAN arms use the fixed hyperparameters in :data:`GAN_PARAMS` (chosen before any run
+on a test split; nothing is tuned on the test split). Digits are fed as 64-column rows,
+i.e. through the tabular MLP networks, so the job runs on 2 CPU cores in minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Hyperparameters of both GAN arms, in one visible place (units in comments).
+GAN_PARAMS: dict[str, Any] = {
+    "epochs": 150,  # passes over the training split (per class for GANAugmenter)
+    "batch_size": 64,  # rows per step (capped at a class's size for per-class GANs)
+    "latent_dim": 32,  # size of z
+    "width": 128,  # hidden units of the residual MLPs
+    "depth": 2,  # residual blocks
+    "generator_lr": 2e-4,  # Adam
+    "discriminator_lr": 2e-4,  # Adam
+    "adam_betas": (0.5, 0.999),
+    "loss": "hinge",
+    "d_steps": 1,
+    "ema_decay": 0.999,  # EMA of G used for sampling
+}
+
+ARMS: tuple[str, ...] = (
+    "none",
+    "RandomOverSampler",
+    "SMOTE",
+    "GANAugmenter",
+    "ConditionalGANAugmenter",
+)
+METRICS: tuple[str, ...] = ("balanced_accuracy", "macro_f1", "tail_recall")
+TAIL_FRACTION = 0.3  # the rarest 30 % of classes (3 of 10) count as the tail
+IMBALANCE_RATIO = 20
+
+
+def tail_classes(y_train: np.ndarray, fraction: float = TAIL_FRACTION) -> np.ndarray:
+    """The ``ceil(fraction * n_classes)`` classes with the fewest training rows.
+
+    Parameters
+    ----------
+    y_train : ndarray of shape (n_samples,)
+        Training labels.
+    fraction : float, default=0.3
+        Share of the classes that form the tail.
+
+    Returns
+    -------
+    tail : ndarray
+        Labels of the tail classes, rarest first (ties broken by label).
+    """
+    classes, counts = np.unique(y_train, return_counts=True)
+    k = max(1, math.ceil(fraction * len(classes)))
+    order = np.lexsort((classes, counts))
+    return classes[order[:k]]
+
+
+def score(y_true: np.ndarray, y_pred: np.ndarray, tail: np.ndarray) -> dict[str, float]:
+    """Balanced accuracy, macro-F1 and mean recall over the ``tail`` classes.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples,)
+        Test labels and predictions.
+    tail : ndarray
+        Labels of the tail classes.
+
+    Returns
+    -------
+    scores : dict
+        ``{"balanced_accuracy": ..., "macro_f1": ..., "tail_recall": ...}``.
+    """
+    from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+
+    return {
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
+        "tail_recall": float(
+            np.mean(recall_score(y_true, y_pred, labels=tail, average=None, zero_division=0))
+        ),
+    }
+
+
+def make_sampler(arm: str, seed: int, gan_params: dict[str, Any], min_count: int):
+    """The over-sampler of one arm (None for ``"none"``), seeded with ``seed``.
+
+    Parameters
+    ----------
+    arm : str
+        One of :data:`ARMS`.
+    seed : int
+        ``random_state`` of the sampler.
+    gan_params : dict
+        Keyword arguments of both GAN augmenters.
+    min_count : int
+        Rows of the rarest training class (caps SMOTE's ``k_neighbors``).
+
+    Returns
+    -------
+    sampler : imblearn sampler or None
+    """
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    from .augmenters import ConditionalGANAugmenter, GANAugmenter
+
+    if arm == "none":
+        return None
+    if arm == "RandomOverSampler":
+        return RandomOverSampler(random_state=seed)
+    if arm == "SMOTE":
+        return SMOTE(k_neighbors=min(5, min_count - 1), random_state=seed)
+    if arm == "GANAugmenter":
+        return GANAugmenter(random_state=seed, **gan_params)
+    if arm == "ConditionalGANAugmenter":
+        return ConditionalGANAugmenter(random_state=seed, **gan_params)
+    raise ValueError(f"Unknown arm {arm!r}; expected one of {ARMS}.")
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out + ("+dirty" if dirty else "") if out else None
+
+
+def _device_info(device: str) -> dict[str, Any]:
+    import torch
+
+    from ._device import resolve_device
+
+    dev = resolve_device(device)
+    name = platform.processor() or platform.machine()
+    if dev.type == "cuda":
+        name = torch.cuda.get_device_name(dev)
+    return {
+        "device": str(dev),
+        "name": name,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _final_losses(history: dict) -> dict[str, float]:
+    """Last-epoch losses of a history_ (one GAN) or their mean over per-class GANs."""
+    if history and isinstance(next(iter(history.values())), dict):
+        per = [_final_losses(h) for h in history.values()]
+        return {k: float(np.mean([p[k] for p in per])) for k in per[0]}
+    return {k: float(v[-1]) for k, v in history.items() if len(v)}
+
+
+def run_bench(
+    seeds: int | Sequence[int] = 3,
+    epochs: int | None = None,
+    arms: Sequence[str] = ARMS,
+    device: str = "cpu",
+    n_grid: int = 8,
+    verbose: bool = True,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run every arm on every seed and return the record and the last seed's GANs.
+
+    Parameters
+    ----------
+    seeds : int or sequence of int, default=3
+        Number of seeds (``0 .. seeds-1``) or the seeds themselves. A seed sets the data
+        split and the samplers' ``random_state``.
+    epochs : int or None, default=None
+        Epochs of both GAN arms (None: ``GAN_PARAMS["epochs"]``).
+    arms : sequence of str, default=ARMS
+        Which arms to run.
+    device : str, default='cpu'
+        Device of the GAN arms ('auto' picks a GPU when there is one).
+    n_grid : int, default=8
+        Generated images per class kept for the sample grid.
+    verbose : bool, default=True
+        Print one line per arm and seed.
+
+    Returns
+    -------
+    record : dict
+        JSON-ready record: settings, per-seed scores and timings, summary.
+    fitted : dict
+        The last seed's fitted GAN samplers by arm name (for pictures).
+    """
+    import sklearn
+    import torch
+    from imblearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+
+    from ._version import __version__
+    from .datasets import load_digits_long_tailed
+
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
+    if not seed_list:
+        raise ValueError("Need at least one seed.")
+    gan_params = {**GAN_PARAMS, "device": device}
+    if epochs is not None:
+        gan_params["epochs"] = int(epochs)
+    t_start = time.perf_counter()
+    runs: list[dict[str, Any]] = []
+    fitted: dict[str, Any] = {}
+    data_info: dict[str, Any] = {}
+    for seed in seed_list:
+        (X_tr, y_tr), (X_te, y_te) = load_digits_long_tailed(IMBALANCE_RATIO, random_state=seed)
+        classes, counts = np.unique(y_tr, return_counts=True)
+        tail = tail_classes(y_tr)
+        data_info = {
+            "train_counts": dict(zip(classes.tolist(), counts.tolist())),
+            "n_train": len(y_tr), "n_test": len(y_te), "tail_classes": tail.tolist(),
+        }
+        for arm in arms:
+            sampler = make_sampler(arm, seed, gan_params, int(counts.min()))
+            steps = [("clf", SVC())] if sampler is None else [("aug", sampler), ("clf", SVC())]
+            pipe = Pipeline(steps)
+            t0 = time.perf_counter()
+            pipe.fit(X_tr, y_tr)
+            fit_s = time.perf_counter() - t0
+            y_pred = pipe.predict(X_te)
+            row: dict[str, Any] = {
+                "seed": seed, "arm": arm, **score(y_te, y_pred, tail),
+                "fit_seconds": round(fit_s, 3),
+            }
+            if sampler is not None and hasattr(sampler, "history_"):
+                row["final_losses"] = _final_losses(sampler.history_)
+                fitted[arm] = sampler
+            runs.append(row)
+            if verbose:
+                print(
+                    f"seed {seed}  {arm:<24s} bal.acc {row['balanced_accuracy']:.3f}  "
+                    f"macro-F1 {row['macro_f1']:.3f}  tail recall {row['tail_recall']:.3f}  "
+                    f"({fit_s:.1f} s)",
+                    flush=True,
+                )
+    total_s = time.perf_counter() - t_start
+    record: dict[str, Any] = {
+        "benchmark": "digits-lt",
+        "command": " ".join(["ganaug", *sys.argv[1:]]) if sys.argv else "ganaug bench",
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "device": _device_info(device),
+        "versions": {
+            "ganaug": __version__, "torch": torch.__version__, "sklearn": sklearn.__version__,
+            "numpy": np.__version__, "python": platform.python_version(),
+        },
+        "git_commit": _git_commit(),
+        "protocol": {
+            "data": f"sklearn digits 8x8, stratified 50/50 split, train made long-tailed "
+                    f"(imbalance ratio {IMBALANCE_RATIO}); test balanced",
+            "classifier": "sklearn.svm.SVC() defaults, in an imblearn Pipeline after the sampler",
+            "tail": f"rarest ceil({TAIL_FRACTION} * n_classes) classes of the training split",
+            "smote": "k_neighbors=min(5, rarest class - 1)",
+            "gan_params": {k: (list(v) if isinstance(v, tuple) else v)
+                           for k, v in gan_params.items()},
+            "seeds": seed_list,
+            "data_last_seed": data_info,
+        },
+        "runs": runs,
+        "summary": summarize(runs, arms),
+        "timing": {
+            "total_seconds": round(total_s, 2),
+            "fit_seconds_per_arm": {
+                a: round(float(np.mean([r["fit_seconds"] for r in runs if r["arm"] == a])), 3)
+                for a in arms
+            },
+        },
+    }
+    return record, {"_real": (X_tr, y_tr), **fitted, "_n_grid": n_grid}
+
+
+def summarize(runs: Sequence[dict[str, Any]], arms: Sequence[str]) -> dict[str, dict]:
+    """Mean and (sample) standard deviation of each metric per arm over seeds.
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        Rows with ``arm`` and the :data:`METRICS` keys.
+    arms : sequence of str
+        Arms in table order.
+
+    Returns
+    -------
+    summary : dict
+        ``{arm: {metric: {"mean": m, "std": s, "n": k}}}``; std is 0 for one seed.
+    """
+    out: dict[str, dict] = {}
+    for arm in arms:
+        rows = [r for r in runs if r["arm"] == arm]
+        out[arm] = {}
+        for m in METRICS:
+            v = np.array([r[m] for r in rows], dtype=float)
+            out[arm][m] = {
+                "mean": float(v.mean()),
+                "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+                "n": len(v),
+            }
+    return out
+
+
+def format_table(record: dict[str, Any]) -> str:
+    """The summary as a Markdown table (mean ± std over seeds).
+
+    Parameters
+    ----------
+    record : dict
+        A record from :func:`run_bench`.
+
+    Returns
+    -------
+    table : str
+    """
+    head = ["arm", "balanced accuracy", "macro-F1", "tail recall", "fit s/seed"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    fit = record["timing"]["fit_seconds_per_arm"]
+    for arm, stats in record["summary"].items():
+        cells = [f"{stats[m]['mean']:.3f} ± {stats[m]['std']:.3f}" for m in METRICS]
+        lines.append(f"| {arm} | " + " | ".join(cells) + f" | {fit[arm]:.1f} |")
+    return "\n".join(lines)
+
+
+def _grid_rows(fitted: dict[str, Any]) -> tuple[list[np.ndarray], list[str]]:
+    X_real, y_real = fitted["_real"]
+    n = fitted["_n_grid"]
+    short = {"ConditionalGANAugmenter": "cGAN", "GANAugmenter": "GAN/class"}
+    rows, labels = [], []
+    for c in np.unique(y_real):
+        rows.append(X_real[y_real == c][:n].reshape(-1, 8, 8))
+        labels.append(f"{c} real")
+        for arm in ("ConditionalGANAugmenter", "GANAugmenter"):
+            if arm in fitted:
+                X_new, _ = fitted[arm].sample(n, y=c)
+                rows.append(np.asarray(X_new, dtype=float).reshape(-1, 8, 8))
+                labels.append(f"{c} {short[arm]}")
+    return rows, labels
+
+
+def write_outputs(record: dict[str, Any], fitted: dict[str, Any], out: str | Path) -> dict:
+    """Write ``results.json``, ``results.md``, ``samples.png`` (and loss curves) to ``out``.
+
+    Parameters
+    ----------
+    record : dict
+        A record from :func:`run_bench`; its ``files`` entry is filled in.
+    fitted : dict
+        The second value returned by :func:`run_bench`.
+    out : path
+        Output folder (created).
+
+    Returns
+    -------
+    files : dict
+        Paths written, by kind.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    try:
+        from .plotting import save_image_grid, save_loss_curves
+
+        rows, labels = _grid_rows(fitted)
+        files["samples_png"] = str(save_image_grid(
+            rows, out / "samples.png", row_labels=labels,
+            title="digits-LT: real training rows vs generated (last seed)",
+        ))
+        if "ConditionalGANAugmenter" in fitted:
+            files["cgan_losses_png"] = str(save_loss_curves(
+                fitted["ConditionalGANAugmenter"].history_, out / "cgan_losses.png",
+                title="ConditionalGANAugmenter losses (last seed)",
+            ))
+    except ImportError as exc:  # matplotlib missing: numbers still count
+        print(f"warning: no pictures written ({exc})", file=sys.stderr)
+    files["results_json"] = str(out / "results.json")
+    files["results_md"] = str(out / "results.md")
+    record["files"] = {k: Path(v).name for k, v in files.items()}
+    (out / "results.json").write_text(json.dumps(record, indent=2) + "\n")
+    (out / "results.md").write_text(markdown_report(record))
+    return files
+
+
+def markdown_report(record: dict[str, Any]) -> str:
+    """A short Markdown report: command, date, device, versions and the table.
+
+    Parameters
+    ----------
+    record : dict
+        A record from :func:`run_bench`.
+
+    Returns
+    -------
+    text : str
+    """
+    dev = record["device"]
+    return (
+        f"# ganaug bench: {record['benchmark']}\n\n"
+        f"- command: `{record['command']}`\n"
+        f"- date: {record['date']}\n"
+        f"- device: {dev['device']} ({dev['name']}, {dev['cpu_count']} cores, "
+        f"torch threads {dev['torch_threads']}, load average at start "
+        f"{dev['load_average_1m']})\n"
+        f"- versions: ganaug {record['versions']['ganaug']}, torch "
+        f"{record['versions']['torch']}, scikit-learn {record['versions']['sklearn']}; "
+        f"commit {record['git_commit']}\n"
+        f"- seeds: {record['protocol']['seeds']}; wall time "
+        f"{record['timing']['total_seconds']:.0f} s\n\n"
+        f"{format_table(record)}\n\n"
+        "Mean ± standard deviation over seeds; each seed redraws the split and the "
+        "samplers' random state. Tail recall: mean recall of the "
+        f"{len(record['protocol']['data_last_seed']['tail_classes'])} rarest training "
+        "classes.\n"
+    )
+
+
+def main_digits(
+    seeds: int = 3,
+    out: str | Path = "bench_out",
+    epochs: int | None = None,
+    device: str = "cpu",
+    threads: int | None = 1,
+    quiet: bool = False,
+) -> int:
+    """Run the digits-LT bench, print the table and write the outputs; returns 0.
+
+    Parameters
+    ----------
+    seeds : int, default=3
+        Number of seeds.
+    out : path, default='bench_out'
+        Output folder.
+    epochs : int or None, default=None
+        GAN epochs (None: the fixed default of the bench).
+    device : str, default='cpu'
+        Device of the GAN arms.
+    threads : int or None, default=1
+        ``torch.set_num_threads`` for this process (None: leave torch's default).
+    quiet : bool, default=False
+        Print only the table and the output paths.
+
+    Returns
+    -------
+    status : int
+    """
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(int(threads))
+    record, fitted = run_bench(seeds=seeds, epochs=epochs, device=device, verbose=not quiet)
+    files = write_outputs(record, fitted, out)
+    print()
+    print(f"digits-LT (imbalance ratio {IMBALANCE_RATIO}), SVC, {len(record['runs']) // len(ARMS)}"
+          f" seed(s), mean ± std; device {record['device']['device']}; "
+          f"wall time {record['timing']['total_seconds']:.1f} s")
+    print(format_table(record))
+    for path in files.values():
+        print(f"wrote {path}")
+    return 0

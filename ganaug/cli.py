@@ -1,0 +1,132 @@
+"""The ``ganaug`` command. ``ganaug bench`` is the main job (logic in :mod:`ganaug.bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ganaug`` command.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    from ._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ganaug",
+        description="GAN-based oversampling as scikit-learn / imbalanced-learn samplers.",
+    )
+    parser.add_argument("--version", action="version", version=f"ganaug {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    bench = sub.add_parser(
+        "bench",
+        help="the main job: none / RandomOverSampler / SMOTE / GANAugmenter / "
+        "ConditionalGANAugmenter in front of SVC on long-tailed digits",
+        description="Compare oversamplers in front of SVC over several seeds, oversampling "
+        "inside the training split only; print a table and write results.json, "
+        "results.md and samples.png into --out.",
+    )
+    bench.add_argument("--dataset", choices=("digits-lt", "cifar10-lt"), default="digits-lt",
+                       help="digits-lt (embedded, no download; default) or cifar10-lt "
+                       "(runs benchmarks/cifar10.py, needs a source checkout)")
+    bench.add_argument("--seeds", type=_positive_int, default=None,
+                       help="number of seeds, 0..N-1 (digits-lt default 3)")
+    bench.add_argument("--out", default=None, help="output folder (digits-lt default bench_out/)")
+    bench.add_argument("--epochs", type=_positive_int, default=None,
+                       help="GAN epochs of digits-lt (default: the bench's fixed setting)")
+    bench.add_argument("--device", default=None,
+                       help="device of the GAN arms: cpu (digits-lt default), auto, cuda, "
+                       "cuda:N, mps")
+    bench.add_argument("--threads", type=_positive_int, default=None,
+                       help="torch CPU threads (digits-lt default 1: its networks are tiny "
+                       "and extra threads cost more than they gain on a busy machine)")
+    bench.add_argument("--quiet", action="store_true", help="print only the table")
+    bench.epilog = (
+        "With --dataset cifar10-lt, other options are passed on to benchmarks/cifar10.py "
+        "(see `python -m benchmarks.cifar10 --help`)."
+    )
+    return parser
+
+
+def _run_cifar10(args: argparse.Namespace, extra: list[str]) -> int:
+    """Hand over to ``benchmarks/cifar10.py`` (lives in the source tree, not the package)."""
+    root = str(Path(__file__).resolve().parents[1])
+    for path in (str(Path.cwd()), root):
+        if path not in sys.path:
+            sys.path.append(path)
+    try:
+        module = importlib.import_module("benchmarks.cifar10")
+    except ImportError as exc:
+        print(
+            f"ganaug bench --dataset cifar10-lt needs benchmarks/cifar10.py from a source "
+            f"checkout of ganaug (run it from the repository root); it could not be "
+            f"imported: {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.epochs is not None:
+        print("--epochs is for digits-lt; cifar10-lt sets GAN length with --gan-steps.",
+              file=sys.stderr)
+        return 2
+    argv = []
+    for flag, value in (("--seeds", args.seeds), ("--out", args.out), ("--device", args.device),
+                        ("--threads", args.threads)):
+        if value is not None:
+            argv += [flag, str(value)]
+    if args.quiet:
+        argv.append("--quiet")
+    return int(module.main(argv + extra) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ganaug`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        Arguments without the program name (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on a usage error or a missing optional part.
+    """
+    parser = build_parser()
+    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "bench":
+        if args.dataset == "cifar10-lt":
+            return _run_cifar10(args, extra)
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        from .bench import main_digits
+
+        return main_digits(
+            seeds=3 if args.seeds is None else args.seeds,
+            out="bench_out" if args.out is None else args.out,
+            epochs=args.epochs,
+            device="cpu" if args.device is None else args.device,
+            threads=1 if args.threads is None else args.threads,
+            quiet=args.quiet,
+        )
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse checks
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""``ganaug`` command: the main job in a tiny mode writes a complete record and a PNG."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ganaug import bench, cli
+
+
+def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "bench"
+    status = cli.main(["bench", "--seeds", "1", "--epochs", "1", "--out", str(out), "--quiet"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    for arm in bench.ARMS:
+        assert f"| {arm} |" in printed
+    assert "balanced accuracy" in printed and "tail recall" in printed
+
+    record = json.loads((out / "results.json").read_text())
+    for key in ("benchmark", "command", "date", "device", "versions", "git_commit",
+                "protocol", "runs", "summary", "timing", "files"):
+        assert key in record, key
+    assert record["benchmark"] == "digits-lt"
+    assert record["command"].startswith("ganaug")
+    assert {"ganaug", "torch"} <= set(record["versions"])
+    assert record["device"]["device"] == "cpu"
+    assert record["protocol"]["seeds"] == [0]
+    assert record["protocol"]["gan_params"]["epochs"] == 1
+    assert len(record["runs"]) == len(bench.ARMS)
+    for run in record["runs"]:
+        for m in bench.METRICS:
+            assert 0.0 <= run[m] <= 1.0, (run["arm"], m)
+        assert run["fit_seconds"] >= 0
+        if run["arm"] in ("GANAugmenter", "ConditionalGANAugmenter"):
+            assert set(run["final_losses"]) >= {"d_loss", "g_loss"}
+    assert list(record["summary"]) == list(bench.ARMS)
+    for stats in record["summary"].values():
+        assert set(stats) == set(bench.METRICS)
+        assert all(s["n"] == 1 and s["std"] == 0.0 for s in stats.values())
+    assert record["timing"]["total_seconds"] > 0
+    png = out / "samples.png"
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "results.md").read_text().count("|") > 20
+
+
+def test_tail_classes_and_score():
+    import numpy as np
+
+    y = np.repeat(np.arange(10), [50, 40, 30, 20, 10, 9, 8, 7, 6, 5])
+    assert bench.tail_classes(y).tolist() == [9, 8, 7]
+    y_true = np.array([0, 0, 1, 1, 2, 2])
+    y_pred = np.array([0, 0, 1, 0, 2, 0])
+    s = bench.score(y_true, y_pred, np.array([1, 2]))
+    assert s["tail_recall"] == pytest.approx(0.5)
+    assert s["balanced_accuracy"] == pytest.approx((1 + 0.5 + 0.5) / 3)
+
+
+def test_no_command_prints_help_and_returns_2(capsys):
+    assert cli.main([]) == 2
+    assert "bench" in capsys.readouterr().out
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--no-such-option"])
+    assert exc.value.code == 2
+
+
+def test_cifar10_missing_module_is_a_clear_error(monkeypatch, capsys):
+    import importlib
+
+    real = importlib.import_module
+
+    def fake(name, *args, **kwargs):
+        if name == "benchmarks.cifar10":
+            raise ImportError("No module named 'benchmarks'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(cli.importlib, "import_module", fake)
+    assert cli.main(["bench", "--dataset", "cifar10-lt"]) == 2
+    assert "benchmarks/cifar10.py" in capsys.readouterr().err
+
+
+def test_console_script_entry_point():
+    # `python -m ganaug.cli` runs the same main as the installed `ganaug` script.
+    res = subprocess.run([sys.executable, "-m", "ganaug.cli", "--version"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.startswith("ganaug ")

@@ -7,8 +7,8 @@ unpickling a file can run any code the file names: only unpickle files you made
 yourself or got from someone you trust. :func:`save` / :func:`load` are the format to
 share models: the file holds tensors and a JSON document, is read with
 ``torch.load(..., weights_only=True)``, which refuses pickled objects, and :func:`load`
-rebuilds only ganaug estimators, ganaug codecs and scikit-learn estimators named in an
-allowlist, by setting their attributes to the stored data (no ``__init__``, no
+rebuilds only ganaug's augmenters, its codecs (classes of ``ganaug.data``) and
+scikit-learn estimators, by setting their attributes to the stored data (no ``__init__``, no
 ``__setstate__``, no ``__reduce__`` runs). A malicious file can still hold a bad model
 (bad samples); it cannot make :func:`load` run code.
 
@@ -32,7 +32,7 @@ scalars), ``{"__tensor__": "t7"}``, ``{"__dtype__": "<f8"}``, ``{"__pd_index__":
 ``{"__npscalar__": 3, "dtype": "<i8"}``, ``{"__tuple__": [...]}``, ``{"__dict__": [[k,
 v], ...]}`` (any dict, keys keep their types), ``{"__device__": "cuda:0"}``,
 ``{"__random_state__": ...}`` and ``{"__object__": "ganaug.data.tabular:NumericEncoder",
-"state": {...}}`` (allowlisted classes only).
+"state": {...}}`` (classes of ``ganaug.data`` and scikit-learn estimators only).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import importlib
 import json
 import os
 import pickle
+import sys
 import warnings
 import zipfile
 from typing import Any
@@ -152,11 +153,11 @@ def _json_scalar(x: Any, where: str) -> Any:
 
 
 def _allowed_class(cls: type) -> bool:
-    """ganaug's own data classes and scikit-learn estimators, nothing else."""
-    root = cls.__module__.split(".")[0]
-    if root == "ganaug":
+    """ganaug's codecs (``ganaug.data``) and scikit-learn estimators, nothing else."""
+    module = cls.__module__
+    if module == "ganaug.data" or module.startswith("ganaug.data."):
         return not issubclass(cls, nn.Module)
-    return root == "sklearn" and issubclass(cls, BaseEstimator)
+    return module.split(".")[0] == "sklearn" and issubclass(cls, BaseEstimator)
 
 
 # ----------------------------------------------------------------------------- decoding --
@@ -240,12 +241,20 @@ def _resolve_class(name: Any) -> type:
     if not isinstance(name, str) or name.count(":") != 1:
         raise ValueError(f"Refusing to load: {name!r} is not a class name.")
     module, qualname = name.split(":")
-    if module.split(".")[0] not in _MODULE_ROOTS or "." in qualname:
+    parts = module.split(".")
+    if parts[0] not in _MODULE_ROOTS or "." in qualname or "__main__" in parts:
         raise ValueError(
             f"Refusing to load: class {name!r} is not a ganaug or scikit-learn class."
         )
     try:
-        cls = getattr(importlib.import_module(module), qualname)
+        # ganaug's modules are imported already; scikit-learn's may be imported here
+        # (importing a library module is what `import ganaug` itself does)
+        mod = sys.modules.get(module)
+        if mod is None:
+            if parts[0] != "sklearn":
+                raise ImportError(module)
+            mod = importlib.import_module(module)
+        cls = getattr(mod, qualname)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"Cannot load: class {name!r} does not exist here.") from exc
     if not isinstance(cls, type) or not _allowed_class(cls) or cls.__module__ != module:

@@ -651,6 +651,12 @@ class BaseGANAugmenter(BaseOverSampler):
 
     # ------------------------------------------------------------------ pickling -----
     def __getstate__(self):
+        """Portable pickles: modules go to the CPU, devices become names.
+
+        Unpickling can run any code a file names, so only unpickle (or joblib-load)
+        files you made or trust; to share a model, use :func:`ganaug.save` and
+        :func:`ganaug.load`, which read tensors and JSON only.
+        """
         state = dict(super().__getstate__())
         for key, value in state.items():
             if isinstance(value, nn.Module):

@@ -20,8 +20,12 @@ _PARAMS_DOC = """
     latent_dim : int, default=64
         Size of the generator's noise input.
     width : int or None, default=None
-        Architecture size: hidden units of the MLPs (None: 256) or base channels of the
-        convolutional networks (None: 64).
+        Architecture size: hidden units of the MLPs (None: 256) or channels of the
+        convolutional generator (None: 256 on CUDA, the CIFAR-10 size of SNGAN/BigGAN;
+        64 on other devices). Small widths (16-32) train in seconds on a CPU.
+    discriminator_width : int or None, default=None
+        Hidden units / channels of the discriminator (None: same as ``width`` for
+        tables; half of it, at least 8, for images, SNGAN's CIFAR-10 ratio).
     depth : int, default=2
         Residual blocks of the tabular MLPs (ignored for images).
     generator_lr, discriminator_lr : float, default=2e-4
@@ -35,7 +39,11 @@ _PARAMS_DOC = """
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator used for sampling.
     lecam_weight : float, default=0.0
-        Weight of the LeCam regulariser on the discriminator (0 turns it off).
+        Weight of the LeCam regulariser on the discriminator (0 turns it off; 0.1-0.3
+        helps with little or long-tailed data).
+    gsr_weight : float, default=0.0
+        Weight of group spectral regularisation of the generator's class-conditional
+        batch norm (images only; 0 turns it off; ~0.5 for long-tailed data).
     diffaug : str or None, default='auto'
         Differentiable augmentation of images seen by the discriminator, a comma list of
         'color', 'translation', 'cutout'; 'auto' is 'translation,cutout' for images and
@@ -52,8 +60,11 @@ _PARAMS_DOC = """
         'auto' (CUDA, else Apple MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     mixed_precision : bool or 'auto', default='auto'
         bf16 autocast on CUDA ('auto' and True); ignored on other devices.
-    compile : bool, default=False
-        ``torch.compile`` the networks (worth it for long GPU runs).
+    compile : bool or str, default=False
+        ``torch.compile`` the networks (worth it for long GPU runs); a string picks the
+        mode ('default', 'reduce-overhead' adds CUDA graphs, 'max-autotune', ...).
+    time_budget : float or None, default=None
+        Stop training after this many seconds (wall clock), even before ``epochs``.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batches and sampling through local generators;
         global numpy and torch random state is never touched.

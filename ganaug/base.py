@@ -135,6 +135,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "width": [Interval(Integral, 1, None, closed="left"), None],
+        "discriminator_width": [Interval(Integral, 1, None, closed="left"), None],
         "depth": [Interval(Integral, 0, None, closed="left")],
         "generator_lr": [Interval(Real, 0, None, closed="neither")],
         "discriminator_lr": [Interval(Real, 0, None, closed="neither")],
@@ -143,13 +144,19 @@ class BaseGANAugmenter(BaseOverSampler):
         "d_steps": [Interval(Integral, 1, None, closed="left")],
         "ema_decay": [Interval(Real, 0, 1, closed="both")],
         "lecam_weight": [Interval(Real, 0, None, closed="left")],
+        "gsr_weight": [Interval(Real, 0, None, closed="left")],
+        "time_budget": [Interval(Real, 0, None, closed="neither"), None],
         "diffaug": [str, None],
         "class_balanced": ["boolean"],
         "image_shape": [tuple, list, None],
         "data_kind": [StrOptions({"auto", "tabular", "image"})],
         "device": [str, torch.device],
         "mixed_precision": ["boolean", StrOptions({"auto"})],
-        "compile": ["boolean"],
+        "compile": [
+            "boolean",
+            StrOptions({"default", "reduce-overhead", "max-autotune",
+                        "max-autotune-no-cudagraphs"}),
+        ],
         "verbose": ["verbose"],
         "n_jobs": [Integral, None],
         "warm_start": ["boolean"],
@@ -164,6 +171,7 @@ class BaseGANAugmenter(BaseOverSampler):
         batch_size=64,
         latent_dim=64,
         width=None,
+        discriminator_width=None,
         depth=2,
         generator_lr=2e-4,
         discriminator_lr=2e-4,
@@ -172,6 +180,7 @@ class BaseGANAugmenter(BaseOverSampler):
         d_steps=1,
         ema_decay=0.999,
         lecam_weight=0.0,
+        gsr_weight=0.0,
         diffaug="auto",
         class_balanced=True,
         image_shape=None,
@@ -179,6 +188,7 @@ class BaseGANAugmenter(BaseOverSampler):
         device="auto",
         mixed_precision="auto",
         compile=False,
+        time_budget=None,
         random_state=None,
         verbose=0,
         n_jobs=None,
@@ -190,6 +200,7 @@ class BaseGANAugmenter(BaseOverSampler):
         self.batch_size = batch_size
         self.latent_dim = latent_dim
         self.width = width
+        self.discriminator_width = discriminator_width
         self.depth = depth
         self.generator_lr = generator_lr
         self.discriminator_lr = discriminator_lr
@@ -198,6 +209,7 @@ class BaseGANAugmenter(BaseOverSampler):
         self.d_steps = d_steps
         self.ema_decay = ema_decay
         self.lecam_weight = lecam_weight
+        self.gsr_weight = gsr_weight
         self.diffaug = diffaug
         self.class_balanced = class_balanced
         self.image_shape = image_shape
@@ -205,6 +217,7 @@ class BaseGANAugmenter(BaseOverSampler):
         self.device = device
         self.mixed_precision = mixed_precision
         self.compile = compile
+        self.time_budget = time_budget
         self.random_state = random_state
         self.verbose = verbose
         self.n_jobs = n_jobs
@@ -462,9 +475,12 @@ class BaseGANAugmenter(BaseOverSampler):
             g_lr=self.generator_lr, d_lr=self.discriminator_lr,
             betas=tuple(float(b) for b in self.adam_betas), loss=self.loss,
             d_steps=self.d_steps, ema_decay=self.ema_decay, lecam_weight=self.lecam_weight,
+            gsr_weight=self.gsr_weight if self.data_kind_ == "image" else 0.0,
+            time_budget=self.time_budget,
             policy=parse_policy(policy) if self.data_kind_ == "image" else (),
             class_balanced=self.class_balanced, amp_dtype=amp,
-            channels_last=self.device_.type == "cuda", compile=self.compile,
+            channels_last=self.device_.type == "cuda",
+            compile=True if self.compile == "default" else self.compile,
             verbose=self.verbose if comm is None or comm.is_main else 0, desc=desc, comm=comm,
         )
 
@@ -475,16 +491,20 @@ class BaseGANAugmenter(BaseOverSampler):
             # generator, which fork_rng(devices=[]) does not restore
             torch.default_generator.manual_seed(seed)
             if self.data_kind_ == "image":
-                width = self.width or 64
+                # CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small elsewhere
+                width = self.width or (256 if self.device_.type == "cuda" else 64)
                 shape = self.codec_.shape_
                 G = ImageGenerator(self.latent_dim, shape, width, n_classes)
-                D = ImageDiscriminator(shape, width, n_classes)
+                # D at half G's width: SNGAN's CIFAR recipe, the measured configuration
+                d_width = self.discriminator_width or max(width // 2, 8)
+                D = ImageDiscriminator(shape, d_width, n_classes)
             else:
                 width = self.width or 256
                 d = self.codec_.n_features_
                 G = MLPGenerator(self.latent_dim, d, width, self.depth, n_classes)
                 D = MLPDiscriminator(
-                    d, width, self.depth, n_classes, sn=self.loss != "wgan-gp"
+                    d, self.discriminator_width or width, self.depth, n_classes,
+                    sn=self.loss != "wgan-gp",
                 )
         return G, D
 
@@ -651,12 +671,6 @@ class BaseGANAugmenter(BaseOverSampler):
 
     # ------------------------------------------------------------------ pickling -----
     def __getstate__(self):
-        """Portable pickles: modules go to the CPU, devices become names.
-
-        Unpickling can run any code a file names, so only unpickle (or joblib-load)
-        files you made or trust; to share a model, use :func:`ganaug.save` and
-        :func:`ganaug.load`, which read tensors and JSON only.
-        """
         state = dict(super().__getstate__())
         for key, value in state.items():
             if isinstance(value, nn.Module):

@@ -62,7 +62,7 @@ CB_BETA = 0.9999  # class-balanced loss: effective number of samples (Cui et al.
 class GANSettings:
     """Settings shared by the ``gan`` and ``cgan`` arms (one training budget for both)."""
 
-    steps: int = 10_000  # generator steps of the cGAN; converted to epochs of the split
+    steps: int = 20_000  # generator steps of the cGAN; converted to epochs of the split
     batch_size: int = 128  # images per D and G step
     width: int = 128  # generator / discriminator channels
     latent_dim: int = 128
@@ -73,7 +73,9 @@ class GANSettings:
     gsr_weight: float = 0.5  # group spectral regularisation (used if the augmenter has it)
     diffaug: str = "translation,cutout"
     ema_decay: float = 0.999
-    time_budget: float | None = None  # seconds per GAN fit (used if the augmenter has it)
+    # seconds of GAN training per arm and seed (whichever of steps / budget ends first;
+    # the per-class GANs of `gan` share it equally), used if the augmenter has it
+    time_budget: float | None = 480.0
     n_jobs: int | None = None  # per-class GANs in parallel (GANAugmenter)
     compile: bool = False
     tabular_epochs: int = 300  # sklearn track: epochs of the tabular GANs
@@ -150,6 +152,67 @@ def _subsample_per_class(X, y, k: int | None, seed: int = 0):
     return X[idx], y[idx]
 
 
+def _encode_images(X: np.ndarray, preset: int) -> np.ndarray:
+    """Row-delta (mod 256) then lzma: lossless, ~60 % of raw size for CIFAR images."""
+    import lzma
+
+    delta = np.diff(X, axis=2, prepend=np.zeros_like(X[:, :, :1]))
+    return np.frombuffer(lzma.compress(delta.tobytes(), preset=preset), dtype=np.uint8)
+
+
+def _decode_images(blob: np.ndarray, shape) -> np.ndarray:
+    import lzma
+
+    delta = np.frombuffer(lzma.decompress(blob.tobytes()), dtype=np.uint8).reshape(shape)
+    return np.cumsum(delta, axis=2, dtype=np.uint8)
+
+
+def pack_data(settings: Settings, data_dir: str | None, path: str | Path,
+              preset: int = 3) -> Path:
+    """Write the protocol's training split and the test set into one compact file.
+
+    For machines the CIFAR-10 folder cannot reach (e.g. a lent GPU that receives at most
+    64 MiB): pass the file as ``--data-dir FILE`` there. Images are stored losslessly.
+
+    Parameters
+    ----------
+    settings : Settings
+        Protocol, ``pool_per_class`` and ``test_per_class`` decide what is stored.
+    data_dir : str or None
+        Where CIFAR-10 is (as for ``--data-dir``).
+    path : str or Path
+        The ``.npz`` file to write.
+    preset : int, default=3
+        lzma preset (higher: smaller and much slower).
+
+    Returns
+    -------
+    path : Path
+    """
+    (X_tr, y_tr), (X_te, y_te), info = load_data(settings, data_dir)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        np.savez(f, protocol=np.array(settings.protocol), info=np.array(json.dumps(info)),
+                 X_train=_encode_images(X_tr, preset), X_train_shape=np.array(X_tr.shape),
+                 y_train=y_tr, X_test=_encode_images(X_te, preset),
+                 X_test_shape=np.array(X_te.shape), y_test=y_te)
+    return path
+
+
+def _load_packed(settings: Settings, path: str):
+    with np.load(path) as z:
+        protocol = str(z["protocol"])
+        if protocol != settings.protocol:
+            raise ValueError(f"{path} holds protocol {protocol!r}, not {settings.protocol!r}")
+        info = json.loads(str(z["info"]))
+        X_tr = _decode_images(z["X_train"], tuple(z["X_train_shape"]))
+        X_te = _decode_images(z["X_test"], tuple(z["X_test_shape"]))
+        y_tr, y_te = z["y_train"].astype(np.int64), z["y_test"].astype(np.int64)
+    info["source"] = f"{info['source']} (packed file {Path(path).name})"
+    return (X_tr, y_tr), (X_te, y_te), info
+
+
 def load_data(settings: Settings, data_dir: str | None):
     """Training split of the protocol and the (balanced) test set, plus provenance.
 
@@ -159,6 +222,10 @@ def load_data(settings: Settings, data_dir: str | None):
     """
     from ganaug.datasets import load_cifar10, make_long_tailed, make_low_data
 
+    if data_dir is not None and str(data_dir).endswith(".npz"):
+        if settings.track != "torch":
+            raise ValueError("packed data files serve the torch track only")
+        return _load_packed(settings, str(data_dir))
     info: dict = {}
     cifar = None
     if not settings.fake_data:
@@ -254,7 +321,8 @@ def _filter_params(cls, kwargs: dict) -> tuple[dict, list[str]]:
             sorted(k for k in kwargs if k not in known))
 
 
-def _gan_kwargs(settings: Settings, n_train: int, seed: int, device, image: bool) -> dict:
+def _gan_kwargs(settings: Settings, n_train: int, seed: int, device, image: bool,
+                per_class: bool = False) -> dict:
     g = settings.gan
     if image:
         b = min(g.batch_size, n_train)
@@ -266,7 +334,7 @@ def _gan_kwargs(settings: Settings, n_train: int, seed: int, device, image: bool
             diffaug=g.diffaug, ema_decay=g.ema_decay, compile=g.compile,
         )
         if g.time_budget is not None:
-            kw["time_budget"] = g.time_budget
+            kw["time_budget"] = g.time_budget / (10 if per_class else 1)
     else:
         kw = dict(epochs=g.tabular_epochs)
         if g.tabular_width is not None:
@@ -279,7 +347,8 @@ def _make_augmenter(arm: str, strategy, settings, n_train, seed, device, image: 
     from ganaug import ConditionalGANAugmenter, GANAugmenter
 
     cls = GANAugmenter if arm == "gan" else ConditionalGANAugmenter
-    kw, dropped = _filter_params(cls, _gan_kwargs(settings, n_train, seed, device, image))
+    kw, dropped = _filter_params(
+        cls, _gan_kwargs(settings, n_train, seed, device, image, per_class=arm == "gan"))
     return cls(sampling_strategy=strategy, **kw), kw, dropped
 
 
@@ -395,6 +464,10 @@ def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg
                                for k, v in kw.items() if k != "device"}
         if dropped:
             extra["gan_params_unsupported"] = dropped
+        hist = aug.history_
+        done = ({str(c): len(h.get("d_loss", [])) for c, h in hist.items()} if base == "gan"
+                else len(hist.get("d_loss", [])))
+        extra["gan_epochs_done"] = done
         if arm == "cgan+filter":
             extra["gan_fit_shared_with"] = "cgan"
         labels = _labels_to_add(aug)
@@ -546,7 +619,10 @@ def markdown_report(result: dict) -> str:
         + (" (smoke)" if result["smoke"] else ""),
         "",
         f"- date: {result['created']}; device: {result['device']}; git: {result['git']}",
-        f"- command: `{result['command']}`",
+        f"- command: `{result['command']}`" + (
+            f" (merged from {len(result['merged_from'])} runs: "
+            + "; ".join(f"`{m['command']}`" for m in result["merged_from"]) + ")"
+            if result.get("merged_from") else ""),
         f"- data: {result['data']['source']}; training counts per class "
         f"{result['data']['train_counts']}; test counts {result['data']['test_counts']}",
         f"- seeds: {result['seeds']}; sampling_strategy: {result['sampling_strategy']}",
@@ -650,6 +726,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--filter-rounds", type=int, default=None, help="default 4 (smoke 2)")
     g.add_argument("--pca-components", type=int, default=None)
     g.add_argument("--sklearn-pool-per-class", type=int, default=None)
+    p.add_argument("--pack", default=None, metavar="FILE.npz",
+                   help="only write the protocol's training split and the test set into "
+                        "FILE.npz (lossless, compact) for use as --data-dir FILE.npz")
+    p.add_argument("--tag", default=None, help="suffix of the output file names")
+    p.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                   help="only merge these result files (runs of other seeds/arms) into "
+                        "one result in --out (name from --tag, default 'merged')")
     p.add_argument("--quiet", action="store_true")
     return p
 
@@ -666,7 +749,7 @@ def _settings_from_args(a) -> tuple[Settings, object]:
         s.pca_components, s.sklearn_pool_per_class = 16, 200
         s.filter_rounds, s.filter_oversample = 2, 1.5
         s.gan = GANSettings(steps=8, batch_size=32, width=8, latent_dim=16, d_steps=1,
-                            tabular_epochs=2, tabular_width=16)
+                            time_budget=None, tabular_epochs=2, tabular_width=16)
         clf = ClassifierConfig(widths=(8, 16, 16), train_examples=512, batch_size=64, tta=1,
                                eval_batch_size=500)
     s.filter_rounds = a.filter_rounds or s.filter_rounds
@@ -708,12 +791,17 @@ def main(argv: list[str] | None = None) -> int:
     status : int
         0 on success, 2 on invalid arguments.
     """
-    import torch
-
-    from ganaug._device import resolve_device
-
     parser = build_parser()
     a = parser.parse_args(argv)
+    if a.merge:
+        merged = merge_results([json.loads(Path(f).read_text()) for f in a.merge])
+        stem = (f"cifar10_{merged['track']}_{merged['protocol']}"
+                + ("_smoke" if merged["smoke"] else "") + f"_{a.tag or 'merged'}")
+        paths = write_outputs(merged, Path(a.out), stem)
+        if not a.quiet:
+            print(markdown_report(merged))
+            print(f"wrote {paths[0]}", file=sys.stderr)
+        return 0
     arms = [m.strip() for m in a.methods.split(",") if m.strip()]
     bad = [m for m in arms if m not in ARMS]
     if bad:
@@ -721,7 +809,15 @@ def main(argv: list[str] | None = None) -> int:
     if a.protocol == "full" and arms != ["none"]:
         parser.error("protocol 'full' (the classifier check) takes --methods none only")
     arms = [m for m in ARMS if m in arms]  # canonical order: none first, cgan before filter
+    import torch
+
+    from ganaug._device import resolve_device
+
     s, clf_cfg = _settings_from_args(a)
+    if a.pack:
+        path = pack_data(s, a.data_dir, a.pack)
+        print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
+        return 0
     n_seeds = 1 if a.smoke and a.seeds == 5 else a.seeds
     seeds = list(range(a.seed_offset, a.seed_offset + n_seeds))
     if a.threads:
@@ -804,28 +900,88 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "comparisons": comparisons,
     }
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
     stem = f"cifar10_{s.track}_{a.protocol}" + ("_smoke" if a.smoke else "")
-    (out / f"{stem}.json").write_text(json.dumps(result, indent=1, default=_json_default))
-    (out / f"{stem}.md").write_text(markdown_report(result))
+    paths = write_outputs(result, Path(a.out), stem + (f"_{a.tag}" if a.tag else ""))
+    log(f"wrote {paths[0]} (+ .md, .png) in {elapsed:.0f} s")
+    if not a.quiet:
+        print(markdown_report(result))
+    return 0
+
+
+def write_outputs(result: dict, out: Path, stem: str) -> list[Path]:
+    """Write ``<stem>.json``, ``<stem>.md`` and the bar chart ``<stem>.png`` into ``out``.
+
+    Parameters
+    ----------
+    result : dict
+        A result as built by :func:`main` (or :func:`merge_results`).
+    out : Path
+        Output folder (created if missing).
+    stem : str
+        File name without suffix.
+
+    Returns
+    -------
+    paths : list of Path
+        The files written.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"{stem}.json", out / f"{stem}.md"]
+    paths[0].write_text(json.dumps(result, indent=1, default=_json_default))
+    paths[1].write_text(markdown_report(result))
+    arms, summary = result["arms"], result["summary"]
     try:
         from ganaug.plotting import save_bar_chart
 
         cats = ["top1", "many", "medium", "few"]
-        save_bar_chart(
+        paths.append(save_bar_chart(
             {arm: [summary[arm][m]["mean"] or 0.0 for m in cats] for arm in arms},
             cats, out / f"{stem}.png",
             errors={arm: [summary[arm][m]["std"] or 0.0 for m in cats] for arm in arms},
             ylabel="accuracy on the balanced test set",
-            title=f"CIFAR-10 {a.protocol} ({s.track}), mean ± std over {len(seeds)} seed(s)",
-        )
+            title=f"CIFAR-10 {result['protocol']} ({result['track']}), mean ± std over "
+                  f"{len(result['seeds'])} seed(s)",
+        ))
     except ImportError as exc:  # pragma: no cover - matplotlib missing
         warnings.warn(f"no bar chart: {exc}", stacklevel=1)
-    log(f"wrote {out / stem}.json/.md/.png in {elapsed:.0f} s")
-    if not a.quiet:
-        print(markdown_report(result))
-    return 0
+    return paths
+
+
+def merge_results(results: list[dict]) -> dict:
+    """Combine results of one protocol and track run in several invocations.
+
+    Runs are pooled (a later file's (arm, seed) replaces an earlier one), and the
+    summary and paired comparisons are recomputed over the union of seeds.
+
+    Parameters
+    ----------
+    results : list of dict
+        Loaded result JSONs with the same ``protocol``, ``track`` and ``smoke``.
+
+    Returns
+    -------
+    merged : dict
+    """
+    first = results[0]
+    for r in results[1:]:
+        for key in ("protocol", "track", "smoke"):
+            if r[key] != first[key]:
+                raise ValueError(f"cannot merge results with different {key}: "
+                                 f"{first[key]!r} vs {r[key]!r}")
+    runs: dict = {}
+    for r in results:
+        for run in r["runs"]:
+            runs[(run["arm"], run["seed"])] = run
+    arms = [a for a in ARMS if any(k[0] == a for k in runs)]
+    merged = dict(first)
+    merged["runs"] = [runs[k] for k in sorted(runs, key=lambda k: (k[1], ARMS.index(k[0])))]
+    merged["arms"] = arms
+    merged["seeds"] = sorted({k[1] for k in runs})
+    merged["summary"], merged["comparisons"] = summarise(merged["runs"], arms)
+    merged["merged_from"] = [{"command": r["command"], "created": r["created"],
+                              "device": r["device"], "git": r["git"]} for r in results]
+    merged["elapsed_s"] = sum(r.get("elapsed_s", 0.0) for r in results)
+    return merged
 
 
 def _json_default(o):

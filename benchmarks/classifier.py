@@ -220,14 +220,18 @@ class FastClassifier:
         data = torch.from_numpy(np.ascontiguousarray(X)).to(dev).permute(0, 3, 1, 2)  # uint8
         labels = torch.as_tensor(np.asarray(y), dtype=torch.long, device=dev)
         n = data.shape[0]
-        self.mean_ = data[:5000].float().mean(dim=(0, 2, 3), keepdim=True)
-        self.std_ = data[:5000].float().std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-3)
+        # statistics and whitening from a seeded random subset (splits are class-ordered)
+        pick = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed))[:5000]
+        sub = data[pick.to(dev)]
+        self.mean_ = sub.float().mean(dim=(0, 2, 3), keepdim=True)
+        self.std_ = sub.float().std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-3)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             model = FastNet(self.n_classes, cfg.widths, cfg.bn_momentum, cfg.scaling,
                             in_channels=data.shape[1])
         model = model.to(dev, memory_format=torch.channels_last)
-        model.init_whitening(_normalise(data[:5000], self.mean_, self.std_))
+        model.init_whitening(_normalise(sub, self.mean_, self.std_))
+        del sub
         weights = None
         if class_weights is not None:
             weights = torch.as_tensor(class_weights, dtype=torch.float32, device=dev)

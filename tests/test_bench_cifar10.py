@@ -100,3 +100,42 @@ def test_bad_arm_is_rejected(tmp_path):
     with pytest.raises(SystemExit):
         cifar10.main(["--methods", "none,bogus", "--smoke", "--fake-data",
                       "--out", str(tmp_path), "--quiet"])
+
+
+def test_pack_roundtrip(tmp_path):
+    s = cifar10.Settings(protocol="frac0.1", smoke=True, fake_data=True, pool_per_class=20,
+                         test_per_class=3)
+    (X, y), (Xt, yt), _ = cifar10.load_data(s, None)
+    path = cifar10.pack_data(s, None, tmp_path / "p.npz", preset=0)
+    (X2, y2), (Xt2, yt2), info = cifar10.load_data(s, str(path))
+    assert np.array_equal(X, X2) and np.array_equal(Xt, Xt2)
+    assert np.array_equal(y, y2) and np.array_equal(yt, yt2) and "packed" in info["source"]
+    with pytest.raises(ValueError, match="protocol"):
+        cifar10.load_data(cifar10.Settings(protocol="lt100"), str(path))
+
+
+def _fake_result(seeds, arms, base):
+    runs = []
+    for seed in seeds:
+        for i, arm in enumerate(arms):
+            v = base + 0.01 * i + 0.001 * seed
+            runs.append({"arm": arm, "seed": seed, "top1": v, "balanced_accuracy": v,
+                         "macro_f1": v, "many": v, "medium": v, "few": v,
+                         "per_class_recall": [v] * 10, "times": {"clf_s": 1.0}})
+    summary, comparisons = cifar10.summarise(runs, arms)
+    return {"protocol": "lt100", "track": "torch", "smoke": False, "command": "x",
+            "created": "now", "device": "cpu", "git": "g", "arms": arms, "seeds": seeds,
+            "runs": runs, "summary": summary, "comparisons": comparisons,
+            "sampling_strategy": "auto", "groups": {}, "data": {"source": "s",
+            "train_counts": [], "test_counts": []}}
+
+
+def test_merge_pools_seeds(tmp_path):
+    arms = ["none", "ros", "cgan"]
+    merged = cifar10.merge_results([_fake_result([0], arms, 0.5), _fake_result([1, 2], arms,
+                                                                                0.5)])
+    assert merged["seeds"] == [0, 1, 2] and len(merged["runs"]) == 9
+    d = merged["comparisons"]["vs_none"]["cgan"]["top1"]
+    assert d["n"] == 3 and d["mean"] == pytest.approx(0.02)
+    paths = cifar10.write_outputs(merged, tmp_path, "m")
+    assert [p.suffix for p in paths] == [".json", ".md", ".png"]

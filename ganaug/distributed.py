@@ -10,10 +10,10 @@ Two ways to use more hardware, both through the standard engines:
   generator, gradients of G and D are averaged over ranks before every optimiser step
   (the same arithmetic as ``DistributedDataParallel``, done with one coalesced
   ``all_reduce`` per step so that D may be called on real and fake batches separately
-  and twice-differentiated for WGAN-GP), buffers (spectral-norm power-iteration vectors,
-  batch-norm statistics) are broadcast from rank 0 after every step as DDP does, and the
-  per-epoch losses that drive the NaN guard and the time budget are averaged, so every
-  rank takes the same decisions. Every rank ends with the same fitted estimator.
+  and twice-differentiated for WGAN-GP), rank 0's buffers are shared at the end (see
+  :meth:`Comm.attach`), and the per-epoch losses that drive the NaN guard and the time
+  budget are averaged, so every rank takes the same decisions. Every rank ends with the
+  same fitted estimator.
 * **Many GANs as many jobs** (per class, per fold, per seed, per grid point): they go
   through :mod:`joblib`, so ``joblib.parallel_backend("dask")`` or ``("ray")`` moves
   them to a cluster. :func:`select_device` gives each worker its own GPU.
@@ -203,37 +203,40 @@ class Comm:
         """Make a :class:`~ganaug.train.GANTrainer` data-parallel.
 
         Rank 0's G, D and EMA G are broadcast (so any initialisation or warm-start state
-        is shared), each optimiser averages the gradients over ranks just before its
-        step, and after each step the network's floating-point buffers (spectral-norm
-        ``u``/``v``, batch-norm statistics) are broadcast from rank 0, as DDP does with
-        ``broadcast_buffers=True``. The EMA G then follows identical weights and buffers
-        on every rank.
+        is shared) and each optimiser averages the gradients over ranks just before its
+        step: one coalesced ``all_reduce`` per optimiser step, nothing else per step.
+
+        Buffers need no per-step traffic. Spectral-norm ``u``/``v`` are updated by a
+        power iteration on the weights alone, which are identical on every rank, so
+        they stay identical (tests/test_distributed.py checks it). Batch-norm running
+        statistics differ per rank (each normalises its own batches, as DDP without
+        SyncBatchNorm does) but are only read in eval mode: :meth:`finish` broadcasts
+        rank 0's, which is exactly what DDP's per-step ``broadcast_buffers`` leaves.
         """
         for m in (tr.G, tr.D, tr.G_ema):
             self.broadcast_module_(m)
-        for opt, net in ((tr.opt_d, tr.D), (tr.opt_g, tr.G)):
+        for opt in (tr.opt_d, tr.opt_g):
             params = [p for g in opt.param_groups for p in g["params"]]
-            buffers = [b for b in net.buffers() if b.is_floating_point()]
             opt.register_step_pre_hook(lambda *_a, _p=params: self._average_grads(_p))
-            if buffers:
-                opt.register_step_post_hook(
-                    lambda *_a, _b=buffers: self._broadcast_tensors_(_b)
-                )
 
     def fingerprint(self, *modules: nn.Module) -> str:
-        """A digest of the parameters and buffers of ``modules`` (to compare ranks)."""
+        """A digest of the parameters and parametrisation buffers (spectral-norm ``u``,
+        ``v``) of ``modules``, to compare ranks; batch-norm statistics are left out."""
         h = hashlib.sha1()
         for m in modules:
+            names = {n for n, _ in m.named_parameters()}
             for name, t in m.state_dict().items():
+                if name not in names and "parametrizations" not in name:
+                    continue
                 h.update(name.encode())
                 h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
         return h.hexdigest()
 
     def finish(self, tr) -> None:
-        """Check that G, D and the EMA G are identical on every rank at the end.
+        """Share rank 0's buffers, then check G, D and the EMA G are identical everywhere.
 
-        They are by construction; if a nondeterministic kernel made them drift, warn and
-        broadcast rank 0's state so the fitted estimators are still identical.
+        Weights are identical by construction; if a nondeterministic kernel made them
+        drift, warn and broadcast rank 0's state so the fitted estimators still agree.
         """
         if self.world_size == 1:
             return
@@ -245,6 +248,8 @@ class Comm:
             )
             for m in (tr.G, tr.D, tr.G_ema):
                 self.broadcast_module_(m)
+        for m in (tr.G, tr.D, tr.G_ema):  # batch-norm statistics: rank 0's
+            self._broadcast_tensors_([b for b in m.buffers() if b.is_floating_point()])
 
 
 def shard_indices(

@@ -42,6 +42,12 @@ def _data():
     return X.astype(np.float32), y
 
 
+def _images():
+    """48 random 8x8 grey uint8 images in two classes (image GAN: spectral-norm D, BN G)."""
+    rng = np.random.RandomState(0)
+    return rng.randint(0, 256, size=(48, 8, 8, 1)).astype(np.uint8), np.repeat([0, 1], [32, 16])
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,10 +70,14 @@ def _rank_main(rank: int, world: int, port: int, out: str) -> None:
     # per-class GANs: n_jobs is ignored under DDP (the ranks train classes in step)
     gan = GANAugmenter(**SMALL, random_state=0, n_jobs=2, distributed=True).fit(X, y)
     X_gan, y_gan = gan.sample(7)
+    img = ConditionalGANAugmenter(epochs=1, batch_size=8, width=8, latent_dim=8, device="cpu",
+                                  random_state=0, warm_start=True)
+    Xi_res, yi_res = img.fit_resample(*_images())
     with open(os.path.join(out, f"rank{rank}.pkl"), "wb") as f:
         pickle.dump(
             {"cgan": cgan, "X_res": X_res, "y_res": y_res, "gan": gan, "X_gan": X_gan,
-             "y_gan": y_gan, "main": is_main_process()}, f,
+             "y_gan": y_gan, "img": img, "Xi_res": Xi_res, "yi_res": yi_res,
+             "main": is_main_process()}, f,
         )
 
 
@@ -93,11 +103,18 @@ def ranks(tmp_path_factory):
 def test_ranks_end_identical(ranks):
     r0, r1 = ranks
     assert r0["main"] and not r1["main"]
-    # raw G and D (spectral-norm u/v buffers included), EMA G, Adam states
+    # raw G and D, EMA G, Adam states
     s0, s1 = r0["cgan"].train_state_[0], r1["cgan"].train_state_[0]
     for key in ("G", "D", "G_ema"):
         _same_state(s0[key], s1[key])
-    assert any("_u" in k for k in s0["D"]), "expected spectral-norm buffers in D"
+    # image GAN: spectral-norm u/v of D (never broadcast: identical by construction, or
+    # the ranks would have raised the drift warning) and batch-norm statistics of G
+    i0, i1 = r0["img"].train_state_[0], r1["img"].train_state_[0]
+    for key in ("G", "D", "G_ema"):
+        _same_state(i0[key], i1[key])
+    assert any(k.endswith("_u") for k in i0["D"]), "expected spectral-norm buffers in D"
+    assert any("running_mean" in k for k in i0["G_ema"]), "expected batch norm in G"
+    np.testing.assert_array_equal(r0["Xi_res"], r1["Xi_res"])
     for st0, st1 in zip(s0["opt_g"]["state"].values(), s1["opt_g"]["state"].values()):
         assert torch.equal(st0["exp_avg"], st1["exp_avg"])
     _same_state(r0["cgan"].generator_.state_dict(), r1["cgan"].generator_.state_dict())
@@ -126,6 +143,11 @@ def test_result_meets_single_fit_contract(ranks):
     X_new, y_new = again.sample(5, y=1)
     assert X_new.shape == (5, X.shape[1]) and y_new.tolist() == [1] * 5
     assert r0["X_gan"].shape == (7, X.shape[1]) and len(r0["y_gan"]) == 7
+    Xi, yi = _images()
+    Xi_res, yi_res = r0["Xi_res"], r0["yi_res"]
+    assert Xi_res.dtype == np.uint8 and Xi_res.shape == (64, 8, 8, 1)
+    np.testing.assert_array_equal(Xi_res[: len(Xi)], Xi)
+    assert np.bincount(yi_res).tolist() == [32, 32]
 
 
 def test_shard_indices_stratified_equal_sizes():

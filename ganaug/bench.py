@@ -33,14 +33,14 @@ import numpy as np
 
 # Hyperparameters of both GAN arms, in one visible place (units in comments).
 GAN_PARAMS: dict[str, Any] = {
-    "epochs": 150,  # passes over the training split (per class for GANAugmenter)
+    "epochs": 120,  # passes over the training split (per class for GANAugmenter)
     "batch_size": 64,  # rows per step (capped at a class's size for per-class GANs)
     "latent_dim": 32,  # size of z
     "width": 128,  # hidden units of the residual MLPs
     "depth": 2,  # residual blocks
-    "generator_lr": 2e-4,  # Adam
-    "discriminator_lr": 2e-4,  # Adam
-    "adam_betas": (0.5, 0.999),
+    "generator_lr": 1e-3,  # Adam
+    "discriminator_lr": 1e-3,  # Adam
+    "adam_betas": (0.5, 0.9),
     "loss": "hinge",
     "d_steps": 1,
     "ema_decay": 0.999,  # EMA of G used for sampling
@@ -170,7 +170,7 @@ def _device_info(device: str) -> dict[str, Any]:
         "name": name,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
-        "load_average_1m": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -189,6 +189,7 @@ def run_bench(
     device: str = "cpu",
     n_grid: int = 8,
     verbose: bool = True,
+    command: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run every arm on every seed and return the record and the last seed's GANs.
 
@@ -207,6 +208,8 @@ def run_bench(
         Generated images per class kept for the sample grid.
     verbose : bool, default=True
         Print one line per arm and seed.
+    command : str or None, default=None
+        The command line to record (None: rebuilt from ``sys.argv``).
 
     Returns
     -------
@@ -229,7 +232,9 @@ def run_bench(
     gan_params = {**GAN_PARAMS, "device": device}
     if epochs is not None:
         gan_params["epochs"] = int(epochs)
-    t_start = time.perf_counter()
+    t_start, c_start = time.perf_counter(), time.process_time()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    device_info = _device_info(device)  # load average as the run starts
     runs: list[dict[str, Any]] = []
     fitted: dict[str, Any] = {}
     data_info: dict[str, Any] = {}
@@ -245,13 +250,13 @@ def run_bench(
             sampler = make_sampler(arm, seed, gan_params, int(counts.min()))
             steps = [("clf", SVC())] if sampler is None else [("aug", sampler), ("clf", SVC())]
             pipe = Pipeline(steps)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             pipe.fit(X_tr, y_tr)
-            fit_s = time.perf_counter() - t0
+            fit_s, fit_cpu = time.perf_counter() - t0, time.process_time() - c0
             y_pred = pipe.predict(X_te)
             row: dict[str, Any] = {
                 "seed": seed, "arm": arm, **score(y_te, y_pred, tail),
-                "fit_seconds": round(fit_s, 3),
+                "fit_seconds": round(fit_s, 3), "fit_cpu_seconds": round(fit_cpu, 3),
             }
             if sampler is not None and hasattr(sampler, "history_"):
                 row["final_losses"] = _final_losses(sampler.history_)
@@ -264,12 +269,13 @@ def run_bench(
                     f"({fit_s:.1f} s)",
                     flush=True,
                 )
-    total_s = time.perf_counter() - t_start
+    total_s, total_cpu = time.perf_counter() - t_start, time.process_time() - c_start
     record: dict[str, Any] = {
         "benchmark": "digits-lt",
-        "command": " ".join(["ganaug", *sys.argv[1:]]) if sys.argv else "ganaug bench",
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "device": _device_info(device),
+        "command": command or " ".join(["ganaug", *sys.argv[1:]]),
+        "date": started,
+        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "device": device_info,
         "versions": {
             "ganaug": __version__, "torch": torch.__version__, "sklearn": sklearn.__version__,
             "numpy": np.__version__, "python": platform.python_version(),
@@ -290,6 +296,9 @@ def run_bench(
         "summary": summarize(runs, arms),
         "timing": {
             "total_seconds": round(total_s, 2),
+            "total_cpu_seconds": round(total_cpu, 2),
+            "note": "wall seconds depend on the machine's load (see device.load_average_1m); "
+                    "cpu seconds are this process's CPU time (all threads)",
             "fit_seconds_per_arm": {
                 a: round(float(np.mean([r["fit_seconds"] for r in runs if r["arm"] == a])), 3)
                 for a in arms
@@ -393,6 +402,7 @@ def write_outputs(record: dict[str, Any], fitted: dict[str, Any], out: str | Pat
             rows, out / "samples.png", row_labels=labels,
             title="digits-LT: real training rows vs generated (last seed)",
         ))
+        files["summary_png"] = str(save_summary_chart(record, out / "summary.png"))
         if "ConditionalGANAugmenter" in fitted:
             files["cgan_losses_png"] = str(save_loss_curves(
                 fitted["ConditionalGANAugmenter"].history_, out / "cgan_losses.png",
@@ -406,6 +416,33 @@ def write_outputs(record: dict[str, Any], fitted: dict[str, Any], out: str | Pat
     (out / "results.json").write_text(json.dumps(record, indent=2) + "\n")
     (out / "results.md").write_text(markdown_report(record))
     return files
+
+
+def save_summary_chart(record: dict[str, Any], path: str | Path) -> Path:
+    """Bar chart of the summary: one group per metric, one bar per arm, std error bars.
+
+    Parameters
+    ----------
+    record : dict
+        A record from :func:`run_bench` (or read back from ``results.json``).
+    path : path
+        PNG file to write.
+
+    Returns
+    -------
+    path : Path
+    """
+    from .plotting import save_bar_chart
+
+    summary = record["summary"]
+    return save_bar_chart(
+        {arm: [summary[arm][m]["mean"] for m in METRICS] for arm in summary},
+        [m.replace("_", " ") for m in METRICS],
+        path,
+        errors={arm: [summary[arm][m]["std"] for m in METRICS] for arm in summary},
+        ylabel="mean over seeds",
+        title=f"{record['benchmark']}: SVC after each oversampler",
+    )
 
 
 def markdown_report(record: dict[str, Any]) -> str:
@@ -432,7 +469,9 @@ def markdown_report(record: dict[str, Any]) -> str:
         f"{record['versions']['torch']}, scikit-learn {record['versions']['sklearn']}; "
         f"commit {record['git_commit']}\n"
         f"- seeds: {record['protocol']['seeds']}; wall time "
-        f"{record['timing']['total_seconds']:.0f} s\n\n"
+        f"{record['timing']['total_seconds']:.0f} s, CPU time of the process "
+        f"{record['timing']['total_cpu_seconds']:.0f} s\n"
+        f"- GAN arms: {record['protocol']['gan_params']}\n\n"
         f"{format_table(record)}\n\n"
         "Mean ± standard deviation over seeds; each seed redraws the split and the "
         "samplers' random state. Tail recall: mean recall of the "
@@ -448,6 +487,7 @@ def main_digits(
     device: str = "cpu",
     threads: int | None = 1,
     quiet: bool = False,
+    command: str | None = None,
 ) -> int:
     """Run the digits-LT bench, print the table and write the outputs; returns 0.
 
@@ -465,6 +505,8 @@ def main_digits(
         ``torch.set_num_threads`` for this process (None: leave torch's default).
     quiet : bool, default=False
         Print only the table and the output paths.
+    command : str or None, default=None
+        The command line to record.
 
     Returns
     -------
@@ -474,12 +516,15 @@ def main_digits(
         import torch
 
         torch.set_num_threads(int(threads))
-    record, fitted = run_bench(seeds=seeds, epochs=epochs, device=device, verbose=not quiet)
+    record, fitted = run_bench(
+        seeds=seeds, epochs=epochs, device=device, verbose=not quiet, command=command
+    )
     files = write_outputs(record, fitted, out)
     print()
     print(f"digits-LT (imbalance ratio {IMBALANCE_RATIO}), SVC, {len(record['runs']) // len(ARMS)}"
           f" seed(s), mean ± std; device {record['device']['device']}; "
-          f"wall time {record['timing']['total_seconds']:.1f} s")
+          f"wall time {record['timing']['total_seconds']:.1f} s "
+          f"(process CPU time {record['timing']['total_cpu_seconds']:.1f} s)")
     print(format_table(record))
     for path in files.values():
         print(f"wrote {path}")

@@ -105,7 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 2 on a usage error or a missing optional part.
     """
     parser = build_parser()
-    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             device="cpu" if args.device is None else args.device,
             threads=1 if args.threads is None else args.threads,
             quiet=args.quiet,
+            command=" ".join(["ganaug", *argv]),
         )
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse checks
     return 2

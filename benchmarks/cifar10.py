@@ -687,7 +687,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--protocol", choices=sorted(PROTOCOLS), default="lt100")
     p.add_argument("--methods", default="none,ros,smote,reweight,gan,cgan",
                    help=f"comma list of arms from {','.join(ARMS)}")
-    p.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ...)")
+    p.add_argument("--seeds", type=int, default=None,
+                   help="number of seeds (offset, offset + 1, ...); default 5 (smoke: 1)")
     p.add_argument("--seed-offset", type=int, default=0)
     p.add_argument("--data-dir", default=os.environ.get("GANAUG_DATA"),
                    help="folder with cifar-10-batches-py/ (default: $GANAUG_DATA)")
@@ -818,7 +819,9 @@ def main(argv: list[str] | None = None) -> int:
         path = pack_data(s, a.data_dir, a.pack)
         print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
         return 0
-    n_seeds = 1 if a.smoke and a.seeds == 5 else a.seeds
+    n_seeds = a.seeds if a.seeds is not None else (1 if a.smoke else 5)
+    if n_seeds < 1:
+        parser.error("--seeds must be at least 1")
     seeds = list(range(a.seed_offset, a.seed_offset + n_seeds))
     if a.threads:
         torch.set_num_threads(a.threads)

@@ -1,0 +1,125 @@
+"""Offline sample-quality metrics on tiny synthetic inputs (CPU, seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy import linalg
+
+from ganaug.metrics import (
+    classification_accuracy_score,
+    density_coverage,
+    fid_inception,
+    frechet_distance,
+    inception_features,
+    kernel_distance,
+    precision_recall,
+    recognition_rate,
+    train_classifier,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_frechet_distance_identity_shift_and_reference():
+    rs = np.random.RandomState(0)
+    a = rs.randn(400, 8)
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    assert frechet_distance(a, a + 3.0) == pytest.approx(8 * 9.0, rel=1e-6)
+    b = rs.randn(300, 8) @ rs.randn(8, 8) * 0.5 + 1.0
+    sa, sb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    ref = (((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(sa) + np.trace(sb)
+           - 2 * np.trace(np.real(linalg.sqrtm(sa @ sb))))
+    assert frechet_distance(a, b) == pytest.approx(ref, rel=1e-6)
+    # more features than rows (singular covariances) still works
+    assert np.isfinite(frechet_distance(rs.randn(5, 20), rs.randn(6, 20)))
+    with pytest.raises(ValueError):
+        frechet_distance(a, rs.randn(10, 3))
+
+
+def test_kernel_distance_unbiased():
+    rs = np.random.RandomState(1)
+    a, b = rs.randn(600, 16), rs.randn(600, 16)
+    same, _ = kernel_distance(a, b, n_subsets=5, subset_size=300, random_state=0)
+    far, _ = kernel_distance(a, b + 1.0, n_subsets=5, subset_size=300, random_state=0)
+    assert abs(same) < 0.05
+    assert far > 10 * abs(same) and far > 0.1
+
+
+def test_precision_recall_density_coverage():
+    rs = np.random.RandomState(2)
+    real = rs.randn(300, 4)
+    fake_same = rs.randn(300, 4)
+    p, r = precision_recall(real, fake_same, k=3)
+    assert p > 0.8 and r > 0.8
+    p, r = precision_recall(real, fake_same + 50.0, k=3)
+    assert p == 0.0 and r == 0.0
+    # a collapsed generator: high precision, low recall
+    collapsed = np.zeros((300, 4)) + rs.randn(300, 4) * 0.01
+    p, r = precision_recall(real, collapsed, k=3)
+    assert p > 0.9 and r < 0.2
+    d, c = density_coverage(real, real, k=5)
+    assert c == 1.0 and d >= 1.0
+    d, c = density_coverage(real, fake_same + 50.0, k=5)
+    assert d == 0.0 and c == 0.0
+
+
+def _toy_images(n: int, seed: int, channels: int = 3):
+    """Two classes a small CNN separates at once: dark vs bright images, 16x16."""
+    rs = np.random.RandomState(seed)
+    y = rs.randint(0, 2, n)
+    base = np.where(y[:, None, None, None] == 1, 190, 60)
+    X = np.clip(base + rs.randint(-40, 40, (n, 16, 16, channels)), 0, 255).astype(np.uint8)
+    return X, np.array(["dark", "bright"])[y]
+
+
+def test_classifier_cas_recognition_on_toy_images():
+    X, y = _toy_images(256, 0)
+    Xt, yt = _toy_images(128, 1)
+    kw = dict(epochs=4, batch_size=32, widths=(8, 16, 16), device="cpu", random_state=0)
+    clf = train_classifier(X, y, **kw)
+    assert clf.score(Xt, yt) > 0.9
+    assert clf.predict(Xt[:3]).dtype == y.dtype
+    feats = clf.features(Xt)
+    assert feats.shape == (128, 16) and np.isfinite(feats).all()
+    proba = clf.predict_proba(Xt[:5])
+    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
+    assert recognition_rate(clf, Xt, yt) == clf.score(Xt, yt)
+    assert classification_accuracy_score(X, y, Xt, yt, **kw) > 0.9
+    # grey images without flips also work
+    # (eval uses BN running statistics: enough steps for them to settle, ~30)
+    Xg, yg = _toy_images(128, 2, channels=1)
+    clf_g = train_classifier(Xg[..., 0], yg, flip=False, **{**kw, "batch_size": 16,
+                                                            "epochs": 4})
+    assert clf_g.score(Xg[..., 0], yg) > 0.9
+
+
+class _FakeInception(torch.nn.Module):
+    """Stands in for the TorchScript Inception: uint8 NCHW in, features out (16 here,
+    not 2048, so the Fréchet distance stays cheap on a CPU)."""
+
+    def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+        assert x.dtype == torch.uint8
+        f = x.float().mean(dim=(2, 3))  # (n, 3)
+        return f.repeat(1, 6)[:, :16] / 255.0
+
+
+def test_inception_fid_only_with_a_local_file(tmp_path):
+    X, _ = _toy_images(40, 3)
+    with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
+        inception_features(X, tmp_path / "missing.pt", device="cpu")
+    path = tmp_path / "inception.pt"
+    torch.jit.script(_FakeInception()).save(str(path))
+    feats = inception_features(X, path, device="cpu")
+    assert feats.shape == (40, 16)
+    assert fid_inception(X, X, path, device="cpu") == pytest.approx(0.0, abs=1e-6)
+    # float images in [0, 1] are mapped back to 0-255 before the network
+    f2 = inception_features(X.astype(np.float32) / 255.0, path, device="cpu")
+    assert np.isfinite(f2).all()

@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
 from ._device import resolve_device
-from .data import ImageCodec, NumericEncoder
+from .data import ImageCodec, NumericEncoder, TabularEncoder, resolve_categorical
 from .distributed import get_comm, job_device, select_device
 from .nn.diffaug import parse_policy
 from .nn.images import ImageDiscriminator, ImageGenerator
@@ -105,8 +105,9 @@ class _Assembler:
     def result(self):
         if self.kind == "array":
             return self.out
-        if self.kind == "block":
-            return pd.DataFrame(self.out, columns=self.columns, copy=False)
+        if self.kind == "block":  # object stays object (pandas 3 would infer 'str')
+            return pd.DataFrame(self.out, columns=self.columns, copy=False,
+                                dtype=object if self.out.dtype.kind == "O" else None)
         order = self._order() if self.has_extension else None
         columns = {}
         for j, arr in enumerate(self.out):
@@ -116,6 +117,8 @@ class _Assembler:
                 del pieces
                 if order is not None:
                     arr = arr.take(order)
+            elif arr.dtype.kind == "O":  # object stays object (pandas 3 would infer 'str')
+                arr = pd.Series(arr, dtype=object, copy=False)
             columns[j] = arr
         frame = pd.DataFrame(columns, copy=False)
         frame.columns = self.columns
@@ -160,6 +163,8 @@ class BaseGANAugmenter(BaseOverSampler):
         "verbose": ["verbose"],
         "n_jobs": [Integral, None],
         "warm_start": ["boolean"],
+        "categorical_features": ["array-like", StrOptions({"auto"}), None],
+        "max_categories": [Interval(Integral, 1, None, closed="left")],
         "distributed": ["boolean", StrOptions({"auto"})],
     }
 
@@ -193,6 +198,8 @@ class BaseGANAugmenter(BaseOverSampler):
         verbose=0,
         n_jobs=None,
         warm_start=False,
+        categorical_features="auto",
+        max_categories=50,
         distributed="auto",
     ):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -222,6 +229,8 @@ class BaseGANAugmenter(BaseOverSampler):
         self.verbose = verbose
         self.n_jobs = n_jobs
         self.warm_start = warm_start
+        self.categorical_features = categorical_features
+        self.max_categories = max_categories
         self.distributed = distributed
 
     # ------------------------------------------------------------------ validation --
@@ -238,13 +247,6 @@ class BaseGANAugmenter(BaseOverSampler):
             if X.columns.has_duplicates:
                 dup = list(X.columns[X.columns.duplicated()].unique())
                 raise ValueError(f"X has duplicate column names {dup}; rename them first.")
-            bad = [c for c, d in X.dtypes.items() if not pd.api.types.is_numeric_dtype(d)]
-            if bad:
-                raise TypeError(
-                    f"Columns {bad} of X are not numeric. This version of ganaug takes "
-                    "numeric tables and images; encode categorical columns first (e.g. "
-                    "with sklearn's OneHotEncoder)."
-                )
         elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
             X = np.asarray(X)
         kind = self._kind_of(X)
@@ -255,6 +257,9 @@ class BaseGANAugmenter(BaseOverSampler):
                     "dimension(s). Use X.reshape(-1, 1) for a single feature, or pass "
                     "data_kind='image' / `image_shape` for images."
                 )
+            self._mixed = self._is_mixed_table(X)
+            if self._mixed:  # categorical columns / missing values: TabularEncoder
+                return self._check_mixed(X), kind
             Xc = check_array(
                 X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
                 input_name="X",
@@ -279,6 +284,57 @@ class BaseGANAugmenter(BaseOverSampler):
             if hasattr(self, "feature_names_in_"):
                 del self.feature_names_in_
         return X, kind
+
+    def _is_mixed_table(self, X) -> bool:
+        """Whether X needs the mixed-type encoder (categories, strings, missing values)."""
+        explicit = not (
+            self.categorical_features is None
+            or (isinstance(self.categorical_features, str)
+                and self.categorical_features == "auto")
+        )
+        if isinstance(X, pd.DataFrame):
+            if any(
+                not pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d)
+                or isinstance(d, pd.CategoricalDtype) for d in X.dtypes
+            ):
+                return True
+            if X.shape[0] and bool(X.isna().to_numpy().any()):
+                return True
+        elif getattr(X, "dtype", None) is None or X.dtype.kind != "O":
+            # numeric (and string) arrays keep the strict numeric path unless told
+            return explicit and X.shape[1] > 0 and bool(
+                resolve_categorical(X, self.categorical_features).any()
+            )
+        else:
+            return True
+        return explicit and bool(resolve_categorical(X, self.categorical_features).any())
+
+    def _check_mixed(self, X):
+        """Validate a mixed-type table (DataFrame or object array); set n_features_in_."""
+        n, d = X.shape
+        if n < 2:
+            raise ValueError(
+                f"Found array with {n} sample(s) (shape={X.shape}) while a minimum of 2 "
+                "is required."
+            )
+        if d < 1:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                "required."
+            )
+        mask = resolve_categorical(X, self.categorical_features)  # checks the spec
+        if not isinstance(X, pd.DataFrame):
+            arr = np.asarray(X)
+            for j in np.flatnonzero(~mask):
+                col = pd.to_numeric(pd.Series(arr[:, j], dtype=object), errors="coerce")
+                bad = col.isna().to_numpy() & ~pd.isna(arr[:, j])
+                if bad.any():
+                    raise ValueError(
+                        f"Column {j} of X holds non-numbers (e.g. {arr[bad, j][0]!r}); list "
+                        "it in categorical_features."
+                    )
+        validate_data(self, X=X, reset=not self._warm_ready(), skip_check_array=True)
+        return X
 
     def _kind_of(self, X) -> str:
         if self.data_kind != "auto":
@@ -365,6 +421,13 @@ class BaseGANAugmenter(BaseOverSampler):
         elif kind == "image":
             self.codec_ = ImageCodec().fit(X, self.image_shape)
             data = self.codec_.to_storage(X)
+        elif getattr(self, "_mixed", False):
+            self.codec_ = TabularEncoder(
+                categorical_features=self.categorical_features,
+                max_categories=self.max_categories,
+                random_state=int(rng.randint(_MAX_SEED)),
+            ).fit(X)
+            data = self.codec_.transform(X)
         else:
             self.codec_ = NumericEncoder().fit(X)
             data = self.codec_.transform(X)
@@ -501,7 +564,10 @@ class BaseGANAugmenter(BaseOverSampler):
             else:
                 width = self.width or 256
                 d = self.codec_.n_features_
-                G = MLPGenerator(self.latent_dim, d, width, self.depth, n_classes)
+                G = MLPGenerator(
+                    self.latent_dim, d, width, self.depth, n_classes,
+                    spans=getattr(self.codec_, "spans_", None),
+                )
                 D = MLPDiscriminator(
                     d, self.discriminator_width or width, self.depth, n_classes,
                     sn=self.loss != "wgan-gp",
@@ -549,6 +615,8 @@ class BaseGANAugmenter(BaseOverSampler):
     def _train(self, data: np.ndarray, codes: np.ndarray | None, rng) -> None:
         """Train the generator(s) on encoded ``data`` (codes: class index per row)."""
 
+        if getattr(G, "heads", None) is not None:  # Gumbel noise of the one-hot heads
+            G.heads.noise_generator = gen
     @abstractmethod
     def _generator_for(self, code: int | None) -> tuple[nn.Module, bool]:
         """The generator that makes class ``code`` and whether it takes the class as input."""

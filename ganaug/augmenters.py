@@ -92,6 +92,21 @@ _PARAMS_DOC = """
         ``docs/scaling.md``.
 """
 
+    categorical_features : 'auto', None or array-like of str, int or bool, default='auto'
+        Categorical columns of a table, as for imbalanced-learn's ``SMOTENC``: 'auto'
+        reads them from DataFrame dtypes (category, object, string, bool) and from the
+        values of numpy object arrays; or a list of column names, a list of column
+        indices, or a boolean mask. Tables with categorical columns or missing values
+        (DataFrames and object arrays) go through ``ganaug.data.TabularEncoder``:
+        one-hot blocks with Gumbel-softmax heads in the generator, continuous columns
+        by a quantile map to a standard normal, missing values as indicators; the
+        output has the caller's columns, order and dtypes, numbers inside the training
+        range, categories only from those seen and about the same missing-value rates.
+        Purely numeric tables without missing values keep the standardising encoder.
+    max_categories : int, default=50
+        One-hot slots per categorical column; rarer values share an "other" slot that
+        is decoded by drawing from their training frequencies (bounded memory for
+        columns with thousands of categories).
 _ATTRS_DOC = """
     classes_ : ndarray or None
         Class labels seen in ``fit`` (None for a GANAugmenter fitted without y).
@@ -103,7 +118,7 @@ _ATTRS_DOC = """
         The device training ran on and sampling runs on.
     data_kind_ : {'tabular', 'image'}
         The kind of data detected in X.
-    codec_ : NumericEncoder or ImageCodec
+    codec_ : NumericEncoder, TabularEncoder or ImageCodec
         Maps rows to the networks' space and back.
     history_ : dict
         Per-epoch mean losses ('d_loss', 'g_loss', 'd_real', 'd_fake').

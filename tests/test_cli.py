@@ -93,3 +93,22 @@ def test_console_script_entry_point():
     res = subprocess.run([sys.executable, "-m", "ganaug.cli", "--version"],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0 and res.stdout.startswith("ganaug ")
+
+
+def test_cifar10_options_are_passed_on(monkeypatch):
+    import importlib
+    import types
+
+    seen: dict = {}
+    fake_module = types.SimpleNamespace(main=lambda argv: seen.setdefault("argv", argv) and 0)
+    real = importlib.import_module
+
+    def fake(name, *args, **kwargs):
+        return fake_module if name == "benchmarks.cifar10" else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(cli.importlib, "import_module", fake)
+    status = cli.main(["bench", "--dataset", "cifar10-lt", "--seeds", "2", "--smoke",
+                       "--gan-steps", "10"])
+    assert status == 0
+    assert seen["argv"] == ["--seeds", "2", "--smoke", "--gan-steps", "10"]
+    assert cli.main(["bench", "--dataset", "cifar10-lt", "--epochs", "3"]) == 2

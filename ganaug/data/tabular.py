@@ -143,8 +143,14 @@ def resolve_categorical(
             mask = np.zeros(n_features, dtype=bool)
             for j in range(n_features):
                 col = arr[:, j]
-                keep = ~pd.isna(col)
-                mask[j] = not all(_is_number(v) for v in col[keep])
+                values = col[~np.asarray(pd.isna(col), dtype=bool)]
+                for v in values:
+                    if not isinstance(v, str | bytes | bool | int | float | np.generic):
+                        raise TypeError(
+                            f"Column {j} of X holds a {type(v).__name__} ({v!r}): argument "
+                            "must be a string or a number."
+                        )
+                mask[j] = not all(_is_number(v) for v in values)
             return mask
         if arr.dtype.kind in "USb":
             return np.ones(n_features, dtype=bool)

@@ -17,8 +17,9 @@ _PARAMS_DOC = """
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
     batch_size : int, default=64
         Rows per discriminator and generator step (capped at the number of rows).
-    latent_dim : int, default=64
-        Size of the generator's noise input.
+    latent_dim : int or None, default=None
+        Size of the generator's noise input (None: 128 for images; for tables twice the
+        encoded width, clipped to [8, 64]).
     width : int or None, default=None
         Architecture size: hidden units of the MLPs (None: 256) or channels of the
         convolutional generator (None: 256 on CUDA, the CIFAR-10 size of SNGAN/BigGAN;
@@ -27,15 +28,16 @@ _PARAMS_DOC = """
         Hidden units / channels of the discriminator (None: same as ``width`` for
         tables; half of it, at least 8, for images, SNGAN's CIFAR-10 ratio).
     depth : int, default=2
-        Residual blocks of the tabular MLPs (ignored for images).
-    generator_lr, discriminator_lr : float, default=2e-4
-        Adam learning rates.
-    adam_betas : tuple of two floats, default=(0.5, 0.999)
-        Adam betas (GAN practice: a low first moment).
+        Hidden layers after the first in the tabular MLPs (ignored for images).
+    generator_lr, discriminator_lr : float or None, default=None
+        Adam learning rates (None: 2e-4 for images, the BigGAN/SNGAN setting; 1e-3 for
+        tables).
+    adam_betas : tuple of two floats or None, default=None
+        Adam betas (None: (0.0, 0.999) for images, (0.0, 0.99) for tables).
     loss : {'hinge', 'ns', 'wgan-gp'}, default='hinge'
         Adversarial objective: hinge, non-saturating, or Wasserstein with gradient penalty.
-    d_steps : int, default=1
-        Discriminator updates per generator update.
+    d_steps : int or None, default=None
+        Discriminator updates per generator update (None: 1 for images, 2 for tables).
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator used for sampling.
     lecam_weight : float, default=0.0
@@ -90,8 +92,6 @@ _PARAMS_DOC = """
         ``torchrun`` or a process group of several processes is initialised; False
         trains independently in each process. ``batch_size`` is per rank. See
         ``docs/scaling.md``.
-"""
-
     categorical_features : 'auto', None or array-like of str, int or bool, default='auto'
         Categorical columns of a table, as for imbalanced-learn's ``SMOTENC``: 'auto'
         reads them from DataFrame dtypes (category, object, string, bool) and from the
@@ -107,6 +107,8 @@ _PARAMS_DOC = """
         One-hot slots per categorical column; rarer values share an "other" slot that
         is decoded by drawing from their training frequencies (bounded memory for
         columns with thousands of categories).
+"""
+
 _ATTRS_DOC = """
     classes_ : ndarray or None
         Class labels seen in ``fit`` (None for a GANAugmenter fitted without y).

@@ -12,6 +12,7 @@ TINY: dict = {
     "width": 16,
     "latent_dim": 8,
     "depth": 1,
+    "d_steps": 1,
     "random_state": 0,
     "device": "cpu",
 }

@@ -324,7 +324,8 @@ def get_comm(distributed: bool | str = "auto", device: str | torch.device = "aut
         env_launch = _launched_by_torchrun()
         if distributed == "auto" and not (env_launch and current_worker_index() is None):
             return None
-        if distributed is True and not env_launch:
+        env_ok = all(k in os.environ for k in ("WORLD_SIZE", "RANK", "MASTER_ADDR"))
+        if distributed is True and not env_ok:  # torchrun --nproc_per_node=1 is env_ok
             if int(os.environ.get("WORLD_SIZE", "1")) > 1 or "MASTER_ADDR" in os.environ:
                 raise ValueError(
                     "distributed=True needs WORLD_SIZE, RANK, MASTER_ADDR and MASTER_PORT "

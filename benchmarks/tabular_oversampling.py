@@ -1,0 +1,426 @@
+"""Oversampling suite on the core tabular data sets (issue 5).
+
+Protocol: for each core data set of ``MANIFEST.json`` (binary minority definition from
+its ``minority_rule``), stratified k-fold cross-validation x seeds; inside each training
+fold only, an arm resamples the rows, then two classifiers are trained on them and
+scored on the untouched test fold.
+
+Arms: ``none``, ``ros`` (RandomOverSampler), ``smote`` (SMOTE, SMOTENC where there are
+categorical columns, SMOTEN where all columns are categorical), ``adasyn`` (ADASYN; on
+the one-hot representation where there are categorical columns, decoded back by arg-max
+per block), ``gan`` (GANAugmenter, one GAN
+per class) and ``cgan`` (ConditionalGANAugmenter). The classic arms need complete rows,
+so their training fold is imputed first (median / most frequent, fitted on the fold);
+the GAN arms take the fold as it is (missing values, categories, dtypes).
+
+Classifiers: LogisticRegression (median imputation + StandardScaler for numbers,
+one-hot for categories) and HistGradientBoostingClassifier (native categories and
+missing values). Metrics: balanced accuracy, G-mean, minority F1, average precision.
+
+Output: a per-data-set table, mean ranks of the arms, and the win/tie/loss of each GAN
+arm against SMOTE over (data set, classifier, metric) cells with a Wilcoxon
+signed-rank p-value, as JSON and markdown in ``benchmarks/results/tabular/``.
+
+Example (the full protocol)::
+
+    python benchmarks/tabular_oversampling.py --folds 5 --seeds 0 1 2 --steps 600
+
+GAN training length: about ``--steps`` generator steps per GAN, i.e. ``--steps`` divided
+by the steps per epoch of the training fold, at most ``--epochs`` epochs (the effective
+epochs are recorded in the JSON rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path("/work/shared/data/tabular")
+OUT = ROOT / "benchmarks" / "results" / "tabular"
+ARMS = ["none", "ros", "smote", "adasyn", "gan", "cgan"]
+CLASSIFIERS = ["logreg", "hgb"]
+METRICS = ["balanced_accuracy", "g_mean", "minority_f1", "average_precision"]
+
+
+# ------------------------------------------------------------------------- data --
+def load(name: str, data: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Features and the binary target (1 = minority) of a data set."""
+    meta = {d["name"]: d for d in json.loads((data / "MANIFEST.json").read_text())["datasets"]}
+    df = pd.read_csv(data / meta[name]["file"])
+    target = df.pop("target")
+    rule = meta[name]["minority_rule"]
+    value, op = rule["value"], rule["op"]
+    t = pd.to_numeric(target, errors="coerce") if isinstance(value, int | float) else (
+        target.astype(str))
+    v = value if isinstance(value, int | float) else str(value)
+    y = {"eq": t == v, "ne": t != v, "le": t <= v, "ge": t >= v, "gt": t > v}[op]
+    df = df.loc[:, df.notna().any()]  # drop all-missing columns
+    return df, y.to_numpy().astype(int)
+
+
+def cat_cols(X: pd.DataFrame) -> list[str]:
+    return [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+            or pd.api.types.is_bool_dtype(X[c])]
+
+
+# ------------------------------------------------------------------------- arms --
+def impute(X: pd.DataFrame) -> pd.DataFrame:
+    """Median / most-frequent imputation fitted on the (training) frame itself."""
+    X = X.copy()
+    for c in X.columns:
+        if X[c].isna().any():
+            if c in cat_cols(X):
+                X[c] = X[c].fillna(X[c].mode(dropna=True).iloc[0])
+            else:
+                X[c] = X[c].fillna(X[c].median())
+    return X
+
+
+def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict):
+    from imblearn.over_sampling import ADASYN, SMOTE, SMOTEN, SMOTENC, RandomOverSampler
+
+    from ganaug import ConditionalGANAugmenter, GANAugmenter
+
+    if arm == "none":
+        return X, y
+    if arm == "ros":
+        return RandomOverSampler(random_state=seed).fit_resample(X, y)
+    if arm in ("gan", "cgan"):
+        Aug = GANAugmenter if arm == "gan" else ConditionalGANAugmenter
+        return Aug(random_state=seed, device="cpu", **gan_kw).fit_resample(X, y)
+    Xi = impute(X)
+    cats = cat_cols(Xi)
+    k = int(max(1, min(5, np.bincount(y).min() - 1)))
+    if arm == "smote":
+        if cats and len(cats) == Xi.shape[1]:  # only categorical columns
+            return SMOTEN(k_neighbors=k, random_state=seed).fit_resample(Xi, y)
+        if cats:
+            return SMOTENC(categorical_features=cats, k_neighbors=k,
+                           random_state=seed).fit_resample(Xi, y)
+        return SMOTE(k_neighbors=k, random_state=seed).fit_resample(Xi, y)
+    # adasyn: numeric space; categories one-hot, decoded by arg-max per block
+    if not cats:
+        return ADASYN(n_neighbors=k, random_state=seed).fit_resample(Xi, y)
+    dummies = pd.get_dummies(Xi[cats].astype(str), prefix_sep="\x1f")
+    num = [c for c in Xi.columns if c not in cats]
+    Z = pd.concat([Xi[num].astype(float), dummies.astype(float)], axis=1)
+    Zr, yr = ADASYN(n_neighbors=k, random_state=seed).fit_resample(Z, y)
+    out = pd.DataFrame(index=range(len(Zr)))
+    for c in Xi.columns:
+        if c in cats:
+            block = [d for d in dummies.columns if d.startswith(f"{c}\x1f")]
+            labels = np.array([d.split("\x1f", 1)[1] for d in block], dtype=object)
+            vals = labels[np.argmax(Zr[block].to_numpy(), axis=1)]
+            orig = Xi[c]
+            lookup = {str(v): v for v in orig.unique()}
+            out[c] = pd.Series([lookup[v] for v in vals]).astype(orig.dtype)
+        else:
+            out[c] = Zr[c].to_numpy()
+    return out, yr
+
+
+# ----------------------------------------------------------------- classifiers --
+def classifier(name: str, X: pd.DataFrame, seed: int):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    cats = cat_cols(X)
+    num = [c for c in X.columns if c not in cats]
+    if name == "hgb":
+        return HistGradientBoostingClassifier(categorical_features="from_dtype",
+                                              random_state=seed)
+    pre = ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                              OneHotEncoder(handle_unknown="ignore")), cats),
+    ])
+    return make_pipeline(pre, LogisticRegression(max_iter=2000))
+
+
+def as_categories(X: pd.DataFrame, levels: dict) -> pd.DataFrame:
+    """Categorical columns as pandas categories with the training fold's levels."""
+    X = X.copy()
+    for c, lv in levels.items():
+        X[c] = pd.Categorical(X[c].astype(object).where(X[c].notna(), None), categories=lv)
+    return X
+
+
+def scores(y: np.ndarray, pred: np.ndarray, proba: np.ndarray) -> dict:
+    from sklearn.metrics import (
+        average_precision_score,
+        balanced_accuracy_score,
+        f1_score,
+        recall_score,
+    )
+
+    tpr = recall_score(y, pred, pos_label=1, zero_division=0)
+    tnr = recall_score(y, pred, pos_label=0, zero_division=0)
+    return {
+        "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
+        "g_mean": float(np.sqrt(tpr * tnr)),
+        "minority_f1": float(f1_score(y, pred, pos_label=1, zero_division=0)),
+        "average_precision": float(average_precision_score(y, proba)),
+    }
+
+
+def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list[str],
+             gan: dict) -> list[dict]:
+    """All arms x classifiers on one (data set, seed, fold)."""
+    import torch
+    from sklearn.model_selection import StratifiedKFold
+
+    torch.set_num_threads(1)
+    warnings.filterwarnings("ignore")
+    X, y = load(name, data)
+    tr, te = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))[fold]
+    Xtr, ytr = X.iloc[tr].reset_index(drop=True), y[tr]
+    Xte, yte = X.iloc[te].reset_index(drop=True), y[te]
+    steps_per_epoch = int(np.ceil(len(Xtr) / gan["batch_size"]))
+    epochs = int(max(1, min(gan["epochs"], round(gan["steps"] / steps_per_epoch))))
+    gan_kw = {"epochs": epochs, "batch_size": gan["batch_size"]}
+    if gan.get("width"):
+        gan_kw["width"] = gan["width"]
+    levels = {c: sorted(Xtr[c].dropna().astype(str).unique()) for c in cat_cols(Xtr)}
+    rows = []
+    for arm in arms:
+        t0 = time.perf_counter()
+        try:
+            Xr, yr = resample(arm, Xtr, ytr, seed, gan_kw)
+        except Exception as exc:  # recorded, never hidden
+            rows.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
+                         "error": f"{type(exc).__name__}: {exc}"[:300]})
+            continue
+        t_res = time.perf_counter() - t0
+        Xr = pd.DataFrame(Xr, columns=Xtr.columns)
+        for c in levels:  # string levels for every arm (classifiers see the same types)
+            Xr[c] = Xr[c].astype(object).where(Xr[c].notna(), None)
+            Xr[c] = Xr[c].map(lambda v: v if v is None else str(v))
+        Xte_s = Xte.copy()
+        for c in levels:
+            Xte_s[c] = Xte_s[c].astype(object).where(Xte_s[c].notna(), None)
+            Xte_s[c] = Xte_s[c].map(lambda v: v if v is None else str(v))
+        for clf_name in CLASSIFIERS:
+            A, B = (as_categories(Xr, levels), as_categories(Xte_s, levels)) if (
+                clf_name == "hgb") else (Xr.astype({c: object for c in levels}),
+                                         Xte_s.astype({c: object for c in levels}))
+            clf = classifier(clf_name, Xtr, seed).fit(A, np.asarray(yr).astype(int))
+            proba = clf.predict_proba(B)[:, 1]
+            rows.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
+                         "classifier": clf_name, "resample_seconds": t_res,
+                         "gan_epochs": epochs if arm in ("gan", "cgan") else None,
+                         **scores(yte, (proba >= 0.5).astype(int), proba)})
+    return rows
+
+
+# ------------------------------------------------------------------- reporting --
+def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
+    from scipy.stats import rankdata, wilcoxon
+
+    ok = df[df.get("error").isna()] if "error" in df else df
+    mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
+    cells = mean.unstack("arm")  # rows (dataset, classifier); columns (metric, arm)
+    ranks = {}
+    for m in METRICS:
+        tab = cells[m][[a for a in arms if a in cells[m].columns]].dropna()
+        if tab.empty:
+            continue
+        r = np.vstack([rankdata(-row) for row in tab.to_numpy()])
+        ranks[m] = dict(zip(tab.columns, r.mean(axis=0).round(3).tolist()))
+    versus = {}
+    for arm in ("gan", "cgan"):
+        if arm not in mean.index.get_level_values("arm") or "smote" not in (
+                mean.index.get_level_values("arm")):
+            continue
+        a = np.concatenate([cells[m][arm].to_numpy() for m in METRICS])
+        b = np.concatenate([cells[m]["smote"].to_numpy() for m in METRICS])
+        keep = ~(np.isnan(a) | np.isnan(b))
+        d = a[keep] - b[keep]
+        tol = 1e-3
+        p = float(wilcoxon(a[keep], b[keep]).pvalue) if np.any(np.abs(d) > 0) else 1.0
+        versus[arm] = {"win": int((d > tol).sum()), "tie": int((np.abs(d) <= tol).sum()),
+                       "loss": int((d < -tol).sum()), "n_cells": int(keep.sum()),
+                       "tie_tolerance": tol, "wilcoxon_p": p,
+                       "mean_difference": float(d.mean())}
+        per_metric = {}
+        for m in METRICS:
+            dm = (cells[m][arm] - cells[m]["smote"]).dropna().to_numpy()
+            per_metric[m] = {"win": int((dm > tol).sum()), "tie": int((np.abs(dm) <= tol).sum()),
+                             "loss": int((dm < -tol).sum()),
+                             "wilcoxon_p": float(wilcoxon(dm).pvalue) if np.any(dm) else 1.0}
+        versus[arm]["per_metric"] = per_metric
+    return {"mean": mean, "ranks": ranks, "versus_smote": versus}
+
+
+def markdown(report: dict, summary: dict, arms: list[str]) -> str:
+    cfg = report["config"]
+    lines = [
+        "# Oversampling suite on the core tabular data sets",
+        "",
+        f"Run {report['started']} UTC, finished {report['finished']} UTC "
+        f"({report['wall_minutes']:.1f} min wall). Data sets ({len(cfg['datasets'])}): "
+        f"{', '.join(cfg['datasets'])}. Stratified {cfg['folds']}-fold CV x seeds "
+        f"{cfg['seeds']}; resampling inside the training folds only. GAN arms: "
+        f"about {cfg['steps']} generator steps (epochs = steps / steps per epoch of the "
+        f"training fold, at most {cfg['epochs']}), "
+        f"batch size {cfg['batch_size']}, width {cfg['width'] or 'default'}; other "
+        "parameters at their defaults.",
+        "",
+        f"**Scope**: {report['scope_note']}"
+        + (f" Not run (time limit): {', '.join(report['datasets_not_run'])}."
+           if report["datasets_not_run"] else "")
+        + ("" if report["complete"] else " (partial file: the run was still going)"),
+        "",
+        f"**Shared CPU**: {report['machine']['note']} Load average at start "
+        f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.",
+        "",
+    ]
+    if report["errors"]:
+        lines += [f"Errors ({len(report['errors'])}, excluded from the tables): " +
+                  "; ".join(sorted({f"{e['dataset']}/{e['arm']}: {e['error'][:120]}"
+                                    for e in report["errors"]}))[:2000], ""]
+    lines += ["## Mean ranks (1 = best) over (data set, classifier) cells", "",
+              "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
+    for m, r in summary["ranks"].items():
+        lines.append(f"| {m} | " + " | ".join(f"{r.get(a, float('nan')):.2f}" for a in arms)
+                     + " |")
+    lines += ["", "## GAN arms vs SMOTE (cells: data set x classifier x metric; "
+              "tie = |difference| <= 0.001)", "",
+              "| arm | win | tie | loss | mean difference | Wilcoxon p |",
+              "|---|---|---|---|---|---|"]
+    for arm, v in summary["versus_smote"].items():
+        lines.append(f"| {arm} | {v['win']} | {v['tie']} | {v['loss']} | "
+                     f"{v['mean_difference']:+.4f} | {v['wilcoxon_p']:.3g} |")
+        for m, pm in v["per_metric"].items():
+            lines.append(f"| {arm}: {m} | {pm['win']} | {pm['tie']} | {pm['loss']} | | "
+                         f"{pm['wilcoxon_p']:.3g} |")
+    mean = summary["mean"]
+    for clf in CLASSIFIERS:
+        lines += ["", f"## Per data set, {clf} (mean over folds x seeds)", "",
+                  "| data set | metric | " + " | ".join(arms) + " |",
+                  "|---|---|" + "---|" * len(arms)]
+        for name in cfg["datasets"]:
+            for m in METRICS:
+                vals = []
+                for a in arms:
+                    try:
+                        vals.append(f"{mean.loc[(name, clf, a), m]:.3f}")
+                    except KeyError:
+                        vals.append("-")
+                lines.append(f"| {name} | {m} | " + " | ".join(vals) + " |")
+    lines += ["", f"Code version: `{report['code_version']}`.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["core"],
+                    help="names, or 'core' for every core data set of MANIFEST.json")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--epochs", type=int, default=300, help="cap on GAN epochs")
+    ap.add_argument("--steps", type=int, default=600,
+                    help="target generator steps per GAN: epochs = steps / (steps per "
+                    "epoch of the training fold), at most --epochs")
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--width", type=int, default=0, help="GAN width (0: default)")
+    ap.add_argument("--arms", nargs="+", default=ARMS)
+    ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--time-limit", type=float, default=0,
+                    help="minutes; no new data set is started after this (0: no limit)")
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--scope-note", default="the full protocol.")
+    ap.add_argument("--note", default="the 2 CPU cores were shared with about 6 other "
+                    "engineers' jobs during this run.")
+    args = ap.parse_args()
+    data = Path(args.data)
+    manifest = json.loads((data / "MANIFEST.json").read_text())["datasets"]
+    names = ([d["name"] for d in manifest if d.get("core")] if args.datasets == ["core"]
+             else args.datasets)
+    gan = {"epochs": args.epochs, "steps": args.steps,
+           "batch_size": args.batch_size, "width": args.width or None}
+    size = {d["name"]: d["rows"] for d in manifest}
+    names = sorted(names, key=lambda n: size.get(n, 0))  # small data sets first
+    started, t0, load0 = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), time.time(), \
+        os.getloadavg()
+    print(f"{len(names)} data sets x {len(args.seeds)} seeds x {args.folds} folds, arms "
+          f"{args.arms}", flush=True)
+    rows, done, skipped = [], [], []
+    with Parallel(n_jobs=args.n_jobs, verbose=5) as parallel:
+        for name in names:  # one data set at a time, its (seed, fold) grid in parallel
+            if args.time_limit and (time.time() - t0) / 60 > args.time_limit:
+                skipped.append(name)
+                continue
+            parts = parallel(
+                delayed(run_fold)(name, data, s, f, args.folds, args.arms, gan)
+                for s in args.seeds for f in range(args.folds)
+            )
+            rows += [r for part in parts for r in part]
+            done.append(name)
+            print(f"[{time.strftime('%H:%M:%S')}] {name} done", flush=True)
+            write(args, rows, done, skipped, started, t0, load0, gan)
+    write(args, rows, done, skipped, started, t0, load0, gan, final=True)
+
+
+def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = False) -> None:
+    """Summarise the rows so far and write JSON + markdown (after every data set)."""
+    names = done
+    df = pd.DataFrame(rows)
+    errors = [r for r in rows if "error" in r and isinstance(r.get("error"), str)]
+    summary = summarise(df, args.arms)
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "ganaug"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        rev += " (+ uncommitted changes in ganaug/)" if dirty else ""
+    except OSError:
+        rev = "unknown"
+    report = {
+        "started": started, "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "wall_minutes": (time.time() - t0) / 60,
+        "complete": final,
+        "datasets_not_run": skipped,
+        "config": {"datasets": names, "folds": args.folds, "seeds": args.seeds,
+                   "epochs": args.epochs, "steps": args.steps,
+                   "batch_size": args.batch_size, "width": args.width or None,
+                   "arms": args.arms, "classifiers": CLASSIFIERS, "metrics": METRICS,
+                   "n_jobs": args.n_jobs},
+        "scope_note": args.scope_note,
+        "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load0],
+                    "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+                    "platform": platform.platform(), "note": args.note},
+        "code_version": rev,
+        "errors": errors,
+        "ranks": summary["ranks"],
+        "versus_smote": summary["versus_smote"],
+        "mean": [{"dataset": d, "classifier": c, "arm": a, **v}
+                 for (d, c, a), v in summary["mean"].to_dict("index").items()],
+        "rows": [r for r in rows if "error" not in r or not isinstance(r.get("error"), str)],
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tabular_oversampling.json").write_text(json.dumps(report, indent=1, default=float))
+    md = markdown(report, summary, args.arms)
+    (out / "tabular_oversampling.md").write_text(md)
+    if final:
+        print(md)
+
+
+if __name__ == "__main__":
+    main()

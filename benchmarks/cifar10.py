@@ -13,8 +13,9 @@ full, balanced CIFAR-10 test set. Arms:
   uses ``SVC(class_weight="balanced")``).
 - ``gan``: ``GANAugmenter``, one unconditional GAN per class.
 - ``cgan``: ``ConditionalGANAugmenter``, one class-conditional GAN.
-- ``cgan+filter``: the same fitted cGAN; synthetic images are kept only when the ``none``
-  arm's classifier (trained on the real training split) assigns them to their class,
+- ``cgan+filter``: the same fitted cGAN; synthetic images are kept only when the
+  ``reweight`` arm's classifier (``--filter-with``; trained on the real training split,
+  same seed) assigns them to their class,
   generating more until the counts are filled (after ``--filter-rounds`` rounds the rest
   is filled with the rejected images that classifier scores highest for their class).
 
@@ -96,6 +97,7 @@ class Settings:
     low_data_multiplier: float = 2.0  # frac protocols: grow every class to this x its size
     target_per_class: int | None = None  # overrides the sampling strategy
     filter_rounds: int = 4
+    filter_with: str = "reweight"  # the real-data classifier that filters: none or reweight
     filter_oversample: float = 2.0  # candidates drawn per missing image in a round
     pca_components: int = 64  # sklearn track
     sklearn_pool_per_class: int = 500  # sklearn track: pool per class before the protocol
@@ -475,17 +477,19 @@ def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg
         if len(labels) == 0:
             X_new, y_new = X_tr[:0], y_tr[:0]
         elif arm == "cgan+filter":
-            filt = cache.get(("none-clf", seed))
+            filt = cache.get((f"{settings.filter_with}-clf", seed))
             if filt is None:
-                filt = FastClassifier(10, clf_cfg, device, seed).fit(X_tr, y_tr)
-                cache[("none-clf", seed)] = filt
+                w = (class_balanced_weights(counts) if settings.filter_with == "reweight"
+                     else None)
+                filt = FastClassifier(10, clf_cfg, device, seed).fit(X_tr, y_tr, w)
+                cache[(f"{settings.filter_with}-clf", seed)] = filt
                 times["filter_clf_s"] = filt.train_seconds_
             need = {int(c): int(n) for c, n in aug.sampling_strategy_.items()}
             X_new, y_new, rep = filtered_sample(
                 aug, need, filt.predict_proba, settings.filter_rounds,
                 settings.filter_oversample,
             )
-            extra["filter"] = rep
+            extra["filter"] = {"classifier": settings.filter_with, **rep}
         else:
             X_new, y_new = aug.sample(len(labels), y=labels)
         times["sample_s"] = time.perf_counter() - t
@@ -494,8 +498,8 @@ def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg
     else:  # pragma: no cover - guarded by the parser
         raise ValueError(arm)
     clf = FastClassifier(10, clf_cfg, device, seed).fit(X_fit, y_fit, class_weights=weights)
-    if arm == "none":
-        cache[("none-clf", seed)] = clf
+    if arm in ("none", "reweight"):
+        cache[(f"{arm}-clf", seed)] = clf
     times["clf_s"] = clf.train_seconds_
     t = time.perf_counter()
     y_pred = clf.predict(X_te)
@@ -725,11 +729,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="subsample each class of the training pool first")
     g.add_argument("--test-per-class", type=int, default=None)
     g.add_argument("--filter-rounds", type=int, default=None, help="default 4 (smoke 2)")
+    g.add_argument("--filter-with", choices=("reweight", "none"), default="reweight",
+                   help="cgan+filter: the arm whose classifier (trained on the real split, "
+                        "same seed) filters the synthetic images")
     g.add_argument("--pca-components", type=int, default=None)
     g.add_argument("--sklearn-pool-per-class", type=int, default=None)
     p.add_argument("--pack", default=None, metavar="FILE.npz",
                    help="only write the protocol's training split and the test set into "
                         "FILE.npz (lossless, compact) for use as --data-dir FILE.npz")
+    p.add_argument("--pack-preset", type=int, default=3, choices=range(10), metavar="0-9",
+                   help="lzma preset of --pack (9: smallest, slowest)")
     p.add_argument("--tag", default=None, help="suffix of the output file names")
     p.add_argument("--merge", nargs="+", default=None, metavar="JSON",
                    help="only merge these result files (runs of other seeds/arms) into "
@@ -743,7 +752,7 @@ def _settings_from_args(a) -> tuple[Settings, object]:
 
     s = Settings(protocol=a.protocol, track=a.track, smoke=a.smoke, fake_data=a.fake_data,
                  device=a.device, low_data_multiplier=a.low_data_multiplier,
-                 target_per_class=a.target_per_class)
+                 target_per_class=a.target_per_class, filter_with=a.filter_with)
     clf = ClassifierConfig()
     if a.smoke:
         s.pool_per_class, s.test_per_class = 200, 20
@@ -816,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
 
     s, clf_cfg = _settings_from_args(a)
     if a.pack:
-        path = pack_data(s, a.data_dir, a.pack)
+        path = pack_data(s, a.data_dir, a.pack, preset=a.pack_preset)
         print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB)", file=sys.stderr)
         return 0
     n_seeds = a.seeds if a.seeds is not None else (1 if a.smoke else 5)

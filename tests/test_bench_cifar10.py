@@ -60,7 +60,7 @@ def test_smoke_torch_track(tmp_path):
         assert by_arm[arm]["n_train"] == 10 * max(counts), arm
         assert by_arm[arm]["n_synthetic"] == 10 * max(counts) - sum(counts)
     assert "gan_fit_s" in by_arm["cgan"]["times"] and "clf_s" in by_arm["cgan"]["times"]
-    assert "filter" in by_arm["cgan+filter"]
+    assert by_arm["cgan+filter"]["filter"]["classifier"] == "reweight"
     md = stem.with_suffix(".md").read_text()
     assert "| `cgan` |" in md and "Δ vs none" in md
     assert stem.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

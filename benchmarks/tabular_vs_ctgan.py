@@ -179,6 +179,8 @@ def worker(args: argparse.Namespace) -> dict:
                             if k in ("epochs", "batch_size", "width", "latent_dim", "depth",
                                      "generator_lr", "discriminator_lr", "loss",
                                      "max_categories", "class_balanced")},
+                 "resolved": {k: (list(v) if isinstance(v, tuple) else v)
+                              for k, v in getattr(model, "hparams_", {}).items()},
                  "encoded_width": int(model.codec_.n_features_)}
     else:
         from ctgan import CTGAN

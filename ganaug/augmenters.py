@@ -38,6 +38,12 @@ _PARAMS_DOC = """
         Adversarial objective: hinge, non-saturating, or Wasserstein with gradient penalty.
     d_steps : int or None, default=None
         Discriminator updates per generator update (None: 1 for images, 2 for tables).
+    diversity_weight : float, default=0.0
+        Weight of a mode-seeking term (Mao et al., 2019) that pushes the generator to
+        map distinct noise to distinct rows of the same class. On digits-LT it raised
+        the within-class spread of samples from 9 % to 57-74 % of the real spread, but
+        lowered a training-split cross-validated balanced accuracy (0.907 at 0,
+        0.895 at 0.3, 0.853 at 1), so it is off by default.
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator used for sampling.
     lecam_weight : float, default=0.0

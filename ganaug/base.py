@@ -148,6 +148,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "ema_decay": [Interval(Real, 0, 1, closed="both")],
         "lecam_weight": [Interval(Real, 0, None, closed="left")],
         "gsr_weight": [Interval(Real, 0, None, closed="left")],
+        "diversity_weight": [Interval(Real, 0, None, closed="left")],
         "time_budget": [Interval(Real, 0, None, closed="neither"), None],
         "diffaug": [str, None],
         "class_balanced": ["boolean"],
@@ -186,6 +187,7 @@ class BaseGANAugmenter(BaseOverSampler):
         ema_decay=0.999,
         lecam_weight=0.0,
         gsr_weight=0.0,
+        diversity_weight=0.0,
         diffaug="auto",
         class_balanced=True,
         image_shape=None,
@@ -217,6 +219,7 @@ class BaseGANAugmenter(BaseOverSampler):
         self.ema_decay = ema_decay
         self.lecam_weight = lecam_weight
         self.gsr_weight = gsr_weight
+        self.diversity_weight = diversity_weight
         self.diffaug = diffaug
         self.class_balanced = class_balanced
         self.image_shape = image_shape
@@ -560,7 +563,8 @@ class BaseGANAugmenter(BaseOverSampler):
             epochs=self.epochs, batch_size=self.batch_size, latent_dim=hp["latent_dim"],
             g_lr=hp["generator_lr"], d_lr=hp["discriminator_lr"],
             betas=tuple(float(b) for b in hp["adam_betas"]), loss=self.loss,
-            d_steps=hp["d_steps"], ema_decay=self.ema_decay, lecam_weight=self.lecam_weight,
+            d_steps=hp["d_steps"], diversity_weight=self.diversity_weight,
+            ema_decay=self.ema_decay, lecam_weight=self.lecam_weight,
             gsr_weight=self.gsr_weight if self.data_kind_ == "image" else 0.0,
             time_budget=self.time_budget,
             policy=parse_policy(policy) if self.data_kind_ == "image" else (),

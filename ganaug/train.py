@@ -44,6 +44,7 @@ class TrainConfig:
     ema_decay: float = 0.999  # EMA of G weights (warm-up: min(decay, (1+t)/(10+t)))
     lecam_weight: float = 0.0  # LeCam regularisation weight (0 = off)
     gsr_weight: float = 0.0  # group spectral regularisation of conditional BN (0 = off)
+    diversity_weight: float = 0.0  # mode-seeking term (MSGAN): pairs of z per label, 0 = off
     gsr_groups: int = 4  # gSR: each class's gain/bias vector is reshaped to groups x C/groups
     policy: tuple[str, ...] = ()  # DiffAugment ops for image batches
     class_balanced: bool = True  # draw training labels uniformly over classes
@@ -264,9 +265,18 @@ class GANTrainer:
             loss_d.backward()
             self.opt_d.step()
         _, y = self.batch()
+        z, h = self.latent(), self.b // 2
+        diverse = cfg.diversity_weight > 0 and h > 0
+        if diverse and y is not None:  # rows i and i + h share a label
+            y = torch.cat([y[:h], y[: self.b - h]])
         with self.autocast:
-            fake_g = self.d_fwd(self.augment(self.g_fwd(self.latent(), y)), y).float()
+            made = self.g_fwd(z, y)
+            fake_g = self.d_fwd(self.augment(made), y).float()
             loss_g = g_loss(fake_g, cfg.loss)
+        if diverse:  # mode seeking (Mao et al., 2019): distinct z must give distinct rows
+            dx = (made[:h] - made[h : 2 * h]).float().abs().mean()
+            dz = (z[:h] - z[h : 2 * h]).abs().mean()
+            loss_g = loss_g + cfg.diversity_weight / (dx / dz + 1e-5)
         if cfg.gsr_weight > 0:
             loss_g = loss_g + cfg.gsr_weight * gsr_penalty(self.G, cfg.gsr_groups)
         self.opt_g.zero_grad(set_to_none=True)

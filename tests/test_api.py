@@ -556,3 +556,38 @@ def test_progress_bar_on_stderr_only_when_verbose(capsys, verbose, shown):
     assert ("cGAN" in err and "2/2" in err) is shown
     if not shown:
         assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("tabular", {"generator_lr": 1e-3, "adam_betas": (0.0, 0.99), "d_steps": 2}),
+     ("image", {"generator_lr": 2e-4, "adam_betas": (0.0, 0.999), "d_steps": 1})],
+)
+def test_kind_dependent_defaults_and_explicit_values_reach_the_training_loop(
+    monkeypatch, kind, expected
+):
+    import ganaug.base
+
+    seen = []
+    real = ganaug.base.train_gan
+
+    def spy(G, D, x, y, n_classes, cfg, *args, **kwargs):
+        seen.append(cfg)
+        return real(G, D, x, y, n_classes, cfg, *args, **kwargs)
+
+    monkeypatch.setattr(ganaug.base, "train_gan", spy)
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(40, 64)) if kind == "tabular" else rs.rand(40, 8, 8, 1)
+    y = np.arange(40) % 2
+    params = {k: v for k, v in TINY.items() if k not in ("latent_dim", "d_steps")}
+    est = ConditionalGANAugmenter(**params).fit(X, y)
+    cfg = seen[-1]
+    assert cfg.g_lr == cfg.d_lr == expected["generator_lr"]
+    assert cfg.betas == expected["adam_betas"] and cfg.d_steps == expected["d_steps"]
+    assert cfg.latent_dim == est.hparams_["latent_dim"] == (128 if kind == "image" else 64)
+    assert cfg.diversity_weight == 0.0
+    ConditionalGANAugmenter(
+        **params, generator_lr=5e-4, d_steps=3, latent_dim=5, diversity_weight=0.5
+    ).fit(X, y)
+    cfg = seen[-1]
+    assert (cfg.g_lr, cfg.d_steps, cfg.latent_dim, cfg.diversity_weight) == (5e-4, 3, 5, 0.5)

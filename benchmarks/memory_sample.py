@@ -134,16 +134,6 @@ def run_scenario(name: str, n: int, d: int) -> dict:
     }
 
 
-def _git_commit() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=os.path.dirname(os.path.abspath(__file__)),
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run every scenario in its own process and write one JSON file."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -169,10 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         res = json.loads(proc.stdout.strip().splitlines()[-1])
         print(json.dumps(res))
         results.append(res)
+    from ganaug.bench import code_version
+
     record = {
         "benchmark": "memory_sample",
         "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
-        "git_commit": _git_commit(),
+        "git_commit": code_version(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),

@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -383,14 +382,9 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
     df = pd.DataFrame(rows)
     errors = [r for r in rows if "error" in r and isinstance(r.get("error"), str)]
     summary = summarise(df, args.arms)
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "ganaug"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
-        rev += " (+ uncommitted changes in ganaug/)" if dirty else ""
-    except OSError:
-        rev = "unknown"
+    from ganaug.bench import code_version
+
+    rev = code_version() or "unknown"
     report = {
         "started": started, "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "wall_minutes": (time.time() - t0) / 60,

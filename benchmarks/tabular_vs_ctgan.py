@@ -335,14 +335,9 @@ def main() -> None:
                 "sample": c["sample_100k_seconds"] / g["sample_100k_seconds"],
                 "memory": c["peak_rss_mb"] / g["peak_rss_mb"],
             }
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "ganaug"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
-        rev += " (+ uncommitted changes in ganaug/)" if dirty else ""
-    except OSError:
-        rev = "unknown"
+    from ganaug.bench import code_version
+
+    rev = code_version() or "unknown"
     report = {
         "started": started, "epochs": args.epochs, "batch_size": args.batch_size,
         "threads": args.threads, "seed": args.seed, "train_rows": args.train_rows,

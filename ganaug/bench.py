@@ -180,7 +180,14 @@ def sample_diagnostics(
     }
 
 
-def _git_commit() -> str | None:
+def code_version() -> str | None:
+    """The git commit of this checkout, with ``+dirty`` for uncommitted tracked changes.
+
+    Returns
+    -------
+    commit : str or None
+        None outside a git checkout.
+    """
     root = Path(__file__).resolve().parents[1]
     try:
         out = subprocess.run(
@@ -324,7 +331,7 @@ def run_bench(
             "ganaug": __version__, "torch": torch.__version__, "sklearn": sklearn.__version__,
             "numpy": np.__version__, "python": platform.python_version(),
         },
-        "git_commit": _git_commit(),
+        "git_commit": code_version(),
         "protocol": {
             "data": f"sklearn digits 8x8, stratified 50/50 split, train made long-tailed "
                     f"(imbalance ratio {IMBALANCE_RATIO}); test balanced",

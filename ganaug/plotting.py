@@ -21,6 +21,16 @@ def _plt():
     return plt
 
 
+def _save(plt, fig, path: str | Path) -> Path:
+    """Tight layout, create the folder, write the PNG, free the figure."""
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def save_image_grid(
     rows: Sequence[np.ndarray],
     path: str | Path,
@@ -55,12 +65,7 @@ def save_image_grid(
             axes[i, 0].set_ylabel(str(row_labels[i]), rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
@@ -75,12 +80,7 @@ def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
     ax.legend()
     if title:
         ax.set_title(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def save_bar_chart(
@@ -126,9 +126,4 @@ def save_bar_chart(
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small", ncol=min(n, 4))
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

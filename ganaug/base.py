@@ -129,7 +129,8 @@ class BaseGANAugmenter(BaseOverSampler):
     """Shared machinery of the GAN augmenters; use a subclass.
 
     Subclasses implement ``_train(data, codes, rng)`` (set the fitted generators) and
-    ``_generate_encoded(codes, n, seed)`` (yield encoded chunks).
+    ``_generator_for(code)`` (the generator that makes a class, and whether it takes the
+    class as an input).
     """
 
     _parameter_constraints: dict = {

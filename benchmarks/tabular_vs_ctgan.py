@@ -248,10 +248,10 @@ def markdown(report: dict) -> str:
         f"methods; test split whole), {report['threads']} torch thread(s) per process, CPU "
         f"only; each method in its own subprocess, one after the other, same machine.",
         "",
-        f"**Shared CPU**: {report['machine']['note']} Load average at start "
+        f"**Machine**: {report['machine']['note']} Load average at start "
         f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']} "
-        f"({report['machine']['cpus']} cores). Absolute times are inflated by the other "
-        "jobs; both methods ran under the same conditions, so compare ratios.",
+        f"({report['machine']['cpus']} cores). Both methods ran under the same "
+        "conditions, one after the other.",
         "",
         "| data set | method | fit (s) | sample 100k (s) | peak RSS (MB) | bal. acc | "
         "minority F1 | KS mean / max | TVD mean / max | corr diff mean / max |",
@@ -301,8 +301,8 @@ def main() -> None:
     ap.add_argument("--ctgan-site", default=os.environ.get("CTGAN_SITE", ""),
                     help="folder with ctgan installed (pip install --target)")
     ap.add_argument("--out", default=str(OUT))
-    ap.add_argument("--note", default="the 2 CPU cores were shared with about 6 other "
-                    "engineers' jobs during this run.")
+    ap.add_argument("--note", default="",
+                    help="how loaded the machine was (recorded with the load averages)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--method", help=argparse.SUPPRESS)
     ap.add_argument("--dataset", help=argparse.SUPPRESS)

@@ -22,15 +22,6 @@ TINY_IMG = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny convolutions on a shared 2-core machine: one thread avoids oversubscription."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize(
     ("hw", "stages"), [((28, 28), 2), ((32, 32), 3), ((64, 64), 4), ((8, 8), 1), ((6, 6), 0)]
 )

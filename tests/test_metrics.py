@@ -20,14 +20,6 @@ from ganaug.metrics import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_frechet_distance_identity_shift_and_reference():
     rs = np.random.RandomState(0)
     a = rs.randn(400, 8)

@@ -88,6 +88,9 @@ class _BatchSampler:
         return self.order[self.starts[c] + off]
 
 
+SNAPSHOT_STEPS = 100  # steps between the NaN guard's restore points
+
+
 def _snapshot(*objs) -> list:
     return [copy.deepcopy(o.state_dict()) for o in objs]
 
@@ -331,7 +334,10 @@ def train_gan(
     steps = max(1, math.ceil(tr.n / tr.b))
     keys = ("d_loss", "g_loss", "d_real", "d_fake")
     history: dict[str, list[float]] = {k: [] for k in keys}
-    good = tr.state()
+    # the NaN guard's restore point: (states, epoch), renewed after >= SNAPSHOT_STEPS
+    # steps, not every epoch (a per-class GAN of a tiny class has 1-step epochs, and
+    # copying G, D, EMA and both optimisers each step cost as much as training)
+    good, since = (tr.state(), 0), 0
     restarts, epoch = 0, 0
     t0 = time.perf_counter()
     out_of_time = False
@@ -357,8 +363,13 @@ def train_gan(
                     f"GAN training diverged (non-finite loss or weights) {restarts} times; "
                     "lower the learning rates or use loss='hinge'."
                 )
-            tr.load(good)  # this also restores the snapshot's learning rates, so
+            tr.load(good[0])  # this also restores the snapshot's learning rates, so
             # set them from the count: each restore halves them once more
+            epoch, since = good[1], 0
+            for values in history.values():
+                del values[epoch:]
+            bar.reset(total=cfg.epochs)
+            bar.update(epoch)
             for opt, lr in ((tr.opt_g, cfg.g_lr), (tr.opt_d, cfg.d_lr)):
                 for group in opt.param_groups:
                     group["lr"] = lr * 0.5**restarts
@@ -366,9 +377,10 @@ def train_gan(
             continue
         for k, v in zip(keys, means):
             history[k].append(float(v))
-        if not out_of_time:
-            good = tr.state()
         epoch += 1
+        since += done
+        if since >= SNAPSHOT_STEPS and not out_of_time and epoch < cfg.epochs:
+            good, since = (tr.state(), epoch), 0
         bar.update(1)
         bar.set_postfix(d=f"{means[0]:.3f}", g=f"{means[1]:.3f}")
     bar.close()

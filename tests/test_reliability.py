@@ -134,6 +134,27 @@ def test_non_finite_weights_with_finite_losses_are_caught(monkeypatch):
     assert np.isfinite(est.sample(32)[0]).all()
 
 
+def test_divergence_rolls_back_epochs_and_history_to_the_last_restore_point(monkeypatch):
+    """One-step epochs (batch >= rows): restore points are kept every SNAPSHOT_STEPS
+    steps, not every epoch, so a failure rolls several epochs back; the fit still ends
+    with exactly ``epochs`` finite history entries."""
+    epochs = 6
+    assert epochs < ganaug.train.SNAPSHOT_STEPS  # no restore point after the start
+    nan_loss = _NaNLoss(ganaug.train.d_loss, {4})  # the 4th step (epoch 4) diverges
+    monkeypatch.setattr(ganaug.train, "d_loss", nan_loss)
+    snapshots = []
+    real = ganaug.train._snapshot
+    monkeypatch.setattr(
+        ganaug.train, "_snapshot", lambda *objs: snapshots.append(1) or real(*objs)
+    )
+    restores = _count_restores(monkeypatch)
+    est = C(epochs=epochs, batch_size=len(X)).fit(X, Y)
+    assert len(restores) == 1 and len(snapshots) == 1  # only the starting state
+    assert nan_loss.calls == 4 + epochs  # epochs 1-3 were trained again
+    assert len(est.history_["d_loss"]) == epochs
+    assert np.isfinite(est.history_["d_loss"]).all()
+
+
 def test_non_finite_generator_output_is_never_returned():
     est = G().fit(X)
 

@@ -284,7 +284,7 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
            if report["datasets_not_run"] else "")
         + ("" if report["complete"] else " (partial file: the run was still going)"),
         "",
-        f"**Shared CPU**: {report['machine']['note']} Load average at start "
+        f"**Machine**: {report['machine']['note']} Load average at start "
         f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.",
         "",
     ]
@@ -344,8 +344,8 @@ def main() -> None:
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--scope-note", default="the full protocol.")
-    ap.add_argument("--note", default="the 2 CPU cores were shared with about 6 other "
-                    "engineers' jobs during this run.")
+    ap.add_argument("--note", default="",
+                    help="what else ran on the machine (stated beside the load averages)")
     args = ap.parse_args()
     data = Path(args.data)
     manifest = json.loads((data / "MANIFEST.json").read_text())["datasets"]

@@ -183,6 +183,9 @@ def sample_diagnostics(
 def code_version() -> str | None:
     """The git commit of this checkout, with ``+dirty`` for uncommitted tracked changes.
 
+    Changes under ``benchmarks/results/`` do not count: benchmarks rewrite their own
+    result files while they run, and those are outputs, not code.
+
     Returns
     -------
     commit : str or None
@@ -195,7 +198,8 @@ def code_version() -> str | None:
             capture_output=True, text=True, timeout=10, check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no",
+             "--", ".", ":(exclude)benchmarks/results"],
             capture_output=True, text=True, timeout=10, check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):

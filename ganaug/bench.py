@@ -183,8 +183,9 @@ def sample_diagnostics(
 def code_version() -> str | None:
     """The git commit of this checkout, with ``+dirty`` for uncommitted tracked changes.
 
-    Changes under ``benchmarks/results/`` do not count: benchmarks rewrite their own
-    result files while they run, and those are outputs, not code.
+    Changes under ``benchmarks/results/`` and to markdown files do not count:
+    benchmarks rewrite their own result files while they run, and neither those nor the
+    documentation change what runs.
 
     Returns
     -------
@@ -199,7 +200,7 @@ def code_version() -> str | None:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no",
-             "--", ".", ":(exclude)benchmarks/results"],
+             "--", ".", ":(exclude)benchmarks/results", ":(exclude,glob)**/*.md"],
             capture_output=True, text=True, timeout=10, check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):

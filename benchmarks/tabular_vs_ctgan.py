@@ -169,6 +169,7 @@ def worker(args: argparse.Namespace) -> dict:
         model = ConditionalGANAugmenter(
             epochs=args.epochs, batch_size=args.batch_size, class_balanced=False,
             device="cpu", random_state=args.seed, width=args.width or None,
+            d_steps=args.d_steps or None,
         ).fit(X, y)
         fit_s = time.perf_counter() - t0
         t1 = time.perf_counter()
@@ -223,7 +224,8 @@ def run_arm(method: str, dataset: str, args: argparse.Namespace) -> dict:
     cmd = [sys.executable, __file__, "--worker", "--method", method, "--dataset", dataset,
            "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
            "--seed", str(args.seed), "--threads", str(args.threads), "--data", args.data,
-           "--train-rows", str(args.train_rows), "--width", str(args.width)]
+           "--train-rows", str(args.train_rows), "--width", str(args.width),
+           "--d-steps", str(args.d_steps)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
@@ -246,7 +248,9 @@ def markdown(report: dict) -> str:
         f"{report['batch_size']}, training rows: "
         f"{report['train_rows'] or 'all'} (stratified subsample, same rows for both "
         f"methods; test split whole), {report['threads']} torch thread(s) per process, CPU "
-        f"only; each method in its own subprocess, one after the other, same machine.",
+        f"only; each method in its own subprocess, one after the other, same machine. "
+        f"ganaug critic steps per generator step: "
+        f"{report.get('ganaug_d_steps', 'recipe default')}.",
         "",
         f"**Machine**: {report['machine']['note']} Load average at start "
         f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']} "
@@ -293,6 +297,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads per process (1 is fastest on a crowded CPU)")
+    ap.add_argument("--d-steps", type=int, default=0,
+                    help="ganaug critic steps per generator step (0: the table recipe's)")
     ap.add_argument("--width", type=int, default=128,
                     help="ganaug MLP width (0: the estimator default)")
     ap.add_argument("--train-rows", type=int, default=0,
@@ -340,6 +346,7 @@ def main() -> None:
     rev = code_version() or "unknown"
     report = {
         "started": started, "epochs": args.epochs, "batch_size": args.batch_size,
+        "ganaug_d_steps": args.d_steps or "recipe default",
         "threads": args.threads, "seed": args.seed, "train_rows": args.train_rows,
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()],

@@ -161,18 +161,19 @@ def load_checkpoint(tr: GANTrainer, checkpoint: dict) -> None:
     tr.lecam_ema.copy_(checkpoint["lecam_ema"].to(tr.lecam_ema.device))
 
 
-def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
-    """Adam with the fused kernel where torch has one for the device, else ``foreach``.
+def _adam(params, lr: float, betas: tuple[float, float], device: torch.device) -> torch.optim.Adam:
+    """Adam with the fused kernel on CUDA, the ``foreach`` kernels elsewhere.
 
-    The fused step is one kernel for all parameters: on the CPU it takes a third of the
-    time of the default per-tensor loop (0.3 vs 1.0 ms for a 4-layer MLP of width 128),
-    which matters for small tabular GANs whose steps are a few milliseconds.
+    ``foreach`` gives the same numbers as the per-tensor loop in 0.7 rather than 1.0 ms a
+    step for a 4-layer MLP of width 128 on one CPU core. The CPU's fused kernel (0.3 ms)
+    is not used: its rounding differs, and with it the test fit on Adult collapsed a
+    categorical column in 2 of 3 seeds (largest TVD 0.59 and 0.22, against 0.16-0.17 for
+    every seed with ``foreach``).
     """
     params = list(params)
-    try:
+    if device.type == "cuda":
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
-    except (RuntimeError, ValueError, TypeError):  # no fused kernel (old torch, MPS, ...)
-        return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+    return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
 class GANTrainer:
@@ -221,8 +222,8 @@ class GANTrainer:
         self.G = G.to(device=device, memory_format=self.mem).train()
         self.D = D.to(device=device, memory_format=self.mem).train()
         self.G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-        self.opt_g = _adam(G.parameters(), cfg.g_lr, cfg.betas)
-        self.opt_d = _adam(D.parameters(), cfg.d_lr, cfg.betas)
+        self.opt_g = _adam(G.parameters(), cfg.g_lr, cfg.betas, device)
+        self.opt_d = _adam(D.parameters(), cfg.d_lr, cfg.betas, device)
         mode = cfg.compile if isinstance(cfg.compile, str) else None
         self.cudagraphs = mode is not None and "reduce-overhead" in mode
         self.g_fwd = torch.compile(G, mode=mode, dynamic=False) if cfg.compile else G

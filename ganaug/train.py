@@ -164,11 +164,10 @@ def load_checkpoint(tr: GANTrainer, checkpoint: dict) -> None:
 def _adam(params, lr: float, betas: tuple[float, float], device: torch.device) -> torch.optim.Adam:
     """Adam with the fused kernel on CUDA, the ``foreach`` kernels elsewhere.
 
-    ``foreach`` gives the same numbers as the per-tensor loop in 0.7 rather than 1.0 ms a
-    step for a 4-layer MLP of width 128 on one CPU core. The CPU's fused kernel (0.3 ms)
-    is not used: its rounding differs, and with it the test fit on Adult collapsed a
-    categorical column in 2 of 3 seeds (largest TVD 0.59 and 0.22, against 0.16-0.17 for
-    every seed with ``foreach``).
+    ``foreach`` gives the same numbers as the per-tensor loop, in fewer kernel calls. The
+    CPU's fused kernel, though faster still, is not used: its rounding differs, and with it
+    the Adult fit of ``tests/test_tabular.py::test_fidelity_on_real_tables`` collapsed a
+    categorical column.
     """
     params = list(params)
     if device.type == "cuda":

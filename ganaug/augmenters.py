@@ -142,6 +142,8 @@ _ATTRS_DOC = """
 
 
 class ConditionalGANAugmenter(BaseGANAugmenter):
+    _anchor_by_default = True
+
     __doc__ = f"""Oversample with one class-conditional GAN.
 
     The class is an input of the generator (and of a projection discriminator), so a

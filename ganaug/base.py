@@ -27,15 +27,24 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
 from ._device import resolve_device
-from .data import ImageCodec, NumericEncoder, TabularEncoder, resolve_categorical
+from .data import (
+    ImageCodec,
+    NumericEncoder,
+    TabularEncoder,
+    neighbour_pairs,
+    pooled_within_class_root,
+    resolve_categorical,
+)
 from .distributed import get_comm, job_device, select_device
 from .nn.diffaug import parse_policy
 from .nn.images import ImageDiscriminator, ImageGenerator
 from .nn.losses import LOSSES
-from .nn.tabular import MLPDiscriminator, MLPGenerator
+from .nn.tabular import AnchorGenerator, MLPDiscriminator, MLPGenerator, PairDiscriminator
 from .train import TrainConfig, generate_chunks, train_gan
 
 _MAX_SEED = 2**31 - 1
+# Generator steps when ``epochs`` and ``max_steps`` are None (see the ``max_steps`` doc)
+DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
 # _build seeds torch's process-wide CPU generator: one build at a time, or jobs run as
 # threads (joblib threads, Dask thread workers) would interleave their initialisations
 _BUILD_LOCK = threading.Lock()
@@ -135,7 +144,9 @@ class BaseGANAugmenter(BaseOverSampler):
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "conditioning": [StrOptions({"auto", "anchor", "label"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "latent_dim": [Interval(Integral, 1, None, closed="left"), None],
         "width": [Interval(Integral, 1, None, closed="left"), None],
@@ -174,7 +185,9 @@ class BaseGANAugmenter(BaseOverSampler):
         self,
         *,
         sampling_strategy="auto",
-        epochs=300,
+        conditioning="auto",
+        epochs=None,
+        max_steps=None,
         batch_size=64,
         latent_dim=None,
         width=None,
@@ -206,7 +219,9 @@ class BaseGANAugmenter(BaseOverSampler):
         distributed="auto",
     ):
         super().__init__(sampling_strategy=sampling_strategy)
+        self.conditioning = conditioning
         self.epochs = epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.latent_dim = latent_dim
         self.width = width
@@ -448,6 +463,7 @@ class BaseGANAugmenter(BaseOverSampler):
             if comm is not None:
                 comm.check_same_data(data, codes)
             self._train(data, codes, rng)
+            self._keep_anchors(data, codes)
         finally:
             del self._resume_states
             del self._comm
@@ -541,15 +557,40 @@ class BaseGANAugmenter(BaseOverSampler):
         generator step one seed in three still collapsed, with two none did (seeds 0-2).
         """
         image = self.data_kind_ == "image"
-        latent = 128 if image else int(np.clip(2 * self.codec_.n_features_, 8, 64))
+        mode = self._conditioning()
+        d = self.codec_.n_features_
+        if mode == "anchor":  # room for the prior's noise (up to 64 directions) + 16
+            latent = int(min(d, 64) + 16)
+        else:
+            latent = 128 if image else int(np.clip(2 * d, 8, 64))
         lr = 2e-4 if image else 1e-3
+        steps = None
+        if self.epochs is None:
+            steps = self.max_steps or DEFAULT_STEPS[mode if not image else "image"]
+        elif self.max_steps is not None:
+            steps = self.max_steps
         return {
+            "conditioning": mode,
+            "max_steps": steps,
             "latent_dim": self.latent_dim or latent,
             "generator_lr": self.generator_lr or lr,
             "discriminator_lr": self.discriminator_lr or lr,
             "adam_betas": tuple(self.adam_betas or ((0.0, 0.999) if image else (0.0, 0.99))),
             "d_steps": self.d_steps or (1 if image else 2),
         }
+
+    def _conditioning(self) -> str:
+        """'anchor' or 'label' (see the ``conditioning`` parameter)."""
+        if self.conditioning != "auto":
+            if self.conditioning == "anchor" and self.data_kind_ == "image":
+                raise ValueError(
+                    "conditioning='anchor' is for tables; images use the conditional "
+                    "ResNet (conditioning='label' or 'auto')."
+                )
+            return self.conditioning
+        return "anchor" if self._anchor_by_default and self.data_kind_ != "image" else "label"
+
+    _anchor_by_default = False  # subclasses: what conditioning='auto' means for tables
 
     def _train_config(self, desc: str) -> TrainConfig:
         comm = getattr(self, "_comm", None)
@@ -561,7 +602,8 @@ class BaseGANAugmenter(BaseOverSampler):
         if policy == "auto":
             policy = "translation,cutout" if self.data_kind_ == "image" else None
         return TrainConfig(
-            epochs=self.epochs, batch_size=self.batch_size, latent_dim=hp["latent_dim"],
+            epochs=self.epochs, max_steps=hp["max_steps"], batch_size=self.batch_size,
+            latent_dim=hp["latent_dim"],
             g_lr=hp["generator_lr"], d_lr=hp["discriminator_lr"],
             betas=tuple(float(b) for b in hp["adam_betas"]), loss=self.loss,
             d_steps=hp["d_steps"], diversity_weight=self.diversity_weight,
@@ -589,6 +631,12 @@ class BaseGANAugmenter(BaseOverSampler):
                 # D at half G's width: SNGAN's CIFAR recipe, the measured configuration
                 d_width = self.discriminator_width or max(width // 2, 8)
                 D = ImageDiscriminator(shape, d_width, n_classes)
+            elif self.hparams_["conditioning"] == "anchor":
+                width = self.width or 256
+                d = self.codec_.n_features_
+                spans = getattr(self.codec_, "spans_", None)
+                G = AnchorGenerator(self.hparams_["latent_dim"], d, width, self.depth, spans)
+                D = PairDiscriminator(d, self.discriminator_width or width, self.depth)
             else:
                 width = self.width or 256
                 d = self.codec_.n_features_
@@ -614,6 +662,11 @@ class BaseGANAugmenter(BaseOverSampler):
         only when ``warm_start`` is set.
         """
         G, D = self._build(n_classes, seed)
+        anchor = self.hparams_["conditioning"] == "anchor"
+        if anchor and resume is None:  # the generator's starting noise model
+            G.prior.copy_(torch.from_numpy(pooled_within_class_root(
+                data, codes, G.prior.shape[0], getattr(self.codec_, "spans_", None)
+            )))
         checkpoint = copy.deepcopy(resume) if resume is not None else (
             {} if self.warm_start else None
         )
@@ -626,6 +679,9 @@ class BaseGANAugmenter(BaseOverSampler):
             G.heads.noise_generator = gen
         if comm is not None:  # DDP: this rank's stratified shard of the rows
             data, codes = comm.shard(data, codes, seed)
+        partners = None
+        if anchor:  # real pairs: each row and its nearest neighbours of the same class
+            partners = torch.from_numpy(neighbour_pairs(data, codes)).to(device)
         x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
         y = None if codes is None else torch.from_numpy(codes).to(device)
         scale, offset = (
@@ -633,7 +689,7 @@ class BaseGANAugmenter(BaseOverSampler):
         )
         G_ema, history = train_gan(
             G, D, x, y, n_classes, self._train_config(desc), gen, scale, offset,
-            checkpoint=checkpoint,
+            checkpoint=checkpoint, partners=partners,
         )
         if resume is not None:
             history = {k: list(resume["history"].get(k, [])) + v for k, v in history.items()}
@@ -648,6 +704,22 @@ class BaseGANAugmenter(BaseOverSampler):
     @abstractmethod
     def _generator_for(self, code: int | None) -> tuple[nn.Module, bool]:
         """The generator that makes class ``code`` and whether it takes the class as input."""
+
+    def _keep_anchors(self, data: np.ndarray, codes: np.ndarray | None) -> None:
+        """Anchor mode: keep the encoded training rows that sampling starts from."""
+        if self.hparams_["conditioning"] != "anchor":
+            self.__dict__.pop("anchors_", None)
+            self.__dict__.pop("anchor_codes_", None)
+            return
+        self.anchors_ = np.asarray(data, dtype=np.float32)
+        self.anchor_codes_ = None if codes is None else np.asarray(codes, dtype=np.int64)
+
+    def _anchors_for(self, code: int | None) -> np.ndarray | None:
+        """Encoded real rows of class ``code`` to generate from (None: label mode)."""
+        anchors = getattr(self, "anchors_", None)
+        if anchors is None or code is None or self.anchor_codes_ is None:
+            return anchors
+        return anchors[self.anchor_codes_ == code]
 
     # ------------------------------------------------------------------ sampling -----
     def _generate(self, codes: np.ndarray | None, n: int):
@@ -668,7 +740,7 @@ class BaseGANAugmenter(BaseOverSampler):
             start = 0
             for rows in generate_chunks(
                 G, code if conditional else None, m, self.hparams_["latent_dim"], self.device_,
-                seed + i,
+                seed + i, anchors=self._anchors_for(code),
             ):
                 if not np.isfinite(rows).all():  # never hand back NaN/inf
                     raise FloatingPointError(

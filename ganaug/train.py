@@ -32,7 +32,7 @@ from .nn.losses import d_loss, g_loss, gradient_penalty, gsr_penalty, lecam
 class TrainConfig:
     """Hyperparameters of one training run (units in comments)."""
 
-    epochs: int  # passes over the training set, ceil(n / batch) steps each
+    epochs: int | None  # passes over the training set, ceil(n / batch) steps each (None: no cap)
     batch_size: int  # rows per D and per G step (capped at the data size)
     latent_dim: int  # size of z
     g_lr: float  # Adam learning rate of G
@@ -52,6 +52,7 @@ class TrainConfig:
     channels_last: bool = False  # NHWC memory format for conv nets
     compile: bool | str = False  # torch.compile G and D (a str is the compile mode)
     time_budget: float | None = None  # seconds of training; stops early (None = epochs)
+    max_steps: int | None = None  # generator steps; stops early (None: epochs decide)
     max_restarts: int = 3  # NaN guard: restores of the last good state before giving up
     verbose: int = 0
     desc: str = "GAN"
@@ -194,6 +195,12 @@ class GANTrainer:
         The only source of randomness, on the data's device.
     scale, offset : float
         Rows are decoded per batch as ``data.float() * scale + offset``.
+    partners : Tensor or None
+        Anchor-conditioned training (int64 ``(n, k)`` on the device, from
+        :func:`ganaug.data.neighbour_pairs`): a batch is then a real row of the data
+        (the anchor, passed to G and D in place of the label) and one of its
+        same-class neighbours (the real sample D sees); ``G(z, anchor)`` must make a
+        row that D cannot tell from such a neighbour.
     """
 
     def __init__(
@@ -207,8 +214,10 @@ class GANTrainer:
         gen: torch.Generator,
         scale: float = 1.0,
         offset: float = 0.0,
+        partners: Tensor | None = None,
     ):
         self.cfg, self.gen, self.data, self.labels = cfg, gen, data, labels
+        self.partners = partners
         self.scale, self.offset = scale, offset
         self.device = device = data.device
         self.n = n = data.shape[0]
@@ -239,10 +248,19 @@ class GANTrainer:
 
     # -- pieces of a step (all on the device, no host sync) ---------------------------
     def batch(self) -> tuple[Tensor, Tensor | None]:
+        """Real rows and their condition: labels, or (anchor mode) the anchors."""
         idx = self.draw(self.b)
+        if self.partners is not None:  # a real neighbour of each anchor
+            pick = torch.randint(
+                0, self.partners.shape[1], (self.b,), device=self.device, generator=self.gen
+            )
+            anchor = self.data[idx].float() * self.scale + self.offset
+            idx = self.partners[idx, pick]
         x = self.data[idx].float() * self.scale + self.offset
         if self.mem is torch.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        if self.partners is not None:
+            return x, anchor
         return x, (self.labels[idx] if self.labels is not None else None)
 
     def latent(self) -> Tensor:
@@ -330,16 +348,21 @@ def train_gan(
     scale: float = 1.0,
     offset: float = 0.0,
     checkpoint: dict | None = None,
+    partners: Tensor | None = None,
 ) -> tuple[nn.Module, dict[str, list[float]]]:
     """Train ``G`` against ``D`` on ``data`` (already on the device) and return the EMA G.
 
     ``data`` rows are decoded per batch as ``data.float() * scale + offset``. ``labels``
     are class codes (int64 on the device) or None for an unconditional GAN. ``gen`` is
     the only source of randomness (a ``torch.Generator`` on the data's device). Training
-    runs ``cfg.epochs`` epochs, or stops at the first step after ``cfg.time_budget``
-    seconds (the last epoch is then partial); the history holds per-epoch means.
+    runs ``cfg.epochs`` epochs, or stops after ``cfg.max_steps`` generator steps or at
+    the first step after ``cfg.time_budget`` seconds, whichever comes first (the last
+    epoch is then partial); the history holds per-epoch means. ``partners`` turns on
+    anchor-conditioned training (see :class:`GANTrainer`).
     """
-    tr = GANTrainer(G, D, data, labels, n_classes, cfg, gen, scale, offset)
+    if cfg.epochs is None and cfg.max_steps is None and cfg.time_budget is None:
+        raise ValueError("Training needs an end: epochs, max_steps or time_budget.")
+    tr = GANTrainer(G, D, data, labels, n_classes, cfg, gen, scale, offset, partners)
     if checkpoint:  # warm start: continue from a kept state
         load_checkpoint(tr, checkpoint)
     if cfg.comm is not None:  # DDP: rank 0's start, gradients averaged before each step
@@ -354,8 +377,12 @@ def train_gan(
     restarts, epoch = 0, 0
     t0 = time.perf_counter()
     out_of_time = False
-    bar = tqdm(total=cfg.epochs, desc=cfg.desc, disable=not cfg.verbose, leave=False)
-    while epoch < cfg.epochs and not out_of_time:
+    total = cfg.epochs
+    if cfg.max_steps is not None:
+        by_steps = math.ceil(cfg.max_steps / steps)
+        total = by_steps if total is None else min(total, by_steps)
+    bar = tqdm(total=total, desc=cfg.desc, disable=not cfg.verbose, leave=False)
+    while (total is None or epoch < total) and not out_of_time:
         acc = torch.zeros(4, device=tr.device)
         done = 0
         for _ in range(steps):
@@ -363,6 +390,8 @@ def train_gan(
             done += 1
             if cfg.time_budget is not None and time.perf_counter() - t0 > cfg.time_budget:
                 out_of_time = True  # host clock: no sync; the queue bounds the lag
+            if cfg.max_steps is not None and tr.t >= cfg.max_steps:
+                out_of_time = True  # same on every rank: no vote needed
             if cfg.comm is not None and cfg.time_budget is not None:  # ranks stop together
                 out_of_time = cfg.comm.any_true(out_of_time)
             if out_of_time:
@@ -381,7 +410,7 @@ def train_gan(
             epoch, since = good[1], 0
             for values in history.values():
                 del values[epoch:]
-            bar.reset(total=cfg.epochs)
+            bar.reset(total=total)
             bar.update(epoch)
             for opt, lr in ((tr.opt_g, cfg.g_lr), (tr.opt_d, cfg.d_lr)):
                 for group in opt.param_groups:
@@ -392,7 +421,7 @@ def train_gan(
             history[k].append(float(v))
         epoch += 1
         since += done
-        if since >= SNAPSHOT_STEPS and not out_of_time and epoch < cfg.epochs:
+        if since >= SNAPSHOT_STEPS and not out_of_time and (total is None or epoch < total):
             good, since = (tr.state(), epoch), 0
         bar.update(1)
         bar.set_postfix(d=f"{means[0]:.3f}", g=f"{means[1]:.3f}")
@@ -414,11 +443,14 @@ def generate_chunks(
     device: torch.device,
     seed: int,
     chunk: int = 8192,
+    anchors: np.ndarray | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
 
     ``codes`` holds one class code per row, one code for all rows (an int: no array of
-    size ``n`` is made), or None for an unconditional generator.
+    size ``n`` is made), or None for an unconditional generator. ``anchors`` (encoded
+    real rows of one class) makes each row from a uniformly drawn anchor instead
+    (anchor-conditioned generators; ``codes`` is then ignored).
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.
@@ -430,7 +462,10 @@ def generate_chunks(
             m = min(chunk, n - start)
             z = torch.randn(m, latent_dim, generator=gen).to(device)
             y = None
-            if codes is not None:
+            if anchors is not None:
+                pick = torch.randint(0, len(anchors), (m,), generator=gen).numpy()
+                y = torch.from_numpy(np.ascontiguousarray(anchors[pick])).float().to(device)
+            elif codes is not None:
                 part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
                 y = torch.as_tensor(part, dtype=torch.long).to(device)
             yield G(z, y).float().cpu().numpy()

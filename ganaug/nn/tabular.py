@@ -129,3 +129,69 @@ class MLPDiscriminator(nn.Module):
         if self.embed is not None:
             out = out + (self.embed(y) * h).sum(dim=1)
         return out
+
+
+def _mlp(in_dim: int, width: int, depth: int, out_dim: int, act: type[nn.Module]) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Linear(in_dim, width), act()]
+    for _ in range(depth):
+        layers += [nn.Linear(width, width), act()]
+    layers.append(nn.Linear(width, out_dim))
+    return nn.Sequential(*layers)
+
+
+class AnchorGenerator(nn.Module):
+    """(z, anchor) -> a new row near a real row of the class (DAGAN-style generation).
+
+    The output is ``gain * anchor + z[:, :k] @ prior + residual(anchor, z)``:
+
+    - ``anchor`` is a real (encoded) row of the class being generated; one-hot blocks
+      are multiplied by ``gain`` (4) so that, before training, the softmax heads keep the
+      anchor's category;
+    - ``prior`` (k x d, a buffer) maps the first ``k`` noise dimensions to the pooled
+      within-class covariance of the training rows (over all classes, so rare classes
+      borrow the variation learned on common ones); it is set by
+      :func:`pooled_within_class_root` after building;
+    - the residual MLP starts at exactly zero and is trained adversarially against a
+      :class:`PairDiscriminator`.
+    """
+
+    def __init__(
+        self, latent_dim: int, out_dim: int, width: int, depth: int,
+        spans: Sequence | None = None, anchor_gain: float = 4.0,
+    ):
+        super().__init__()
+        gain = torch.ones(out_dim)
+        for start, stop, kind in spans or ():
+            if kind == "softmax":
+                gain[start:stop] = anchor_gain
+        self.register_buffer("gain", gain)
+        self.register_buffer("prior", torch.zeros(min(latent_dim, out_dim), out_dim))
+        self.body = _mlp(out_dim + latent_dim, width, depth, out_dim, nn.ReLU)
+        nn.init.zeros_(self.body[-1].weight)
+        nn.init.zeros_(self.body[-1].bias)
+        self.heads = (
+            SpanActivation(spans, out_dim)
+            if spans is not None and any(s[2] == "softmax" for s in spans) else None
+        )
+
+    def forward(self, z: Tensor, anchor: Tensor) -> Tensor:
+        k = self.prior.shape[0]
+        out = anchor * self.gain + z[:, :k] @ self.prior + self.body(torch.cat([anchor, z], 1))
+        return out if self.heads is None else self.heads(out)
+
+
+class PairDiscriminator(nn.Module):
+    """Critic of pairs ``(anchor, x)``: is ``x`` a real neighbour of the real row ``anchor``?
+
+    It sees ``[anchor, x, x - anchor]``. Real pairs are an anchor and one of its nearest
+    neighbours of the same class, so a copy of the anchor (distance 0) is as easy to
+    spot as an implausible row, and, having no class input, what it learns about
+    within-class variation is shared by all classes.
+    """
+
+    def __init__(self, in_dim: int, width: int, depth: int):
+        super().__init__()
+        self.body = _mlp(3 * in_dim, width, depth, 1, lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: Tensor, anchor: Tensor) -> Tensor:
+        return self.body(torch.cat([anchor, x, x - anchor], 1)).squeeze(1)

@@ -1,0 +1,103 @@
+"""What anchor-conditioned generation needs from the training rows (numpy, no torch).
+
+- :func:`neighbour_pairs`: for every row, real partners of the same class (its nearest
+  neighbours), the "real pairs" a :class:`ganaug.nn.tabular.PairDiscriminator` learns from;
+- :func:`pooled_within_class_root`: a low-rank square root of the pooled within-class
+  covariance, the generator's starting noise model (shared by all classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+
+def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5) -> np.ndarray:
+    """Indices of up to ``k`` nearest neighbours of each row within its class.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n, d)
+        Encoded rows.
+    codes : ndarray of int of shape (n,) or None
+        Class code per row (None: one class).
+    k : int, default=5
+        Neighbours per row (fewer in classes of at most ``k`` rows).
+
+    Returns
+    -------
+    partners : ndarray of int64 of shape (n, k')
+        ``partners[i]`` are rows of ``i``'s class other than ``i`` itself (in classes
+        with fewer neighbours, the list repeats them cyclically), ``k' = min(k, largest
+        class - 1)``.
+    """
+    n = len(data)
+    codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
+    groups = [np.flatnonzero(codes == c) for c in np.unique(codes)]
+    width = max(1, min(k, max(len(g) for g in groups) - 1))
+    out = np.empty((n, width), dtype=np.int64)
+    for rows in groups:
+        if len(rows) < 2:  # a single row has no partner but itself
+            out[rows] = rows[:, None]
+            continue
+        kk = min(k, len(rows) - 1)
+        nn = NearestNeighbors(n_neighbors=kk + 1).fit(data[rows])
+        _, ind = nn.kneighbors(data[rows])
+        # drop each row itself (the first neighbour, unless duplicates tie with it)
+        own = ind == np.arange(len(rows))[:, None]
+        keep = np.where(own.any(1, keepdims=True), ~own, np.arange(kk + 1) > 0)
+        ind = ind[keep].reshape(len(rows), kk)
+        out[rows] = rows[ind[:, np.arange(width) % kk]]
+    return out
+
+
+def pooled_within_class_root(
+    data: np.ndarray,
+    codes: np.ndarray | None,
+    rank: int,
+    spans: Sequence | None = None,
+) -> np.ndarray:
+    """A ``(rank, d)`` matrix ``R`` with ``R.T @ R`` the pooled within-class covariance.
+
+    The covariance pools the centred rows of every class (each weighted by its rows, as
+    in linear discriminant analysis), so it is dominated by the common classes and
+    describes variation that rare classes do not show by themselves. Only continuous
+    columns take part (one-hot blocks get zero rows and columns). ``R`` keeps the
+    ``rank`` leading eigen-directions.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n, d)
+        Encoded rows.
+    codes : ndarray of int of shape (n,) or None
+        Class code per row (None: one class).
+    rank : int
+        Rows of ``R`` (at most ``d``).
+    spans : sequence of (start, stop, kind) or None
+        The encoder's spans; 'softmax' spans are left out.
+
+    Returns
+    -------
+    root : ndarray of float32 of shape (min(rank, d), d)
+    """
+    data = np.asarray(data, dtype=np.float64)
+    n, d = data.shape
+    codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
+    centred = np.empty_like(data)
+    dof = 0
+    for c in np.unique(codes):
+        rows = codes == c
+        centred[rows] = data[rows] - data[rows].mean(0)
+        dof += max(int(rows.sum()) - 1, 0)
+    cont = np.ones(d, dtype=bool)
+    for start, stop, kind in spans or ():
+        if kind == "softmax":
+            cont[start:stop] = False
+    centred[:, ~cont] = 0.0
+    cov = centred.T @ centred / max(dof, 1)
+    w, v = np.linalg.eigh(cov)
+    k = min(rank, d)
+    top = np.argsort(w)[::-1][:k]
+    return (v[:, top] * np.sqrt(np.clip(w[top], 0.0, None))).T.astype(np.float32)

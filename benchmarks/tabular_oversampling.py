@@ -5,7 +5,9 @@ its ``minority_rule``), stratified k-fold cross-validation x seeds; inside each 
 fold only, an arm resamples the rows, then two classifiers are trained on them and
 scored on the untouched test fold.
 
-Arms: ``none``, ``ros`` (RandomOverSampler), ``smote`` (SMOTE, SMOTENC where there are
+Arms: ``none``, ``ros`` (RandomOverSampler), ``rose`` (``RandomOverSampler(shrinkage=0.5)``;
+on mixed tables the same smoothed bootstrap of the numeric columns with categories copied
+from the drawn row), ``smote`` (SMOTE, SMOTENC where there are
 categorical columns, SMOTEN where all columns are categorical), ``adasyn`` (ADASYN; on
 the one-hot representation where there are categorical columns, decoded back by arg-max
 per block), ``gan`` (GANAugmenter, one GAN
@@ -47,7 +49,7 @@ from joblib import Parallel, delayed
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path("/work/shared/data/tabular")
 OUT = ROOT / "benchmarks" / "results" / "tabular"
-ARMS = ["none", "ros", "smote", "adasyn", "gan", "cgan"]
+ARMS = ["none", "ros", "rose", "smote", "adasyn", "gan", "cgan"]
 CLASSIFIERS = ["logreg", "hgb"]
 METRICS = ["balanced_accuracy", "g_mean", "minority_f1", "average_precision"]
 
@@ -100,6 +102,27 @@ def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict):
         return Aug(random_state=seed, device="cpu", **gan_kw).fit_resample(X, y)
     Xi = impute(X)
     cats = cat_cols(Xi)
+    if arm == "rose":
+        if not cats:
+            return RandomOverSampler(shrinkage=0.5, random_state=seed).fit_resample(Xi, y)
+        # mixed rows: RandomOverSampler(shrinkage=0.5)'s smoothed bootstrap on the numeric
+        # columns (its bandwidth: shrinkage * class std * (4 / ((d + 2) n))^(1 / (d + 4))),
+        # categories copied from the drawn row
+        idx, yr = RandomOverSampler(random_state=seed).fit_resample(
+            np.arange(len(Xi)).reshape(-1, 1), y)
+        idx = idx.ravel()
+        out = Xi.iloc[idx].reset_index(drop=True)
+        num = [c for c in Xi.columns if c not in cats]
+        rng = np.random.RandomState(seed)
+        for c in np.unique(y):
+            new = np.flatnonzero((np.arange(len(idx)) >= len(Xi)) & (yr == c))
+            if not len(new) or not num:
+                continue
+            vals = Xi.loc[y == c, num].to_numpy(dtype=float)
+            d, n = len(num), len(vals)
+            h = 0.5 * vals.std(0) * (4 / ((d + 2) * n)) ** (1 / (d + 4))
+            out.loc[new, num] = out.loc[new, num].to_numpy(float) + rng.randn(len(new), d) * h
+        return out, yr
     k = int(max(1, min(5, np.bincount(y).min() - 1)))
     if arm == "smote":
         if cats and len(cats) == Xi.shape[1]:  # only categorical columns
@@ -189,11 +212,14 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
     tr, te = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))[fold]
     Xtr, ytr = X.iloc[tr].reset_index(drop=True), y[tr]
     Xte, yte = X.iloc[te].reset_index(drop=True), y[te]
-    steps_per_epoch = int(np.ceil(len(Xtr) / gan["batch_size"]))
-    epochs = int(max(1, min(gan["epochs"], round(gan["steps"] / steps_per_epoch))))
-    gan_kw = {"epochs": epochs, "batch_size": gan["batch_size"]}
-    if gan.get("width"):
-        gan_kw["width"] = gan["width"]
+    if gan.get("defaults"):  # what a user gets: the estimators' own defaults
+        epochs, gan_kw = None, {}
+    else:
+        steps_per_epoch = int(np.ceil(len(Xtr) / gan["batch_size"]))
+        epochs = int(max(1, min(gan["epochs"], round(gan["steps"] / steps_per_epoch))))
+        gan_kw = {"epochs": epochs, "batch_size": gan["batch_size"]}
+        if gan.get("width"):
+            gan_kw["width"] = gan["width"]
     levels = {c: sorted(Xtr[c].dropna().astype(str).unique()) for c in cat_cols(Xtr)}
     rows = []
     for arm in arms:
@@ -336,6 +362,9 @@ def main() -> None:
                     help="target generator steps per GAN: epochs = steps / (steps per "
                     "epoch of the training fold), at most --epochs")
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--defaults", action="store_true",
+                    help="GAN arms at the estimators' defaults (ignores --epochs, --steps, "
+                    "--batch-size, --width)")
     ap.add_argument("--width", type=int, default=0, help="GAN width (0: default)")
     ap.add_argument("--arms", nargs="+", default=ARMS)
     ap.add_argument("--n-jobs", type=int, default=2)
@@ -351,7 +380,7 @@ def main() -> None:
     manifest = json.loads((data / "MANIFEST.json").read_text())["datasets"]
     names = ([d["name"] for d in manifest if d.get("core")] if args.datasets == ["core"]
              else args.datasets)
-    gan = {"epochs": args.epochs, "steps": args.steps,
+    gan = {"epochs": args.epochs, "steps": args.steps, "defaults": args.defaults,
            "batch_size": args.batch_size, "width": args.width or None}
     size = {d["name"]: d["rows"] for d in manifest}
     names = sorted(names, key=lambda n: size.get(n, 0))  # small data sets first

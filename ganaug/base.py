@@ -558,11 +558,12 @@ class BaseGANAugmenter(BaseOverSampler):
         """
         image = self.data_kind_ == "image"
         mode = self._conditioning()
-        d = self.codec_.n_features_
-        if mode == "anchor":  # room for the prior's noise (up to 64 directions) + 16
-            latent = int(min(d, 64) + 16)
+        if image:
+            latent = 128
+        elif mode == "anchor":  # room for the prior's noise (up to 64 directions) + 16
+            latent = int(min(self.codec_.n_features_, 64) + 16)
         else:
-            latent = 128 if image else int(np.clip(2 * d, 8, 64))
+            latent = int(np.clip(2 * self.codec_.n_features_, 8, 64))
         lr = 2e-4 if image else 1e-3
         steps = None
         if self.epochs is None:

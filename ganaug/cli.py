@@ -33,20 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     bench = sub.add_parser(
         "bench",
-        help="the main job: none / RandomOverSampler / SMOTE / GANAugmenter / "
+        help="the main job: none / RandomOverSampler / ROSE / SMOTE / a default "
         "ConditionalGANAugmenter in front of SVC on long-tailed digits",
         description="Compare oversamplers in front of SVC over several seeds, oversampling "
         "inside the training split only; print a table and write results.json, "
-        "results.md and samples.png into --out.",
+        "results.md, samples.png, summary.png and cgan_losses.png into --out.",
     )
     bench.add_argument("--dataset", choices=("digits-lt", "cifar10-lt"), default="digits-lt",
                        help="digits-lt (embedded, no download; default) or cifar10-lt "
                        "(runs benchmarks/cifar10.py, needs a source checkout)")
     bench.add_argument("--seeds", type=_positive_int, default=None,
-                       help="number of seeds, 0..N-1 (digits-lt default 3)")
+                       help="number of seeds, 0..N-1 (digits-lt default 10)")
     bench.add_argument("--out", default=None, help="output folder (digits-lt default bench_out/)")
     bench.add_argument("--epochs", type=_positive_int, default=None,
-                       help="GAN epochs of digits-lt (default: the bench's fixed setting)")
+                       help="GAN epochs of digits-lt (default: the estimator's own default, "
+                       "a budget of generator steps)")
     bench.add_argument("--device", default=None,
                        help="device of the GAN arms: cpu (digits-lt default), auto, cuda, "
                        "cuda:N, mps")
@@ -118,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .bench import main_digits
 
         return main_digits(
-            seeds=3 if args.seeds is None else args.seeds,
+            seeds=10 if args.seeds is None else args.seeds,
             out="bench_out" if args.out is None else args.out,
             epochs=args.epochs,
             device="cpu" if args.device is None else args.device,

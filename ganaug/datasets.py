@@ -157,15 +157,30 @@ def make_low_data(
 
 
 def load_digits_long_tailed(
-    imbalance_ratio: float = 20, random_state: int | None = 0, test_size: float = 0.5
+    imbalance_ratio: float = 20,
+    random_state: int | None = 0,
+    test_size: float = 0.5,
+    return_balanced: bool = False,
 ):
     """scikit-learn's 8x8 digits, split in half (stratified), training half made long-tailed.
 
     The embedded default data set of ``ganaug bench``: no download.
 
+    Parameters
+    ----------
+    imbalance_ratio : float, default=20
+        Rows of the commonest class over rows of the rarest.
+    random_state : int or None, default=0
+        Seeds the split and the long-tailed subsampling.
+    test_size : float, default=0.5
+        Share of the rows in the (balanced) test split.
+    return_balanced : bool, default=False
+        Also return the whole training half before it was made long-tailed.
+
     Returns
     -------
     (X_train, y_train), (X_test, y_test) : float64 rows of 64 pixels (0-16), int labels
+    (X_balanced, y_balanced) : the balanced training half (only with ``return_balanced``)
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -174,5 +189,7 @@ def load_digits_long_tailed(
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
-    X_tr, y_tr = make_long_tailed(X_tr, y_tr, imbalance_ratio, random_state)
-    return (X_tr, y_tr), (X_te, y_te)
+    X_lt, y_lt = make_long_tailed(X_tr, y_tr, imbalance_ratio, random_state)
+    if return_balanced:
+        return (X_lt, y_lt), (X_te, y_te), (X_tr, y_tr)
+    return (X_lt, y_lt), (X_te, y_te)

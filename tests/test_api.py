@@ -584,7 +584,9 @@ def test_kind_dependent_defaults_and_explicit_values_reach_the_training_loop(
     cfg = seen[-1]
     assert cfg.g_lr == cfg.d_lr == expected["generator_lr"]
     assert cfg.betas == expected["adam_betas"] and cfg.d_steps == expected["d_steps"]
-    assert cfg.latent_dim == est.hparams_["latent_dim"] == (128 if kind == "image" else 64)
+    # images: z of 128; tables (anchor mode by default): the prior's 64 directions + 16
+    assert cfg.latent_dim == est.hparams_["latent_dim"] == (128 if kind == "image" else 80)
+    assert est.hparams_["conditioning"] == ("label" if kind == "image" else "anchor")
     assert cfg.diversity_weight == 0.0
     ConditionalGANAugmenter(
         **params, generator_lr=5e-4, d_steps=3, latent_dim=5, diversity_weight=0.5

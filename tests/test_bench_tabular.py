@@ -17,7 +17,7 @@ import pytest
 from test_tabular import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
-ARMS = ["none", "ros", "smote", "adasyn", "gan", "cgan"]
+ARMS = ["none", "ros", "rose", "smote", "adasyn", "gan", "cgan"]
 
 
 @pytest.mark.skipif(not (DATA / "MANIFEST.json").exists(), reason="no shared tabular data")

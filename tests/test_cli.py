@@ -31,7 +31,16 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
     assert record["device"]["device"] == "cpu"
     assert record["protocol"]["seeds"] == [0]
     assert record["protocol"]["gan_params"]["epochs"] == 1
-    assert len(record["runs"]) == len(bench.ARMS)
+    assert len(record["runs"]) == len(bench.ARMS) + 1  # + the balanced ceiling
+    ceiling = [r for r in record["runs"] if r["arm"] == bench.CEILING]
+    assert len(ceiling) == 1 and ceiling[0]["balanced_accuracy"] > 0.95
+    comp = record["gan_vs_classical"]
+    assert comp["gan_arm"] == "ConditionalGANAugmenter"
+    assert comp["classical_arm"] in bench.CLASSICAL
+    gan = {r["arm"]: r["balanced_accuracy"] for r in record["runs"]}
+    assert comp["balanced_accuracy"]["mean_difference"] == pytest.approx(
+        gan["ConditionalGANAugmenter"] - gan[comp["classical_arm"]])
+    assert comp["balanced_accuracy"]["ci95"] is None  # one seed: no interval
     for run in record["runs"]:
         for m in bench.METRICS:
             assert 0.0 <= run[m] <= 1.0, (run["arm"], m)
@@ -40,7 +49,7 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
             assert set(run["final_losses"]) >= {"d_loss", "g_loss"}
             assert set(run["samples"]) == {"recognised", "recognised_min", "std_ratio"}
             assert 0.0 <= run["samples"]["recognised"] <= 1.0
-    assert list(record["summary"]) == list(bench.ARMS)
+    assert list(record["summary"]) == [*bench.ARMS, bench.CEILING]
     for stats in record["summary"].values():
         assert set(stats) == set(bench.METRICS)
         assert all(s["n"] == 1 and s["std"] == 0.0 for s in stats.values())

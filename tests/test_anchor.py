@@ -1,0 +1,116 @@
+"""Anchor-conditioned generation (the default of ConditionalGANAugmenter on tables)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ganaug import ConditionalGANAugmenter, GANAugmenter, load, save
+from ganaug.data import neighbour_pairs, pooled_within_class_root
+from ganaug.nn.tabular import AnchorGenerator
+
+
+def test_neighbour_pairs_are_other_rows_of_the_same_class():
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(30, 3))
+    codes = np.repeat([0, 1, 2], [24, 4, 2])
+    P = neighbour_pairs(X, codes, k=5)
+    assert P.shape == (30, 5)
+    assert (codes[P] == codes[:, None]).all()
+    assert (P != np.arange(30)[:, None]).all()
+    # the first partner of a row of the big class is its nearest other row
+    d = ((X[:24, None] - X[None, :24]) ** 2).sum(-1) + np.eye(24) * 1e9
+    assert (P[:24, 0] == d.argmin(1)).all()
+    # a class of 2 rows: each row's only partner is the other one
+    assert (P[28] == 29).all() and (P[29] == 28).all()
+
+
+def test_duplicate_rows_never_pair_with_themselves():
+    X = np.zeros((6, 2))
+    P = neighbour_pairs(X, np.zeros(6, dtype=int), k=3)
+    assert (P != np.arange(6)[:, None]).all()
+
+
+def test_pooled_root_reproduces_the_pooled_within_class_covariance():
+    rs = np.random.RandomState(1)
+    X = np.vstack([rs.normal(size=(50, 4)) * [1, 2, 3, 0.5], rs.normal(size=(5, 4)) + 10])
+    codes = np.repeat([0, 1], [50, 5])
+    R = pooled_within_class_root(X, codes, rank=4)
+    C = np.zeros((4, 4))
+    for c in (0, 1):
+        Z = X[codes == c] - X[codes == c].mean(0)
+        C += Z.T @ Z
+    C /= 55 - 2
+    np.testing.assert_allclose(R.T.astype(float) @ R, C, rtol=1e-4, atol=1e-5)
+    # one-hot spans get no noise
+    R2 = pooled_within_class_root(X, codes, rank=4, spans=[(0, 2, "continuous"),
+                                                           (2, 4, "softmax")])
+    assert np.abs(R2[:, 2:]).max() == 0 and np.abs(R2[:, :2]).max() > 0
+
+
+def test_untrained_anchor_generator_is_anchor_plus_prior_noise():
+    G = AnchorGenerator(latent_dim=6, out_dim=3, width=8, depth=1)
+    G.prior.copy_(torch.eye(3))
+    z = torch.randn(5, 6)
+    a = torch.randn(5, 3)
+    torch.testing.assert_close(G(z, a), a + z[:, :3])
+
+
+def _lt_table(seed=0):
+    rs = np.random.RandomState(seed)
+    centres = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0]])
+    counts = [120, 20, 6]
+    X = np.vstack([c + rs.normal(size=(n, 3)) for c, n in zip(centres, counts)])
+    y = np.repeat([0, 1, 2], counts)
+    return X, y, centres
+
+
+def test_default_cgan_uses_anchors_and_a_step_budget():
+    X, y, centres = _lt_table()
+    aug = ConditionalGANAugmenter(max_steps=40, width=32, random_state=0).fit(X, y)
+    assert aug.hparams_["conditioning"] == "anchor" and aug.hparams_["max_steps"] == 40
+    assert aug.anchors_.shape == (len(X), 3) and aug.anchor_codes_.tolist() == [0] * 120 + [
+        1] * 20 + [2] * 6
+    # 146 rows, batch 64: 3 steps an epoch; 40 steps end in epoch 14
+    assert len(aug.history_["d_loss"]) == 14
+    X_new, y_new = aug.sample(300, y=2)
+    assert X_new.shape == (300, 3) and (y_new == 2).all()
+    # rare-class rows: near the rare class, and not copies (spread like the real class)
+    dist = np.linalg.norm(X_new[:, None] - centres[None], axis=2)
+    assert (dist.argmin(1) == 2).mean() > 0.9  # (real rows: all of them)
+    ratio = X_new.std(0).mean() / X[y == 2].std(0).mean()
+    assert 0.5 < ratio < 2.5
+    assert np.min(np.linalg.norm(X_new[:, None] - X[None], axis=2), axis=1).mean() > 0.1
+
+
+def test_default_step_budget_and_explicit_epochs():
+    X, y, _ = _lt_table()
+    aug = ConditionalGANAugmenter(width=16, random_state=0).fit(X, y)
+    assert aug.hparams_["max_steps"] == 300
+    assert len(aug.history_["d_loss"]) == 100  # 300 steps / 3 per epoch
+    aug = ConditionalGANAugmenter(epochs=2, width=16, random_state=0).fit(X, y)
+    assert aug.hparams_["max_steps"] is None and len(aug.history_["d_loss"]) == 2
+
+
+def test_label_conditioning_still_available_and_anchor_refused_for_images():
+    X, y, _ = _lt_table()
+    aug = ConditionalGANAugmenter(conditioning="label", epochs=1, width=16,
+                                  random_state=0).fit(X, y)
+    assert aug.hparams_["conditioning"] == "label" and not hasattr(aug, "anchors_")
+    assert GANAugmenter(epochs=1, width=16).fit(X, y).hparams_["conditioning"] == "label"
+    imgs = np.random.RandomState(0).rand(8, 8, 8, 1)
+    with pytest.raises(ValueError, match="conditioning='anchor' is for tables"):
+        ConditionalGANAugmenter(conditioning="anchor", epochs=1).fit(imgs, np.arange(8) % 2)
+
+
+def test_anchor_model_round_trips_through_save_and_load(tmp_path):
+    X, y, _ = _lt_table()
+    aug = ConditionalGANAugmenter(max_steps=5, width=16, random_state=0).fit(X, y)
+    path = tmp_path / "m.ganaug"
+    save(aug, path)
+    back = load(path)
+    a, ya = aug.sample(50, y=1)
+    b, yb = back.sample(50, y=1)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(ya, yb)

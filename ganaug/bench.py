@@ -542,7 +542,7 @@ def _grid_rows(fitted: dict[str, Any]) -> tuple[list[np.ndarray], list[str]]:
     rows, labels = [], []
     for c in np.unique(y_real):
         rows.append(X_real[y_real == c][:n].reshape(-1, 8, 8))
-        labels.append(f"{c} real")
+        labels.append(f"{c} real (n={int(np.sum(y_real == c))})")
         for arm in ("ConditionalGANAugmenter", "GANAugmenter"):
             if arm in fitted:
                 X_new, _ = fitted[arm].sample(n, y=c)

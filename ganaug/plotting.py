@@ -21,9 +21,10 @@ def _plt():
     return plt
 
 
-def _save(plt, fig, path: str | Path) -> Path:
-    """Tight layout, create the folder, write the PNG, free the figure."""
-    fig.tight_layout()
+def _save(plt, fig, path: str | Path, suptitle: bool = False) -> Path:
+    """Tight layout (below a figure title, if any), write the PNG, free the figure."""
+    title_in = 0.45 if suptitle else 0.0  # inches kept free for fig.suptitle
+    fig.tight_layout(rect=(0, 0, 1, 1 - title_in / fig.get_figheight()))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -65,7 +66,7 @@ def save_image_grid(
             axes[i, 0].set_ylabel(str(row_labels[i]), rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title)
-    return _save(plt, fig, path)
+    return _save(plt, fig, path, suptitle=bool(title))
 
 
 def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,

@@ -1,0 +1,89 @@
+"""Default fit time of ``ConditionalGANAugmenter()`` (the oversampling issue's cost targets).
+
+Two cases, each fitted ``--repeats`` times with the estimator's defaults (only
+``random_state`` set) in this process, on the CPU with ``--threads`` torch threads:
+
+- ``table-10k-20``: ``make_classification(n_samples=10_000, n_features=20,
+  weights=[0.9], random_state=0)`` (target: at most 60 s);
+- ``digits-lt``: the main job's long-tailed digits training split, seed 0 (target: 30 s).
+
+Writes ``benchmarks/results/fit_time/fit_time.json`` and ``.md`` with the command, date,
+device, load average and code version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"table-10k-20": 60.0, "digits-lt": 30.0}
+
+
+def cases():
+    from sklearn.datasets import make_classification
+
+    from ganaug.datasets import load_digits_long_tailed
+
+    X, y = make_classification(n_samples=10_000, n_features=20, weights=[0.9], random_state=0)
+    yield "table-10k-20", X, y
+    (X, y), _ = load_digits_long_tailed(20, random_state=0)
+    yield "digits-lt", X, y
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "fit_time"))
+    args = ap.parse_args()
+    import torch
+
+    from ganaug import ConditionalGANAugmenter
+    from ganaug.bench import code_version
+
+    torch.set_num_threads(args.threads)
+    rows = []
+    for name, X, y in cases():
+        times = []
+        for r in range(args.repeats):
+            t0 = time.perf_counter()
+            aug = ConditionalGANAugmenter(random_state=r).fit(X, y)
+            times.append(time.perf_counter() - t0)
+        rows.append({"case": name, "shape": list(X.shape), "seconds": times,
+                     "median_seconds": float(np.median(times)), "target_seconds": TARGETS[name],
+                     "hparams": {k: (list(v) if isinstance(v, tuple) else v)
+                                 for k, v in aug.hparams_.items()}})
+        print(f"{name}: {X.shape}, median {np.median(times):.1f} s (target {TARGETS[name]:.0f} s)",
+              flush=True)
+    record = {"command": "python " + " ".join(sys.argv),
+              "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "device": f"cpu ({platform.processor() or platform.machine()}, "
+                        f"{os.cpu_count()} cores), {args.threads} torch thread(s)",
+              "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+              "code_version": code_version(), "torch": torch.__version__, "rows": rows}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fit_time.json").write_text(json.dumps(record, indent=2) + "\n")
+    md = ["# Default fit time of ConditionalGANAugmenter()", "",
+          f"- command: `{record['command']}`", f"- date: {record['date']}",
+          f"- device: {record['device']}; load average at the end "
+          f"{record['load_average_1m_at_end']}", f"- code: {record['code_version']}", "",
+          "| case | shape | median fit s | runs (s) | target s |", "|---|---|---|---|---|"]
+    for r in rows:
+        md.append(f"| {r['case']} | {r['shape'][0]} x {r['shape'][1]} | "
+                  f"{r['median_seconds']:.1f} | "
+                  f"{', '.join(f'{t:.1f}' for t in r['seconds'])} | {r['target_seconds']:.0f} |")
+    (out / "fit_time.md").write_text("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()

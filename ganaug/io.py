@@ -12,13 +12,20 @@ scikit-learn estimators, by setting their attributes to the stored data (no ``__
 ``__setstate__``, no ``__reduce__`` runs). A malicious file can still hold a bad model
 (bad samples); it cannot make :func:`load` run code.
 
-File format (``format_version`` 1)
+File format (``format_version`` 2)
 ----------------------------------
 One ``torch.save`` archive (a zip) of a dict with only strings, ints and tensors::
 
-    {"format": "ganaug", "format_version": 1,
+    {"format": "ganaug", "format_version": 2,
      "config": "<JSON text>",            # everything that is not a tensor
-     "tensors": {"t0": Tensor, ...}}     # every tensor and numeric numpy array
+     "tensors": {"t0": Tensor, ...},     # every tensor and numeric numpy array
+     "checksum": "<sha256 hex>"}         # of the config and every tensor (see _digest)
+
+The checksum guards against damage (truncation, flipped bits), not against a forger: a
+file that does not match it is refused. Version 1 files (no checksum) still load, with a
+warning. Before any network is built, the shapes of the stored weights are compared
+with those the stored parameters imply (on torch's "meta" device, which allocates
+nothing), so a small file cannot make :func:`load` allocate a huge network.
 
 The JSON document has ``ganaug_version``, ``torch_version``, ``estimator`` (the class
 name), ``params`` (``get_params(deep=False)``), ``fitted`` (every other attribute of the
@@ -37,6 +44,7 @@ v], ...]}`` (any dict, keys keep their types), ``{"__device__": "cuda:0"}``,
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import os
@@ -57,8 +65,21 @@ from ._version import __version__
 __all__ = ["load", "save"]
 
 FORMAT = "ganaug"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 _MODULE_ROOTS = ("ganaug", "sklearn")
+# the only scikit-learn classes a file may name (checked before anything is imported)
+_SKLEARN_CLASSES = frozenset({"sklearn.preprocessing._data:StandardScaler"})
+
+
+def _digest(config: str, tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 of the config text and of every tensor's name, dtype, shape and bytes."""
+    h = hashlib.sha256(config.encode("utf-8"))
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"\0{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
 
 
 # ----------------------------------------------------------------------------- encoding --
@@ -242,9 +263,11 @@ def _resolve_class(name: Any) -> type:
         raise ValueError(f"Refusing to load: {name!r} is not a class name.")
     module, qualname = name.split(":")
     parts = module.split(".")
-    if parts[0] not in _MODULE_ROOTS or "." in qualname or "__main__" in parts:
+    if parts[0] not in _MODULE_ROOTS or "." in qualname or "__main__" in parts or (
+        parts[0] == "sklearn" and name not in _SKLEARN_CLASSES
+    ):
         raise ValueError(
-            f"Refusing to load: class {name!r} is not a ganaug or scikit-learn class."
+            f"Refusing to load: class {name!r} is not a ganaug or allowed scikit-learn class."
         )
     try:
         # ganaug's modules are imported already; scikit-learn's may be imported here
@@ -339,11 +362,13 @@ def save(estimator, path: str | os.PathLike) -> None:
             config["modules"][key] = _module_entry(enc, value, key, _n_classes(estimator))
         else:
             config["fitted"][key] = enc.encode(value, key)
+    text = json.dumps(config)
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "config": json.dumps(config),
+        "config": text,
         "tensors": enc.tensors,
+        "checksum": _digest(text, enc.tensors),
     }
     torch.save(payload, path)
 
@@ -399,8 +424,16 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     from ._device import resolve_device
     from .base import BaseGANAugmenter
 
+    if os.path.isdir(path):
+        raise ValueError(f"{os.fspath(path)!r} is a directory, not a ganaug file.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such ganaug file: {os.fspath(path)!r}.")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as exc:  # e.g. a truncated archive: "[Errno 22] Invalid argument"
+        raise ValueError(
+            f"Cannot read {os.fspath(path)!r}: the file is damaged or truncated ({exc})."
+        ) from exc
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile,
             AttributeError, TypeError, ValueError) as exc:
         raise ValueError(
@@ -409,10 +442,26 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
         ) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{os.fspath(path)!r} is not a ganaug file (see ganaug.save).")
-    if payload.get("format_version") != FORMAT_VERSION:
+    version = payload.get("format_version")
+    if version not in _READABLE_VERSIONS:
         raise ValueError(
-            f"{os.fspath(path)!r} has format version {payload.get('format_version')!r}; "
-            f"this ganaug {__version__} reads version {FORMAT_VERSION}."
+            f"{os.fspath(path)!r} has format version {version!r}; "
+            f"this ganaug {__version__} reads versions {list(_READABLE_VERSIONS)}."
+        )
+    tensors = payload.get("tensors", {})
+    if not isinstance(tensors, dict) or not isinstance(payload.get("config"), str) or not all(
+        isinstance(t, torch.Tensor) for t in tensors.values()
+    ):
+        raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: bad config or tensors.")
+    if version == 1:
+        warnings.warn(
+            f"{os.fspath(path)!r} is a format-1 file without a checksum: its integrity "
+            "cannot be checked. Save it again to add one.", UserWarning, stacklevel=2,
+        )
+    elif payload.get("checksum") != _digest(payload["config"], tensors):
+        raise ValueError(
+            f"{os.fspath(path)!r} is damaged: its content does not match its checksum "
+            "(a truncated copy or flipped bits). Use an intact copy of the file."
         )
     try:
         config = json.loads(payload["config"])
@@ -423,9 +472,6 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     cls = getattr(augmenters, name, None) if isinstance(name, str) else None
     if not (isinstance(cls, type) and issubclass(cls, BaseGANAugmenter)):
         raise ValueError(f"Refusing to load: {name!r} is not a ganaug augmenter.")
-    tensors = payload.get("tensors", {})
-    if not isinstance(tensors, dict):
-        raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: no tensor table.")
     dec = _Decoder(tensors)
     params = {k: dec.decode(v) for k, v in config["params"].items()}
     known = cls().get_params(deep=False)
@@ -464,8 +510,16 @@ def _rebuild(est, entry: dict, dec: _Decoder, where: str) -> nn.Module:
     n_classes = entry["n_classes"]
     if not isinstance(n_classes, int) or n_classes < 0:
         raise ValueError(f"Corrupt ganaug file: bad n_classes for {where}.")
-    G, _ = est._build(n_classes, 0)
     state = {k: dec.decode(v) for k, v in entry["state"].items()}
+    with torch.device("meta"):  # sizes first: nothing is allocated on "meta"
+        expected = {k: tuple(t.shape) for k, t in est._build(n_classes, 0)[0].state_dict().items()}
+    stored = {k: tuple(t.shape) if isinstance(t, torch.Tensor) else None for k, t in state.items()}
+    if expected != stored:
+        raise ValueError(
+            f"Corrupt ganaug file: the stored weights of {where} do not have the sizes its "
+            "parameters imply (a damaged or tampered file)."
+        )
+    G, _ = est._build(n_classes, 0)
     try:
         G.load_state_dict(state)
     except RuntimeError as exc:

@@ -296,7 +296,7 @@ def test_saved_file_holds_only_tensors_and_json(tmp_path):
     path = tmp_path / "m.ganaug"
     ganaug.save(est, path)
     payload = torch.load(path, weights_only=True)
-    assert set(payload) == {"format", "format_version", "config", "tensors"}
+    assert set(payload) == {"format", "format_version", "config", "tensors", "checksum"}
     assert isinstance(payload["config"], str)
     assert all(isinstance(t, torch.Tensor) for t in payload["tensors"].values())
     import json
@@ -347,6 +347,7 @@ def test_config_naming_a_foreign_class_is_refused(tmp_path):
     config = json.loads(payload["config"])
     config["fitted"]["codec_"] = {"__object__": "os:system", "state": {}}
     payload["config"] = json.dumps(config)
+    _reseal(payload)  # a forger can recompute the checksum: the allowlist must hold
     torch.save(payload, path)
     with pytest.raises(ValueError, match="Refusing to load"):
         ganaug.load(path)
@@ -354,9 +355,15 @@ def test_config_naming_a_foreign_class_is_refused(tmp_path):
                  "sklearn.utils:Bunch.__init__", "ganaug.io:_Decoder"]:
         config["fitted"]["codec_"] = {"__object__": name, "state": {}}
         payload["config"] = json.dumps(config)
+        _reseal(payload)
         torch.save(payload, path)
         with pytest.raises(ValueError, match="Refusing to load|does not exist"):
             ganaug.load(path)
+
+
+def _reseal(payload):
+    """What a forger can do: recompute the checksum after editing the file."""
+    payload["checksum"] = ganaug.io._digest(payload["config"], payload["tensors"])
 
 
 def _with_version(path, version):
@@ -366,6 +373,7 @@ def _with_version(path, version):
     config = json.loads(payload["config"])
     config["ganaug_version"] = version
     payload["config"] = json.dumps(config)
+    _reseal(payload)
     torch.save(payload, path)
 
 

@@ -1,0 +1,118 @@
+"""ganaug.load refuses damaged, tampered and oversized files with a clear ValueError."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import ganaug
+from ganaug import ConditionalGANAugmenter
+from ganaug.io import _digest
+
+RS = np.random.RandomState(0)
+X = RS.normal(size=(60, 4))
+Y = np.repeat([0, 1], [45, 15])
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    path = tmp_path_factory.mktemp("io") / "m.ganaug"
+    est = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(X, Y)
+    ganaug.save(est, path)
+    return path, est
+
+
+def test_truncated_file_is_refused_as_damaged(saved, tmp_path):
+    path, _ = saved
+    raw = path.read_bytes()
+    for cut in (len(raw) // 3, len(raw) - 100):
+        bad = tmp_path / f"cut{cut}.ganaug"
+        bad.write_bytes(raw[:cut])
+        with pytest.raises(ValueError, match="damaged|truncated|not a safe ganaug file"):
+            ganaug.load(bad)
+
+
+def test_directory_and_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="is a directory"):
+        ganaug.load(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        ganaug.load(tmp_path / "nope.ganaug")
+
+
+def test_bit_flips_are_refused_or_harmless(saved, tmp_path):
+    path, est = saved
+    raw = bytearray(path.read_bytes())
+    want, _ = est.sample(20, y=1)
+    rs = np.random.RandomState(1)
+    refused = 0
+    for i in range(60):
+        pos = int(rs.randint(len(raw)))
+        flipped = bytearray(raw)
+        flipped[pos] ^= 1 << int(rs.randint(8))
+        bad = tmp_path / f"flip{i}.ganaug"
+        bad.write_bytes(bytes(flipped))
+        t0 = time.perf_counter()
+        try:
+            loaded = ganaug.load(bad)
+        except ValueError:
+            refused += 1
+            assert time.perf_counter() - t0 < 5
+            continue
+        # a flip in bytes the archive does not use changes nothing
+        got, _ = loaded.sample(20, y=1)
+        np.testing.assert_array_equal(got, want)
+    assert refused > 30
+
+
+def test_checksum_covers_config_and_tensors(saved, tmp_path):
+    path, _ = saved
+    payload = torch.load(path, weights_only=True)
+    name = next(iter(payload["tensors"]))
+    payload["tensors"][name] = payload["tensors"][name].clone()
+    payload["tensors"][name].view(-1)[0] += 1
+    torch.save(payload, tmp_path / "t.ganaug")
+    with pytest.raises(ValueError, match="does not match its checksum"):
+        ganaug.load(tmp_path / "t.ganaug")
+
+
+def test_oversized_network_is_refused_before_it_is_built(saved, tmp_path, monkeypatch):
+    path, _ = saved
+    payload = torch.load(path, weights_only=True)
+    config = json.loads(payload["config"])
+    config["params"]["width"] = 20000
+    payload["config"] = json.dumps(config)
+    payload["checksum"] = _digest(payload["config"], payload["tensors"])  # a forger's file
+    torch.save(payload, tmp_path / "big.ganaug")
+    import ganaug.base
+
+    real_build = ganaug.base.BaseGANAugmenter._build
+    sizes = []
+
+    def spy(self, n_classes, seed):
+        G, D = real_build(self, n_classes, seed)
+        sizes.append(next(G.parameters()).device.type)
+        return G, D
+
+    monkeypatch.setattr(ganaug.base.BaseGANAugmenter, "_build", spy)
+    with pytest.raises(ValueError, match="do not have the sizes"):
+        ganaug.load(tmp_path / "big.ganaug")
+    assert sizes == ["meta"]  # only the allocation-free build ran
+
+
+def test_unlisted_sklearn_module_is_never_imported(saved, tmp_path):
+    path, _ = saved
+    payload = torch.load(path, weights_only=True)
+    config = json.loads(payload["config"])
+    config["fitted"]["codec_"] = {"__object__": "sklearn.conftest:Thing", "state": {}}
+    payload["config"] = json.dumps(config)
+    payload["checksum"] = _digest(payload["config"], payload["tensors"])
+    torch.save(payload, tmp_path / "imp.ganaug")
+    sys.modules.pop("sklearn.conftest", None)
+    with pytest.raises(ValueError, match="Refusing to load"):
+        ganaug.load(tmp_path / "imp.ganaug")
+    assert "sklearn.conftest" not in sys.modules

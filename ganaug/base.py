@@ -8,7 +8,9 @@ generated rows back into the caller's container.
 from __future__ import annotations
 
 import copy
+import os
 import threading
+import warnings
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -320,6 +322,8 @@ class BaseGANAugmenter(BaseOverSampler):
             if X.shape[0] and bool(X.isna().to_numpy().any()):
                 return True
         elif getattr(X, "dtype", None) is None or X.dtype.kind != "O":
+            if X.dtype.kind == "f" and X.size and bool(np.isnan(X).any()):
+                return True  # missing values: indicators, as in DataFrames
             # numeric (and string) arrays keep the strict numeric path unless told
             return explicit and X.shape[1] > 0 and bool(
                 resolve_categorical(X, self.categorical_features).any()
@@ -375,6 +379,7 @@ class BaseGANAugmenter(BaseOverSampler):
         # message about '<' instead of the real problem
         if pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).any():
             raise ValueError("y contains missing labels (NaN/None); drop or fill those rows.")
+        y = _plain_labels(y)
         check_classification_targets(y)  # "Unknown label type: continuous ..."
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         y_arr = np.asarray(y)
@@ -388,7 +393,27 @@ class BaseGANAugmenter(BaseOverSampler):
         return X, y, binarize_y
 
     def _strategy(self, y) -> dict:
-        return check_sampling_strategy(self.sampling_strategy, y, self._sampling_type)
+        strategy = self.sampling_strategy
+        if callable(strategy):  # check its answer here, before any training
+            strategy = strategy(y)
+            classes = set(np.unique(np.asarray(y)).tolist())
+            if not isinstance(strategy, dict):
+                raise TypeError(
+                    "A callable sampling_strategy must return a dict {class: number of rows "
+                    f"after resampling}}; it returned {type(strategy).__name__}."
+                )
+            for label, count in strategy.items():
+                if label not in classes:
+                    raise ValueError(
+                        f"The sampling_strategy callable returned class {label!r}, which is "
+                        f"not in y (classes {sorted(classes, key=str)})."
+                    )
+                if isinstance(count, bool) or not isinstance(count, Integral | np.integer):
+                    raise TypeError(
+                        f"The sampling_strategy callable returned {count!r} rows for class "
+                        f"{label!r}; counts must be ints (e.g. int(round(x)))."
+                    )
+        return check_sampling_strategy(strategy, y, self._sampling_type)
 
     def _check_extra_params(self) -> None:
         betas = (0.0, 0.0) if self.adam_betas is None else tuple(self.adam_betas)
@@ -412,7 +437,10 @@ class BaseGANAugmenter(BaseOverSampler):
         # DDP under torchrun / an initialised process group (ganaug/distributed.py)
         self._comm = comm = get_comm(self.distributed, self.device)
         self.device_ = resolve_device(select_device(self.device, comm=comm))
-        rng = check_random_state(self.random_state)
+        # None: fresh OS entropy, never numpy's global RandomState (which
+        # check_random_state(None) would return and advance)
+        rng = (np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+               if self.random_state is None else check_random_state(self.random_state))
         if comm is not None:  # one seed on all ranks: same init, shards, sampling
             rng = np.random.RandomState(comm.broadcast_int(rng.randint(_MAX_SEED)))
         kind = self._kind
@@ -464,6 +492,7 @@ class BaseGANAugmenter(BaseOverSampler):
                 comm.check_same_data(data, codes)
             self._train(data, codes, rng)
             self._keep_anchors(data, codes)
+            self._warn_if_collapsed(data, codes)
         finally:
             del self._resume_states
             del self._comm
@@ -529,7 +558,8 @@ class BaseGANAugmenter(BaseOverSampler):
         y : array-like of shape (n_samples,)
             Class labels.
         **params : dict
-            Extra parameters (none are used).
+            Not accepted: passing any raises TypeError (set options as constructor
+            parameters, e.g. ``set_params``). Kept for imbalanced-learn's signature.
 
         Returns
         -------
@@ -543,8 +573,17 @@ class BaseGANAugmenter(BaseOverSampler):
         If the call is interrupted (``KeyboardInterrupt``) or fails, the estimator keeps
         the state it had before the call.
         """
+        if params:
+            raise TypeError(
+                f"{type(self).__name__}.fit_resample takes no extra parameters; got "
+                f"{sorted(params)}. Set options as constructor parameters (set_params)."
+            )
+        if y is not None and not sparse.issparse(y):
+            y = _plain_labels(y)  # object ints as ints; mixed label types refused
+            if callable(self.sampling_strategy):
+                self._strategy(y)  # check the callable's answer before any training
         with self._all_or_nothing():
-            return super().fit_resample(X, y, **params)
+            return super().fit_resample(X, y)
 
     def _resolve_hparams(self) -> dict:
         """Kind-dependent defaults for the parameters left at None.
@@ -715,6 +754,42 @@ class BaseGANAugmenter(BaseOverSampler):
         self.anchors_ = np.asarray(data, dtype=np.float32)
         self.anchor_codes_ = None if codes is None else np.asarray(codes, dtype=np.int64)
 
+    def _warn_if_collapsed(self, data: np.ndarray, codes: np.ndarray | None, n: int = 128) -> None:
+        """Warn when the generated rows of a class barely vary compared with the real ones.
+
+        Mode collapse (every sample the same row) is silent otherwise: the spread of
+        ``n`` encoded samples per class is compared with that of the class's real rows.
+        """
+        groups = [None] if codes is None else range(len(self.classes_))
+        latent = self.hparams_["latent_dim"]
+        seed = int(self._sample_rng.randint(_MAX_SEED)) if hasattr(self, "_sample_rng") else 0
+        worst = []
+        for code in groups:
+            real = data if code is None else data[codes == code]
+            if len(real) < 2 or data.ndim != 2:
+                continue
+            real_std = float(np.asarray(real, dtype=np.float64).std(0).mean())
+            if real_std <= 0:
+                continue
+            G, conditional = self._generator_for(code)
+            fake = next(generate_chunks(
+                G, code if conditional else None, n, latent, self.device_, seed,
+                anchors=self._anchors_for(code),
+            ))
+            # clipped to the real range, as decoding does: exploded outputs collapse there
+            fake = np.clip(fake, real.min(0), real.max(0))
+            ratio = float(fake.std(0).mean()) / real_std if np.isfinite(fake).all() else 0.0
+            worst.append((ratio, code))
+        if worst and min(worst)[0] < 0.05:
+            ratio, code = min(worst)
+            which = "" if code is None else f" of class {self.classes_.tolist()[code]!r}"
+            warnings.warn(
+                f"GAN training collapsed: generated rows{which} vary {ratio:.1%} as much as "
+                "the real rows (near-identical samples). Refit with lower learning rates "
+                "(generator_lr, discriminator_lr), another random_state, or the defaults.",
+                UserWarning, stacklevel=4,
+            )
+
     def _anchors_for(self, code: int | None) -> np.ndarray | None:
         """Encoded real rows of class ``code`` to generate from (None: label mode)."""
         anchors = getattr(self, "anchors_", None)
@@ -815,6 +890,7 @@ class BaseGANAugmenter(BaseOverSampler):
         if n_samples < 1:
             raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
         n = int(n_samples)
+        _check_output_fits(n, self.n_features_in_)
         if self.classes_ is None:
             if y is not None:
                 raise ValueError("This augmenter was fitted without y; call sample(n).")
@@ -867,6 +943,44 @@ class BaseGANAugmenter(BaseOverSampler):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = True  # tables: NaN becomes a missing-value indicator
         tags.non_deterministic = False
         return tags
+
+
+def _plain_labels(y):
+    """Object arrays of plain ints as ints (as scikit-learn's classifiers take them).
+
+    scikit-learn's ``type_of_target`` calls any object array that does not hold strings
+    'unknown'; labels mixing types (ints and strings) are refused with a clear message.
+    The caller's labels are not modified (a converted copy is returned).
+    """
+    arr = np.asarray(y)
+    if arr.dtype != object or arr.ndim != 1:
+        return y
+    kinds = {type(v) for v in arr.tolist()}
+    if all(issubclass(k, Integral) and not issubclass(k, bool | np.bool_) for k in kinds):
+        return arr.astype(np.int64)
+    if all(issubclass(k, str) for k in kinds):
+        return y
+    names = sorted(k.__name__ for k in kinds)
+    raise ValueError(
+        f"y mixes label types ({', '.join(names)}); use one type for all labels, e.g. "
+        "y.astype(str)."
+    )
+
+
+def _check_output_fits(n: int, n_features: int) -> None:
+    """Refuse a ``sample(n)`` whose output alone would not fit in this machine's memory."""
+    need = n * max(int(n_features), 1) * 8  # float64 / object pointers
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: allow up to 1 TiB
+        total = 2**40
+    if need > total:
+        raise ValueError(
+            f"sample({n}) would need about {need / 2**30:,.0f} GiB for the output alone, "
+            f"more than this machine's {total / 2**30:,.0f} GiB of memory. Sample in "
+            "chunks instead, e.g. `for _ in range(k): part = aug.sample(100_000)` and write "
+            "each part out."
+        )

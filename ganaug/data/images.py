@@ -60,10 +60,11 @@ class ImageCodec:
         self.shape_ = (c, h, w)  # CHW of one image
         if X.dtype == np.uint8:
             self.low_, self.high_ = 0.0, 255.0
-        else:
+        else:  # the value range seen; outputs never leave it
             self.low_, self.high_ = float(X.min()), float(X.max())
-            if self.high_ <= self.low_:
-                self.high_ = self.low_ + 1.0
+        # centre and half-width, computed without overflow for magnitudes up to ~1e308
+        self.mid_ = self.low_ / 2 + self.high_ / 2
+        self.half_ = (self.high_ / 2 - self.low_ / 2) or 1.0  # constant images: any scale
         return self
 
     # -- storage on the device ---------------------------------------------------------
@@ -81,18 +82,20 @@ class ImageCodec:
         x = self._to_nchw(np.asarray(X))
         if self.dtype_ == np.uint8:
             return np.ascontiguousarray(x)
-        x = (x.astype(np.float32) - self.low_) / (self.high_ - self.low_) * 2.0
+        x = x.astype(np.float64)
+        x = (x / self.half_ - self.mid_ / self.half_ + 1.0).astype(np.float32)
         # stored values are decoded with scale 1 and offset -1
         return np.ascontiguousarray(x)
 
     # -- back to the caller ------------------------------------------------------------
     def inverse_transform(self, x: np.ndarray) -> np.ndarray:
         """NCHW float in [-1, 1] -> the caller's layout, dtype and value range."""
-        x = np.clip(np.asarray(x, dtype=np.float32), -1.0, 1.0)
-        x = (x + 1.0) * 0.5 * (self.high_ - self.low_) + self.low_
+        x = np.clip(np.asarray(x, dtype=np.float64), -1.0, 1.0)
+        x = np.clip(x * self.half_ + self.mid_, self.low_, self.high_)
         if np.issubdtype(self.dtype_, np.integer) or self.dtype_ == np.bool_:
-            x = np.rint(x)
-        x = x.astype(self.dtype_, copy=False)
+            x = _to_integer(np.rint(x), self.dtype_)
+        else:
+            x = x.astype(self.dtype_, copy=False)
         n = x.shape[0]
         if self.layout_ == "NCHW":
             return x
@@ -112,6 +115,21 @@ class ImageCodec:
         if self.layout_ == "NHWC":
             return X.transpose(0, 3, 1, 2)
         return X
+
+
+def _to_integer(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Rounded floats to an integer dtype without wrap-around at the dtype's limits.
+
+    ``float(np.iinfo(np.int64).max)`` is 2**63, which casts to -2**63; values at or
+    beyond a limit's float are set to the limit itself.
+    """
+    if dtype == np.bool_:
+        return x.astype(bool)
+    info = np.iinfo(dtype)
+    hi, lo = x >= float(info.max), x <= float(info.min)
+    out = np.where(hi | lo, 0, x).astype(dtype)
+    out[hi], out[lo] = info.max, info.min
+    return out
 
 
 def _guess_layout(shape: tuple[int, ...]) -> str:

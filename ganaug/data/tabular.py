@@ -31,6 +31,8 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 from sklearn.preprocessing import StandardScaler
 
+from .images import _to_integer
+
 
 class NumericEncoder:
     """Standardise numeric columns for the GAN and map generated rows back.
@@ -54,10 +56,21 @@ class NumericEncoder:
         self.integer_ = np.array(
             [np.issubdtype(k, np.integer) or k == np.bool_ for k in kinds], dtype=bool
         )
-        self.scaler_ = StandardScaler().fit(values)
-        # constant columns: StandardScaler keeps scale 1, which is what we want
+        self.kinds_ = kinds
+        # exact integer bounds (float64 rounds integers beyond 2**53)
+        raw = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        self.int_bounds_ = {
+            j: (raw.iloc[:, j].min(), raw.iloc[:, j].max())
+            for j in np.flatnonzero(self.integer_) if kinds[j] != np.bool_
+        }
         self.min_ = values.min(axis=0)
         self.max_ = values.max(axis=0)
+        # exact power-of-two pre-scaling to magnitude ~1: the variance of columns near
+        # 1e-300 would underflow to 0 (constant), and that of columns near 1e300 overflow
+        big = np.maximum(np.abs(self.min_), np.abs(self.max_))
+        self.exponent_ = np.where(big > 0, np.frexp(big)[1], 0).astype(np.int64)
+        # constant columns: StandardScaler keeps scale 1, which is what we want
+        self.scaler_ = StandardScaler().fit(np.ldexp(values, -self.exponent_))
         self.n_features_ = values.shape[1]
         return self
 
@@ -67,16 +80,31 @@ class NumericEncoder:
             if isinstance(X, pd.DataFrame)
             else np.asarray(X, dtype=np.float64)
         )
-        return self.scaler_.transform(values).astype(np.float32)
+        return self.scaler_.transform(np.ldexp(values, -self.exponent_)).astype(np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
         values = self.scaler_.inverse_transform(np.asarray(Z, dtype=np.float64))
+        values = np.ldexp(values, self.exponent_)
         np.clip(values, self.min_, self.max_, out=values)
         values[:, self.integer_] = np.rint(values[:, self.integer_])
         if self.columns_ is None:
-            return values.astype(self.dtypes_, copy=False)
-        frame = pd.DataFrame(values, columns=self.columns_)
-        return frame.astype(dict(zip(self.columns_, self.dtypes_)))
+            if not self.integer_.any():
+                return values.astype(self.dtypes_, copy=False)
+            out = _to_integer(values, self.dtypes_)  # no wrap-around at the dtype's limits
+            for j, (lo, hi) in self.int_bounds_.items():
+                out[:, j] = np.clip(out[:, j], lo, hi)
+            return out
+        columns = {}
+        for j, (name, dtype) in enumerate(zip(self.columns_, self.dtypes_)):
+            col = values[:, j]
+            if self.integer_[j]:
+                col = _to_integer(col, np.dtype(self.kinds_[j]))
+                if j in self.int_bounds_:
+                    col = np.clip(col, *self.int_bounds_[j])
+            columns[j] = pd.Series(col, copy=False).astype(dtype)
+        frame = pd.DataFrame(columns, copy=False)
+        frame.columns = self.columns_
+        return frame
 
 
 # ------------------------------------------------------------------ mixed-type tables --
@@ -202,6 +230,7 @@ class _Column:
     dtype: Any
     has_missing: bool
     missing_value: Any = np.nan
+    all_missing: bool = False  # a numeric column with no observed value
     integer: bool = False
     p: np.ndarray | None = None  # quantile levels (continuous)
     q: np.ndarray | None = None  # quantile values (continuous)
@@ -377,7 +406,8 @@ class TabularEncoder:
             info.tail_probs = tail.to_numpy(dtype=np.float64) / tail.sum()
 
     def _fit_continuous(self, info: _Column, x: np.ndarray, dtype: Any, col) -> None:
-        if len(x) == 0:
+        info.all_missing = len(x) == 0
+        if info.all_missing:
             x = np.zeros(1)
         kind = getattr(dtype, "numpy_dtype", dtype)
         if isinstance(kind, np.dtype) and kind.kind in "iub":
@@ -514,6 +544,8 @@ class TabularEncoder:
                 missing = None
                 if info.has_missing:
                     missing = self._pick(Z[:, s + 1 : s + 3], rng) == 1
+                    if info.all_missing:  # never observed: no value to make up
+                        missing[:] = True
                 out.append(self._restore_numeric(x, missing, info))
         if self.is_frame_:
             out = [  # object columns stay object (pandas 3 would infer 'str')

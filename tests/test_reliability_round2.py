@@ -1,0 +1,132 @@
+"""Reliability, round 2: cases that gave silently wrong output or unclear errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ganaug import ConditionalGANAugmenter, GANAugmenter
+from ganaug.metrics import inception_features  # noqa: F401  (import check only)
+
+RS = np.random.RandomState(0)
+X = RS.normal(size=(60, 3))
+Y = np.repeat([0, 1], [45, 15])
+TINY = {"max_steps": 5, "width": 16}
+
+
+def test_random_state_none_leaves_numpy_global_state_alone():
+    np.random.seed(7)  # noqa: NPY002 - the global state is what is checked
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    aug = ConditionalGANAugmenter(**TINY).fit(X, Y)
+    aug.sample(5)
+    ConditionalGANAugmenter(**TINY).fit_resample(X, Y)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_integers_at_their_limits_do_not_wrap(dtype):
+    info = np.iinfo(dtype)
+    Xi = RS.randint(0, 1000, size=(60, 2)).astype(dtype)
+    Xi[:, 0] = info.max - Xi[:, 0].astype(dtype)
+    X_new, _ = ConditionalGANAugmenter(**TINY, random_state=0).fit(Xi, Y).sample(200)
+    assert X_new.dtype == dtype
+    assert (X_new.min(0) >= Xi.min(0)).all() and (X_new.max(0) <= Xi.max(0)).all()
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_extreme_magnitudes_keep_their_spread(scale):
+    Xs = X * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow / collapse warnings either
+        X_new, _ = ConditionalGANAugmenter(**TINY, random_state=0).fit(Xs, Y).sample(200)
+    assert np.isfinite(X_new).all()
+    assert all(len(np.unique(X_new[:, j])) > 50 for j in range(3))
+    assert (X_new.min(0) >= Xs.min(0)).all() and (X_new.max(0) <= Xs.max(0)).all()
+
+
+@pytest.mark.parametrize("images", [
+    np.full((20, 8, 8, 1), 0.5),
+    RS.uniform(-1e300, 1e300, size=(20, 8, 8, 1)),
+    RS.randint(2**62, 2**63 - 1, size=(20, 8, 8, 1), dtype=np.int64),
+], ids=["constant", "huge-float", "int64-limit"])
+def test_images_stay_in_the_callers_range_and_dtype(images):
+    X_new, _ = ConditionalGANAugmenter(**TINY, random_state=0).fit(
+        images, np.arange(20) % 2).sample(30)
+    assert X_new.dtype == images.dtype
+    assert X_new.min() >= images.min() and X_new.max() <= images.max()
+
+
+def test_all_missing_column_stays_missing():
+    df = pd.DataFrame(X, columns=list("abc"))
+    df["d"] = np.nan
+    for est in (ConditionalGANAugmenter(**TINY), GANAugmenter(epochs=2, width=16),
+                ConditionalGANAugmenter(conditioning="label", epochs=2, width=16)):
+        X_res, _ = est.fit_resample(df, Y)
+        assert X_res["d"].isna().all(), type(est).__name__
+
+
+def test_nan_in_a_numeric_array_is_a_missing_value_as_in_a_dataframe():
+    Xn = X.copy()
+    Xn[RS.rand(*X.shape) < 0.2] = np.nan
+    X_res, y_res = ConditionalGANAugmenter(max_steps=30, width=16, random_state=0).fit_resample(
+        Xn, Y)
+    assert isinstance(X_res, np.ndarray) and X_res.dtype == np.float64
+    np.testing.assert_array_equal(X_res[:60], Xn)  # originals unchanged, NaN included
+    assert 0 < np.isnan(X_res[60:]).mean() < 0.6
+    assert ConditionalGANAugmenter().__sklearn_tags__().input_tags.allow_nan
+
+
+def test_collapse_is_detected_and_warned():
+    with pytest.warns(UserWarning, match="GAN training collapsed"):
+        ConditionalGANAugmenter(conditioning="label", generator_lr=10, discriminator_lr=10,
+                                epochs=50, random_state=0).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ConditionalGANAugmenter(max_steps=50, random_state=0).fit(X, Y)
+
+
+def test_object_int_labels_work_and_mixed_labels_are_refused_clearly():
+    y_obj = Y.astype(object)
+    _, y_res = ConditionalGANAugmenter(**TINY, random_state=0).fit_resample(X, y_obj)
+    assert sorted(set(y_res.tolist())) == [0, 1] and len(y_res) == 90
+    aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(X, y_obj)
+    assert aug.classes_.tolist() == [0, 1]
+    mixed = np.array([1] * 45 + ["a"] * 15, dtype=object)
+    for call in (lambda: ConditionalGANAugmenter(**TINY).fit(X, mixed),
+                 lambda: ConditionalGANAugmenter(**TINY).fit_resample(X, mixed)):
+        with pytest.raises(ValueError, match="mixes label types"):
+            call()
+
+
+@pytest.mark.parametrize("answer, error, match", [
+    ([1, 2], TypeError, "must return a dict"),
+    (None, TypeError, "must return a dict"),
+    ({1: 25.0}, TypeError, "counts must be ints"),
+    ({7: 25}, ValueError, "not in y"),
+])
+def test_callable_sampling_strategy_is_checked_before_training(answer, error, match,
+                                                               monkeypatch):
+    import ganaug.base
+
+    def no_training(*a, **k):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(ganaug.base, "train_gan", no_training)
+    for call in ("fit", "fit_resample"):
+        est = ConditionalGANAugmenter(sampling_strategy=lambda y: answer, **TINY)
+        with pytest.raises(error, match=match):
+            getattr(est, call)(X, Y)
+
+
+def test_fit_resample_refuses_extra_parameters_clearly():
+    with pytest.raises(TypeError, match="takes no extra parameters"):
+        ConditionalGANAugmenter(**TINY).fit_resample(X, Y, foo=1)
+
+
+def test_sampling_more_than_memory_holds_says_how_to_chunk():
+    aug = ConditionalGANAugmenter(**TINY).fit(X, Y)
+    with pytest.raises(ValueError, match="Sample in chunks"):
+        aug.sample(10**12)

@@ -95,7 +95,7 @@ class NumericEncoder:
                 out[:, j] = np.clip(out[:, j], lo, hi)
             return out
         columns = {}
-        for j, (name, dtype) in enumerate(zip(self.columns_, self.dtypes_)):
+        for j, dtype in enumerate(self.dtypes_):
             col = values[:, j]
             if self.integer_[j]:
                 col = _to_integer(col, np.dtype(self.kinds_[j]))

@@ -1,14 +1,16 @@
 """Default fit time of ``ConditionalGANAugmenter()`` (the oversampling issue's cost targets).
 
 Two cases, each fitted ``--repeats`` times with the estimator's defaults (only
-``random_state`` set) in this process, on the CPU with ``--threads`` torch threads:
+``random_state`` set, and ``cpu_threads`` when ``--cpu-threads`` is given) in this
+process, on the CPU (torch's own thread count left at its default). ``--load N`` runs
+N busy-looping processes during the measurement, as a loaded machine:
 
 - ``table-10k-20``: ``make_classification(n_samples=10_000, n_features=20,
   weights=[0.9], random_state=0)`` (target: at most 60 s);
 - ``digits-lt``: the main job's long-tailed digits training split, seed 0 (target: 30 s).
 
-Writes ``benchmarks/results/fit_time/fit_time.json`` and ``.md`` with the command, date,
-device, load average and code version.
+Writes ``benchmarks/results/fit_time/fit_time[_<tag>].json`` and ``.md`` with the command,
+date, device, load average and code version (``--tag`` names a variant).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,7 +45,10 @@ def cases():
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cpu-threads", default="auto",
+                    help="the estimators' cpu_threads: auto (default), none, or an int")
+    ap.add_argument("--load", type=int, default=0, help="busy processes running alongside")
+    ap.add_argument("--tag", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "fit_time"))
     args = ap.parse_args()
     import torch
@@ -50,39 +56,53 @@ def main() -> None:
     from ganaug import ConditionalGANAugmenter
     from ganaug.bench import code_version
 
-    torch.set_num_threads(args.threads)
+    threads = {"auto": "auto", "none": None}.get(args.cpu_threads, None)
+    if args.cpu_threads not in ("auto", "none"):
+        threads = int(args.cpu_threads)
+    kw = {} if args.cpu_threads == "auto" else {"cpu_threads": threads}
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(args.load)]
     rows = []
-    for name, X, y in cases():
-        times = []
-        for r in range(args.repeats):
-            t0 = time.perf_counter()
-            aug = ConditionalGANAugmenter(random_state=r).fit(X, y)
-            times.append(time.perf_counter() - t0)
-        rows.append({"case": name, "shape": list(X.shape), "seconds": times,
-                     "median_seconds": float(np.median(times)), "target_seconds": TARGETS[name],
-                     "hparams": {k: (list(v) if isinstance(v, tuple) else v)
-                                 for k, v in aug.hparams_.items()}})
-        print(f"{name}: {X.shape}, median {np.median(times):.1f} s (target {TARGETS[name]:.0f} s)",
-              flush=True)
+    try:
+        for name, X, y in cases():
+            times = []
+            for r in range(args.repeats):
+                t0 = time.perf_counter()
+                aug = ConditionalGANAugmenter(random_state=r, **kw).fit(X, y)
+                times.append(time.perf_counter() - t0)
+            rows.append({"case": name, "shape": list(X.shape), "seconds": times,
+                         "median_seconds": float(np.median(times)),
+                         "target_seconds": TARGETS[name],
+                         "hparams": {k: (list(v) if isinstance(v, tuple) else v)
+                                     for k, v in aug.hparams_.items()}})
+            print(f"{name}: {X.shape}, median {np.median(times):.1f} s "
+                  f"(target {TARGETS[name]:.0f} s)", flush=True)
+    finally:
+        for p in burners:
+            p.kill()
     record = {"command": "python " + " ".join(sys.argv),
               "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "device": f"cpu ({platform.processor() or platform.machine()}, "
-                        f"{os.cpu_count()} cores), {args.threads} torch thread(s)",
+                        f"{os.cpu_count()} cores), torch default threads "
+                        f"{torch.get_num_threads()}",
+              "cpu_threads": args.cpu_threads, "busy_processes": args.load,
               "load_average_1m_at_end": round(os.getloadavg()[0], 2),
               "code_version": code_version(), "torch": torch.__version__, "rows": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "fit_time.json").write_text(json.dumps(record, indent=2) + "\n")
+    stem = "fit_time" + (f"_{args.tag}" if args.tag else "")
+    (out / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = ["# Default fit time of ConditionalGANAugmenter()", "",
           f"- command: `{record['command']}`", f"- date: {record['date']}",
-          f"- device: {record['device']}; load average at the end "
+          f"- device: {record['device']}; estimator cpu_threads={args.cpu_threads}; "
+          f"{args.load} busy processes alongside; load average at the end "
           f"{record['load_average_1m_at_end']}", f"- code: {record['code_version']}", "",
           "| case | shape | median fit s | runs (s) | target s |", "|---|---|---|---|---|"]
     for r in rows:
         md.append(f"| {r['case']} | {r['shape'][0]} x {r['shape'][1]} | "
                   f"{r['median_seconds']:.1f} | "
                   f"{', '.join(f'{t:.1f}' for t in r['seconds'])} | {r['target_seconds']:.0f} |")
-    (out / "fit_time.md").write_text("\n".join(md) + "\n")
+    (out / f"{stem}.md").write_text("\n".join(md) + "\n")
 
 
 if __name__ == "__main__":

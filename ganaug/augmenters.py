@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context
 from torch import nn
@@ -13,8 +14,30 @@ _PARAMS_DOC = """
         Which classes to oversample and to how many rows, exactly as for
         imbalanced-learn's ``RandomOverSampler`` ('auto', 'minority', 'not minority',
         'not majority', 'all', a float for binary targets, a dict or a callable).
-    epochs : int, default=300
+    conditioning : {'auto', 'anchor', 'label'}, default='auto'
+        How the generator is told what to make (tables only; images always use the
+        label). 'anchor' (what 'auto' means for ``ConditionalGANAugmenter`` on tables):
+        the generator takes a real row of the class (the anchor) plus noise and returns
+        ``anchor + pooled within-class noise + a learned residual``; the noise starts
+        from the pooled within-class covariance of all classes, so rare classes borrow
+        the variation of common ones, and the residual is trained against a
+        discriminator that judges (anchor, row) pairs, real pairs being an anchor and
+        one of its 5 nearest neighbours of the same class, so copies of the anchor are
+        as detectable as implausible rows (DAGAN-style; see README "How it works").
+        The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
+        'label': the class is an input of the generator and the discriminator (what
+        'auto' means for ``GANAugmenter`` and for images).
+    epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
+        None: training length is ``max_steps`` generator steps, whatever the size of
+        the data.
+    max_steps : int or None, default=None
+        Generator steps to train for (with ``d_steps`` discriminator steps each). None:
+        300 for anchor conditioning (measured by training-split cross-validation on
+        long-tailed digits: 100-1,000 steps score alike, see
+        ``benchmarks/results/ablation``), 2,000 for label-conditioned tables and 4,000
+        for images, unless ``epochs`` is set. Training stops at whichever of
+        ``epochs``, ``max_steps`` and ``time_budget`` comes first.
     batch_size : int, default=64
         Rows per discriminator and generator step (capped at the number of rows).
     latent_dim : int or None, default=None
@@ -77,7 +100,11 @@ _PARAMS_DOC = """
         Seeds weight initialisation, batches and sampling through local generators;
         global numpy and torch random state is never touched.
     verbose : int, default=0
-        Show a tqdm progress bar with the losses when > 0.
+        0: silent. 1: a tqdm progress bar per GAN that stays on screen, and one summary
+        line (device, conditioning, training length, main settings, seconds) when the
+        fit ends. 2: also one line of losses per epoch (``d_loss``, ``g_loss``, and the
+        discriminator's mean scores of real and generated rows, ``D(real)`` /
+        ``D(fake)``).
     n_jobs : int or None, default=None
         Parallel jobs (joblib) for per-class GANs of ``GANAugmenter``; they follow the
         active joblib backend, so ``with joblib.parallel_backend("dask"):`` runs them on
@@ -98,6 +125,10 @@ _PARAMS_DOC = """
         ``torchrun`` or a process group of several processes is initialised; False
         trains independently in each process. ``batch_size`` is per rank. See
         ``docs/scaling.md``.
+    cpu_threads : int, 'auto' or None, default='auto'
+        torch CPU threads during ``fit`` and ``sample`` only (the process-wide setting
+        is restored afterwards). 'auto': 1 for the small tabular networks on the CPU,
+        torch's own setting for images and GPUs; None: never touch it.
     categorical_features : 'auto', None or array-like of str, int or bool, default='auto'
         Categorical columns of a table, as for imbalanced-learn's ``SMOTENC``: 'auto'
         reads them from DataFrame dtypes (category, object, string, bool) and from the
@@ -167,7 +198,7 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
     >>> from sklearn.datasets import make_classification
     >>> from ganaug import ConditionalGANAugmenter
     >>> X, y = make_classification(n_samples=100, weights=[0.8], random_state=0)
-    >>> aug = ConditionalGANAugmenter(epochs=1, random_state=0)
+    >>> aug = ConditionalGANAugmenter(max_steps=10, random_state=0)
     >>> X_res, y_res = aug.fit_resample(X, y)
     >>> X_res.shape
     (160, 20)
@@ -192,6 +223,7 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
         self : ConditionalGANAugmenter
         """
         with self._all_or_nothing():  # interrupted: unfitted or the last complete state
+            self._remember_y(y)
             X, y, _ = self._check_X_y(X, y)
             self.sampling_strategy_ = self._strategy(y)
             self._fit_common(X, y)
@@ -222,7 +254,10 @@ class GANAugmenter(BaseGANAugmenter):
     generator_ : torch.nn.Module
         The EMA generator when fitted without y.
     generators_ : torch.nn.ModuleList
-        One EMA generator per class (aligned with ``classes_``) when fitted with y.{_ATTRS_DOC}
+        The EMA generators of the classes trained when fitted with y: every class for
+        ``fit(X, y)``, only the oversampled ones for ``fit_resample``.
+    generator_index_ : ndarray of int
+        Position in ``generators_`` of each class of ``classes_`` (-1: not trained).{_ATTRS_DOC}
         With y, ``history_`` maps each class label to its GAN's history.
 
     See Also
@@ -255,6 +290,7 @@ class GANAugmenter(BaseGANAugmenter):
         self : GANAugmenter
         """
         with self._all_or_nothing():  # interrupted: unfitted or the last complete state
+            self._remember_y(y)
             if y is None:
                 X, self._kind = self._check_X(X)
                 self.sampling_strategy_ = {}
@@ -273,20 +309,35 @@ class GANAugmenter(BaseGANAugmenter):
             self._keep_train_state([state])
             return
         seeds = rng.randint(_MAX_SEED, size=len(self.classes_))
+        labels = self.classes_.tolist()
+        needed = getattr(self, "_needed", None)  # fit_resample: the oversampled classes
+        todo = [k for k, c in enumerate(labels)
+                if needed is None or self.warm_start or c in needed]
         prefer = "threads" if self.device_.type != "cpu" else None
         # under DDP the ranks train the classes one after another, in step
         n_jobs = 1 if getattr(self, "_comm", None) is not None else self.n_jobs
         results = Parallel(n_jobs=n_jobs, prefer=prefer)(
             delayed(self._fit_one)(
-                data[codes == k], None, 0, int(seeds[k]), f"GAN[{c}]", self._resume(k)
+                data[codes == k], None, 0, int(seeds[k]), f"GAN[{labels[k]}]", self._resume(k)
             )
-            for k, c in enumerate(self.classes_)
+            for k in todo
         )
         self.generators_ = nn.ModuleList([g for g, _, _ in results])
-        self.history_ = {c: h for c, (_, h, _) in zip(self.classes_.tolist(), results)}
+        # class code -> position in generators_ (-1: not trained by this fit_resample)
+        self.generator_index_ = np.full(len(labels), -1, dtype=np.int64)
+        self.generator_index_[todo] = np.arange(len(todo))
+        self.history_ = {labels[k]: h for k, (_, h, _) in zip(todo, results)}
         self._keep_train_state([s for _, _, s in results])
 
     def _generator_for(self, code):
         if code is None:
             return self.generator_, False
-        return self.generators_[code], False
+        index = getattr(self, "generator_index_", None)
+        pos = code if index is None else int(index[code])
+        if pos < 0:
+            raise ValueError(
+                f"No GAN was trained for class {self.classes_.tolist()[code]!r}: fit_resample "
+                "trains only the classes it oversamples. Call fit(X, y) to train one per "
+                "class, then sample."
+            )
+        return self.generators_[pos], False

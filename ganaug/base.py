@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import time
 import warnings
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -181,6 +182,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
         "max_categories": [Interval(Integral, 1, None, closed="left")],
         "distributed": ["boolean", StrOptions({"auto"})],
+        "cpu_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     }
 
     def __init__(
@@ -219,6 +221,7 @@ class BaseGANAugmenter(BaseOverSampler):
         categorical_features="auto",
         max_categories=50,
         distributed="auto",
+        cpu_threads="auto",
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.conditioning = conditioning
@@ -253,6 +256,7 @@ class BaseGANAugmenter(BaseOverSampler):
         self.categorical_features = categorical_features
         self.max_categories = max_categories
         self.distributed = distributed
+        self.cpu_threads = cpu_threads
 
     # ------------------------------------------------------------------ validation --
     def _check_X(self, X):
@@ -487,6 +491,7 @@ class BaseGANAugmenter(BaseOverSampler):
             self.class_counts_ = counts
             codes = codes.astype(np.int64).ravel()
         self._resume_states = list(self.train_state_) if warm else None
+        t0 = time.perf_counter()
         try:
             if comm is not None:
                 comm.check_same_data(data, codes)
@@ -497,6 +502,15 @@ class BaseGANAugmenter(BaseOverSampler):
             del self._resume_states
             del self._comm
         self._sample_rng = np.random.RandomState(rng.randint(_MAX_SEED))
+        if self.verbose and (comm is None or comm.is_main):
+            hp = self.hparams_
+            length = (f"{hp['max_steps']} generator steps" if hp["max_steps"]
+                      else f"{self.epochs} epochs")
+            print(f"{type(self).__name__} fitted in {time.perf_counter() - t0:.1f} s on "
+                  f"{self.device_}: {self.data_kind_} data, {hp['conditioning']} "
+                  f"conditioning, {length}, latent {hp['latent_dim']}, lr "
+                  f"{hp['generator_lr']:g}/{hp['discriminator_lr']:g}, d_steps "
+                  f"{hp['d_steps']}, batch {self.batch_size}", flush=True)
 
     # ------------------------------------------------------------ warm start / atomicity --
     def _warm_ready(self) -> bool:
@@ -532,6 +546,37 @@ class BaseGANAugmenter(BaseOverSampler):
             self.train_state_ = states
         else:
             self.__dict__.pop("train_state_", None)
+
+    def _remember_y(self, y) -> None:
+        """Keep the name and dtype of a pandas Series y, so ``sample`` returns one too."""
+        if isinstance(y, pd.Series):
+            self.y_series_ = {"name": y.name, "dtype": y.dtype}
+        else:
+            self.__dict__.pop("y_series_", None)
+
+    @contextmanager
+    def _cpu_threads(self) -> Iterator[None]:
+        """torch's CPU thread count for this fit / sample only, restored afterwards.
+
+        ``cpu_threads='auto'``: one thread for the small tabular networks on the CPU (on
+        a busy 2-core machine torch's default of one thread per core made a fit 7x
+        slower; see ``benchmarks/fit_time.py``), torch's setting otherwise; an int sets
+        it; None leaves torch's setting alone.
+        """
+        n = self.cpu_threads
+        device = getattr(self, "device_", None)
+        if n == "auto":
+            n = 1 if (device is not None and device.type == "cpu"
+                      and getattr(self, "data_kind_", None) == "tabular") else None
+        if n is None or (device is not None and device.type != "cpu"):
+            yield
+            return
+        old = torch.get_num_threads()
+        torch.set_num_threads(int(n))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(old)
 
     @contextmanager
     def _all_or_nothing(self) -> Iterator[None]:
@@ -578,6 +623,7 @@ class BaseGANAugmenter(BaseOverSampler):
                 f"{type(self).__name__}.fit_resample takes no extra parameters; got "
                 f"{sorted(params)}. Set options as constructor parameters (set_params)."
             )
+        self._remember_y(y)
         if y is not None and not sparse.issparse(y):
             y = _plain_labels(y)  # object ints as ints; mixed label types refused
             if callable(self.sampling_strategy):
@@ -701,6 +747,10 @@ class BaseGANAugmenter(BaseOverSampler):
         an interrupted fit leaves it intact. The train state (CPU tensors) is returned
         only when ``warm_start`` is set.
         """
+        with self._cpu_threads():
+            return self._fit_one_inner(data, codes, n_classes, seed, desc, resume)
+
+    def _fit_one_inner(self, data, codes, n_classes, seed, desc, resume):
         G, D = self._build(n_classes, seed)
         anchor = self.hparams_["conditioning"] == "anchor"
         if anchor and resume is None:  # the generator's starting noise model
@@ -771,7 +821,10 @@ class BaseGANAugmenter(BaseOverSampler):
             real_std = float(np.asarray(real, dtype=np.float64).std(0).mean())
             if real_std <= 0:
                 continue
-            G, conditional = self._generator_for(code)
+            try:
+                G, conditional = self._generator_for(code)
+            except ValueError:  # a class fit_resample did not train
+                continue
             fake = next(generate_chunks(
                 G, code if conditional else None, n, latent, self.device_, seed,
                 anchors=self._anchors_for(code),
@@ -809,6 +862,11 @@ class BaseGANAugmenter(BaseOverSampler):
             present = np.flatnonzero(np.bincount(codes, minlength=len(self.classes_)))
             groups = [(int(c), np.flatnonzero(codes == c)) for c in present]
         out = _Assembler(n)
+        with self._cpu_threads():
+            self._generate_into(out, groups, n, seed)
+        return out.result()
+
+    def _generate_into(self, out: _Assembler, groups: list, n: int, seed: int) -> None:
         for i, (code, where) in enumerate(groups):
             G, conditional = self._generator_for(code)
             G = G.to(self.device_)
@@ -827,7 +885,6 @@ class BaseGANAugmenter(BaseOverSampler):
                 pos = slice(start, stop) if where is None else where[start:stop]
                 out.put(pos, self.codec_.inverse_transform(rows))
                 start = stop
-        return out.result()
 
     def _codes_for(self, n: int, y) -> np.ndarray:
         """Class codes for ``sample``: proportions, one label, or an array of labels."""
@@ -881,8 +938,9 @@ class BaseGANAugmenter(BaseOverSampler):
         -------
         X_new : ndarray or DataFrame
             The synthetic rows in the container, dtype and value range of the training X.
-        y_new : ndarray of shape (n_samples,)
-            Their labels (not returned by a ``GANAugmenter`` fitted without ``y``).
+        y_new : ndarray or Series of shape (n_samples,)
+            Their labels (a Series with y's name and dtype when the augmenter was
+            fitted on a Series; not returned by a ``GANAugmenter`` fitted without ``y``).
         """
         check_is_fitted(self, "codec_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
@@ -896,11 +954,20 @@ class BaseGANAugmenter(BaseOverSampler):
                 raise ValueError("This augmenter was fitted without y; call sample(n).")
             return self._generate(None, n)
         codes = self._codes_for(n, y)
-        return self._generate(codes, n), self.classes_[codes]
+        labels = self.classes_[codes]
+        meta = getattr(self, "y_series_", None)
+        if meta is not None:  # fitted on a Series: the same container back
+            labels = pd.Series(labels, name=meta["name"]).astype(meta["dtype"])
+        return self._generate(codes, n), labels
 
     # ------------------------------------------------------------------ resampling ---
     def _fit_resample(self, X, y):
-        self._fit_common(X, y)
+        # per-class GANs: only the classes that get new rows are trained
+        self._needed = {c for c, n in self.sampling_strategy_.items() if n > 0}
+        try:
+            self._fit_common(X, y)
+        finally:
+            del self._needed
         index = {c: i for i, c in enumerate(self.classes_.tolist())}
         codes = np.concatenate(
             [np.full(n, index[c], dtype=np.int64) for c, n in self.sampling_strategy_.items()]

@@ -111,6 +111,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    try:
+        return _run(parser, args, extra, argv)
+    except KeyboardInterrupt:
+        print("ganaug: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a command-line user gets one line, not a traceback
+        print(f"ganaug: error: {_one_line(exc, args)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException, args: argparse.Namespace) -> str:
+    """The error as one line, with a hint where the cause is a known setup problem."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if getattr(args, "dataset", None) == "cifar10-lt" and isinstance(exc, OSError):
+        text += (" (CIFAR-10 could not be read or downloaded: pass --data-dir with a folder "
+                 "holding cifar-10-batches-py/, or set GANAUG_DATA)")
+    return text
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str],
+         argv: list[str]) -> int:
     if args.command == "bench":
         if args.dataset == "cifar10-lt":
             return _run_cifar10(args, extra)

@@ -381,7 +381,8 @@ def train_gan(
     if cfg.max_steps is not None:
         by_steps = math.ceil(cfg.max_steps / steps)
         total = by_steps if total is None else min(total, by_steps)
-    bar = tqdm(total=total, desc=cfg.desc, disable=not cfg.verbose, leave=False)
+    # verbose 1: a bar that stays on screen; 2: also one line of losses per epoch
+    bar = tqdm(total=total, desc=cfg.desc, disable=not cfg.verbose, leave=True)
     while (total is None or epoch < total) and not out_of_time:
         acc = torch.zeros(4, device=tr.device)
         done = 0
@@ -425,6 +426,9 @@ def train_gan(
             good, since = (tr.state(), epoch), 0
         bar.update(1)
         bar.set_postfix(d=f"{means[0]:.3f}", g=f"{means[1]:.3f}")
+        if cfg.verbose >= 2:
+            bar.write(f"{cfg.desc} epoch {epoch} (step {tr.t}): d_loss {means[0]:.4f} "
+                      f"g_loss {means[1]:.4f} D(real) {means[2]:.3f} D(fake) {means[3]:.3f}")
     bar.close()
     if cfg.comm is not None:  # identical on every rank, checked
         cfg.comm.finish(tr)

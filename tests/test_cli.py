@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,44 @@ def test_cifar10_options_are_passed_on(monkeypatch):
     assert status == 0
     assert seen["argv"] == ["--seeds", "2", "--smoke", "--gan-steps", "10"]
     assert cli.main(["bench", "--dataset", "cifar10-lt", "--epochs", "3"]) == 2
+
+
+def _ganaug(*args, env=None):
+    import os
+    import shutil
+
+    exe = shutil.which("ganaug") or str(Path(sys.executable).with_name("ganaug"))
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without CUDA")
+def test_bench_on_a_missing_device_is_one_line_and_exit_2(tmp_path):
+    proc = _ganaug("bench", "--device", "cuda", "--seeds", "1", "--out", str(tmp_path))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ganaug: error:") and "CUDA" in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_errors_become_one_line_with_a_hint(monkeypatch, capsys):
+    import ganaug.datasets
+
+    def offline(*a, **k):
+        raise OSError("<urlopen error [Errno -2] Name or service not known>")
+
+    monkeypatch.setattr(ganaug.datasets, "load_cifar10", offline)
+    import benchmarks.cifar10 as c10
+
+    monkeypatch.setattr(c10, "load_cifar10", offline, raising=False)
+    status = cli.main(["bench", "--dataset", "cifar10-lt", "--seeds", "1", "--out", "/tmp/x"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1
+    assert "--data-dir" in err[0] and "GANAUG_DATA" in err[0]
+
+
+def test_help_does_not_import_torch():
+    code = "import sys, ganaug.cli; ganaug.cli.build_parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60).stdout.strip()
+    assert out == "False"

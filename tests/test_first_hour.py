@@ -1,0 +1,95 @@
+"""What a new user trips over: threads, wasted training, containers, verbose output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ganaug import ConditionalGANAugmenter, GANAugmenter
+
+RS = np.random.RandomState(0)
+X = RS.normal(size=(80, 3))
+Y = np.repeat([0, 1, 2], [50, 20, 10])
+
+
+def _threads_seen(monkeypatch):
+    import ganaug.train
+
+    seen = []
+    real = ganaug.train.GANTrainer.step
+
+    def spy(self):
+        seen.append(torch.get_num_threads())
+        return real(self)
+
+    monkeypatch.setattr(ganaug.train.GANTrainer, "step", spy)
+    return seen
+
+
+@pytest.mark.parametrize("setting, expected", [("auto", 1), (2, 2), (None, 3)])
+def test_cpu_threads_apply_during_fit_only(monkeypatch, setting, expected):
+    seen = _threads_seen(monkeypatch)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        ConditionalGANAugmenter(max_steps=2, width=8, cpu_threads=setting).fit(X, Y)
+        assert set(seen) == {expected}
+        assert torch.get_num_threads() == 3  # the process-wide setting is back
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_fit_resample_trains_per_class_gans_only_for_oversampled_classes(monkeypatch):
+    import ganaug.base
+
+    trained = []
+    real = ganaug.base.BaseGANAugmenter._fit_one
+
+    def spy(self, data, codes, n_classes, seed, desc, resume=None):
+        trained.append(desc)
+        return real(self, data, codes, n_classes, seed, desc, resume)
+
+    monkeypatch.setattr(ganaug.base.BaseGANAugmenter, "_fit_one", spy)
+    aug = GANAugmenter(epochs=1, width=8, random_state=0)
+    X_res, y_res = aug.fit_resample(X, Y)
+    assert trained == ["GAN[1]", "GAN[2]"]  # not the majority class 0
+    assert np.bincount(y_res).tolist() == [50, 50, 50]
+    assert aug.generator_index_.tolist() == [-1, 0, 1]
+    with pytest.raises(ValueError, match="No GAN was trained for class 0"):
+        aug.sample(3, y=0)
+    trained.clear()
+    GANAugmenter(epochs=1, width=8, random_state=0).fit(X, Y)
+    assert trained == ["GAN[0]", "GAN[1]", "GAN[2]"]  # fit: every class
+    trained.clear()
+    GANAugmenter(epochs=1, width=8, sampling_strategy="all").fit_resample(X, Y)
+    assert trained == ["GAN[1]", "GAN[2]"]  # 'all' adds no row to the majority either
+
+
+def test_sample_returns_the_label_container_the_user_gave():
+    y = pd.Series(pd.Categorical(np.where(Y == 0, "a", np.where(Y == 1, "b", "c"))),
+                  name="label")
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit(X, y)
+    _, y_new = aug.sample(5, y="c")
+    assert isinstance(y_new, pd.Series) and y_new.name == "label"
+    assert y_new.dtype == y.dtype and y_new.tolist() == ["c"] * 5
+    _, y_plain = ConditionalGANAugmenter(max_steps=2, width=8).fit(X, Y).sample(5)
+    assert isinstance(y_plain, np.ndarray)
+
+
+def test_verbose_one_prints_a_summary_line(capsys):
+    ConditionalGANAugmenter(max_steps=4, width=8, verbose=1).fit(X, Y)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("ConditionalGANAugmenter fitted in")
+    assert "anchor conditioning, 4 generator steps" in out[0]
+    ConditionalGANAugmenter(max_steps=4, width=8, verbose=0).fit(X, Y)
+    assert capsys.readouterr().out == ""
+
+
+def test_verbose_two_prints_losses_per_epoch(capsys):
+    ConditionalGANAugmenter(max_steps=4, width=8, batch_size=40, verbose=2).fit(X, Y)
+    captured = capsys.readouterr()
+    lines = [x for x in (captured.out + captured.err).splitlines() if "epoch" in x]
+    assert len(lines) == 2 and "d_loss" in lines[0] and "D(real)" in lines[0]

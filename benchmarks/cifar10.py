@@ -11,6 +11,11 @@ full, balanced CIFAR-10 test set. Arms:
 - ``reweight``: no new rows; class-balanced loss weights (effective number of samples,
   beta=0.9999, Cui et al. 2019, scaled to mean 1 over the training rows; the sklearn track
   uses ``SVC(class_weight="balanced")``).
+- ``drw``: deferred re-weighting (Cao et al. 2019): the same class-balanced weights,
+  switched on for the last 20 % of the classifier's steps (torch track only).
+- ``mixup``: mixup (Zhang et al. 2018, alpha 1) on the training split as it is, with DRW
+  as in ``drw`` (Mixup-DRW, the strongest classical recipe in the published LT tables;
+  torch track only).
 - ``gan``: ``GANAugmenter``, one unconditional GAN per class.
 - ``cgan``: ``ConditionalGANAugmenter``, one class-conditional GAN.
 - ``cgan+filter``: the same fitted cGAN; synthetic images are kept only when the
@@ -52,8 +57,11 @@ PROTOCOLS: dict[str, tuple[str, float | None]] = {
     "frac0.2": ("frac", 0.2),
     "full": ("full", None),
 }
-ARMS = ("none", "ros", "smote", "reweight", "gan", "cgan", "cgan+filter")
-CLASSIC = ("ros", "smote", "reweight")
+ARMS = ("none", "ros", "smote", "reweight", "drw", "mixup", "gan", "cgan", "cgan+filter")
+CLASSIC = ("ros", "smote", "reweight", "drw", "mixup")
+TORCH_ONLY = ("drw", "mixup")
+DRW_FROM = 0.8  # share of classifier steps before the class weights switch on
+MIXUP_ALPHA = 1.0
 METRICS = ("top1", "balanced_accuracy", "macro_f1", "many", "medium", "few")
 CB_BETA = 0.9999  # class-balanced loss: effective number of samples (Cui et al. 2019)
 
@@ -430,11 +438,18 @@ def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg
     weights = None
     t_arm = time.perf_counter()
     counts = np.bincount(y_tr, minlength=10)
-    if arm in ("none", "reweight"):
+    fit_kw: dict = {}
+    if arm in ("none", "reweight", "drw", "mixup"):
         X_fit, y_fit = X_tr, y_tr
-        if arm == "reweight":
+        if arm != "none":
             weights = class_balanced_weights(counts)
             extra["class_weights"] = [float(w) for w in weights]
+        if arm in ("drw", "mixup"):
+            fit_kw["weights_from"] = DRW_FROM
+            extra["weights_from"] = DRW_FROM
+        if arm == "mixup":
+            fit_kw["mixup_alpha"] = MIXUP_ALPHA
+            extra["mixup_alpha"] = MIXUP_ALPHA
     elif arm == "ros":
         t = time.perf_counter()
         ros = RandomOverSampler(sampling_strategy=strategy, random_state=seed)
@@ -497,7 +512,8 @@ def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg
         y_fit = np.concatenate([y_tr, np.asarray(y_new, dtype=np.int64)])
     else:  # pragma: no cover - guarded by the parser
         raise ValueError(arm)
-    clf = FastClassifier(10, clf_cfg, device, seed).fit(X_fit, y_fit, class_weights=weights)
+    clf = FastClassifier(10, clf_cfg, device, seed).fit(X_fit, y_fit, class_weights=weights,
+                                                        **fit_kw)
     if arm in ("none", "reweight"):
         cache[(f"{arm}-clf", seed)] = clf
     times["clf_s"] = clf.train_seconds_
@@ -816,6 +832,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = [m for m in arms if m not in ARMS]
     if bad:
         parser.error(f"unknown arm(s) {bad}; choose from {list(ARMS)}")
+    if a.track == "sklearn" and any(m in TORCH_ONLY for m in arms):
+        parser.error(f"arms {list(TORCH_ONLY)} train the torch classifier: use --track torch")
     if a.protocol == "full" and arms != ["none"]:
         parser.error("protocol 'full' (the classifier check) takes --methods none only")
     arms = [m for m in ARMS if m in arms]  # canonical order: none first, cgan before filter

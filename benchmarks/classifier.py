@@ -198,7 +198,8 @@ class FastClassifier:
         return torch.autocast(self.device.type, dtype=torch.bfloat16 if on else torch.float32,
                               enabled=on)
 
-    def fit(self, X: np.ndarray, y: np.ndarray, class_weights: np.ndarray | None = None):
+    def fit(self, X: np.ndarray, y: np.ndarray, class_weights: np.ndarray | None = None,
+            weights_from: float = 0.0, mixup_alpha: float = 0.0):
         """Train on uint8 images ``X`` (N, H, W, C) with integer labels ``y``.
 
         Parameters
@@ -209,6 +210,13 @@ class FastClassifier:
             Class codes in ``0 .. n_classes - 1``.
         class_weights : ndarray of shape (n_classes,) or None, default=None
             Per-class multipliers of the loss (the ``reweight`` arm).
+        weights_from : float, default=0.0
+            Share of the training steps after which ``class_weights`` apply (deferred
+            re-weighting, DRW, Cao et al. 2019: 0.8 switches them on for the last 20 %).
+        mixup_alpha : float, default=0.0
+            mixup (Zhang et al. 2018): each batch is blended with a shuffled copy of
+            itself, ``lam ~ Beta(alpha, alpha)`` per step, and the loss blends both
+            labels' losses with the same ``lam``; 0 turns it off.
 
         Returns
         -------
@@ -272,6 +280,8 @@ class FastClassifier:
 
         fwd = torch.compile(model) if cfg.compile else model
         gen = torch.Generator(device=dev).manual_seed(self.seed + 1)
+        lam_rng = np.random.RandomState(self.seed + 2)  # mixup: one host scalar per step
+        weights_at = int(total * weights_from)
         smoothing = cfg.label_smoothing
         freeze_at = int(total * cfg.whiten_bias_frac)
         model.train()
@@ -285,12 +295,17 @@ class FastClassifier:
                 x = augment_batch(_normalise(data[idx], self.mean_, self.std_), cfg.flip,
                                   cfg.translate, gen)
                 yb = labels[idx]
+                lam, other = 1.0, None
+                if mixup_alpha > 0:
+                    lam = float(lam_rng.beta(mixup_alpha, mixup_alpha))
+                    other = torch.randperm(b, device=dev, generator=gen)
+                    x = lam * x + (1 - lam) * x[other]
                 with self._autocast():
-                    out = fwd(x)
-                loss = F.cross_entropy(out.float(), yb, label_smoothing=smoothing,
-                                       reduction="none")
-                if weights is not None:
-                    loss = loss * weights[yb]
+                    out = fwd(x).float()
+                w = weights if weights is not None and step >= weights_at else None
+                loss = lam * self._loss(out, yb, smoothing, w)
+                if other is not None:
+                    loss = loss + (1 - lam) * self._loss(out, yb[other], smoothing, w)
                 opt.zero_grad(set_to_none=True)
                 loss.sum().backward()
                 for g, base in zip(opt.param_groups, base_lrs):
@@ -309,6 +324,12 @@ class FastClassifier:
         _sync(dev)
         self.train_seconds_ = time.perf_counter() - t0
         return self
+
+    @staticmethod
+    def _loss(out: Tensor, y: Tensor, smoothing: float, weights: Tensor | None) -> Tensor:
+        """Per-row cross-entropy, times the class weight of each row's label if given."""
+        loss = F.cross_entropy(out, y, label_smoothing=smoothing, reduction="none")
+        return loss if weights is None else loss * weights[y]
 
     @torch.no_grad()
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -139,3 +139,48 @@ def test_merge_pools_seeds(tmp_path):
     assert d["n"] == 3 and d["mean"] == pytest.approx(0.02)
     paths = cifar10.write_outputs(merged, tmp_path, "m")
     assert [p.suffix for p in paths] == [".json", ".md", ".png"]
+
+
+def test_drw_and_mixup_change_training_as_described():
+    import torch
+
+    from benchmarks.classifier import ClassifierConfig, FastClassifier
+
+    rs = np.random.RandomState(0)
+    X = rs.randint(0, 255, (150, 32, 32, 3), dtype=np.uint8)
+    y = np.repeat(np.arange(3), 50)
+    cfg = ClassifierConfig(widths=(8, 16, 16), train_examples=2560, batch_size=64, tta=1,
+                           eval_batch_size=500, lookahead_every=0)
+    w = np.array([1.0, 5.0, 9.0])
+
+    def proba(**kw):
+        return FastClassifier(3, cfg, torch.device("cpu"), 0).fit(X, y, **kw).predict_proba(X)
+
+    none, full = proba(), proba(class_weights=w)
+    drw, late = proba(class_weights=w, weights_from=0.5), proba(class_weights=w,
+                                                                 weights_from=1.0)
+    np.testing.assert_array_equal(late, none)  # weights from the end: never applied
+    assert np.abs(drw - none).max() > 1e-4 and np.abs(drw - full).max() > 1e-4
+    mix = proba(mixup_alpha=1.0)
+    assert np.abs(mix - none).max() > 1e-4
+    np.testing.assert_array_equal(mix, proba(mixup_alpha=1.0))  # seeded: reproducible
+
+
+@pytest.mark.slow
+def test_device_script_dry_run_on_fake_data(tmp_path):
+    """The exact GPU script, on the CPU with fake data: the device call cannot fail on a typo."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "OUT": str(tmp_path), "PYTHON": sys.executable}
+    proc = subprocess.run(["bash", str(root / "benchmarks" / "device_cifar10_lt.sh"),
+                           "--dry-run"], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    res = json.loads((tmp_path / "cifar10_torch_lt100_smoke_device.json").read_text())
+    assert res["arms"] == ["none", "ros", "reweight", "drw", "mixup", "cgan", "cgan+filter"]
+    runs = {r["arm"]: r for r in res["runs"]}
+    assert runs["drw"]["weights_from"] == cifar10.DRW_FROM
+    assert runs["mixup"]["mixup_alpha"] == cifar10.MIXUP_ALPHA
+    assert (tmp_path / "cifar10_torch_lt100_smoke_device.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| `mixup` |" in (tmp_path / "cifar10_torch_lt100_smoke_device.md").read_text()

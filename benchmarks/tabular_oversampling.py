@@ -113,6 +113,7 @@ def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict):
         idx = idx.ravel()
         out = Xi.iloc[idx].reset_index(drop=True)
         num = [c for c in Xi.columns if c not in cats]
+        out[num] = out[num].astype(float)  # jittered ints are no longer ints (as in imblearn)
         rng = np.random.RandomState(seed)
         for c in np.unique(y):
             new = np.flatnonzero((np.arange(len(idx)) >= len(Xi)) & (yr == c))

@@ -15,8 +15,8 @@ Designs are ``name`` or ``name:key=value,key=value`` with GAN keyword arguments:
 Names: ``none``, ``ros``, ``rose`` (``RandomOverSampler(shrinkage=0.5)``, or
 ``shrinkage=...``), ``smote``, ``pooled`` (a non-GAN reference: anchors plus Gaussian
 noise from the pooled within-class covariance, ``scale=...``), ``cgan``
-(``ConditionalGANAugmenter``; ``prior_scale=...`` multiplies the anchor prior, an
-ablation-only knob) and ``gan`` (``GANAugmenter``).
+(``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its ``spread``) and
+``gan`` (``GANAugmenter``).
 """
 
 from __future__ import annotations
@@ -87,13 +87,8 @@ def make(name: str, kw: dict, seed: int):
     if name == "pooled":
         return PooledGaussian(kw.get("scale", 1.0), random_state=seed)
     if name == "cgan":
-        import ganaug.base
-        from ganaug.data import pooled_within_class_root
-
-        scale = kw.pop("prior_scale", 1.0)  # ablation only: the anchor prior's scale
-        ganaug.base.pooled_within_class_root = (
-            pooled_within_class_root if scale == 1.0
-            else lambda *a, **k: scale * pooled_within_class_root(*a, **k))
+        if "prior_scale" in kw:  # the name of `spread` in the first ablation runs
+            kw["spread"] = kw.pop("prior_scale")
         return ConditionalGANAugmenter(random_state=seed, **kw)
     if name == "gan":
         return GANAugmenter(random_state=seed, **kw)

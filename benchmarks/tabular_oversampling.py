@@ -214,7 +214,7 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
     Xtr, ytr = X.iloc[tr].reset_index(drop=True), y[tr]
     Xte, yte = X.iloc[te].reset_index(drop=True), y[te]
     if gan.get("defaults"):  # what a user gets: the estimators' own defaults
-        epochs, gan_kw = None, {}
+        epochs, gan_kw = None, dict(gan.get("params") or {})
     else:
         steps_per_epoch = int(np.ceil(len(Xtr) / gan["batch_size"]))
         epochs = int(max(1, min(gan["epochs"], round(gan["steps"] / steps_per_epoch))))
@@ -300,11 +300,14 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         f"Run {report['started']} UTC, finished {report['finished']} UTC "
         f"({report['wall_minutes']:.1f} min wall). Data sets ({len(cfg['datasets'])}): "
         f"{', '.join(cfg['datasets'])}. Stratified {cfg['folds']}-fold CV x seeds "
-        f"{cfg['seeds']}; resampling inside the training folds only. GAN arms: "
-        f"about {cfg['steps']} generator steps (epochs = steps / steps per epoch of the "
-        f"training fold, at most {cfg['epochs']}), "
-        f"batch size {cfg['batch_size']}, width {cfg['width'] or 'default'}; other "
-        "parameters at their defaults.",
+        f"{cfg['seeds']}; resampling inside the training folds only. "
+        + (f"GAN arms at the estimators' defaults"
+           + (f" except {cfg['gan_params']}" if cfg.get("gan_params") else "") + "."
+           if cfg.get("defaults") else
+           f"GAN arms: about {cfg['steps']} generator steps (epochs = steps / steps per "
+           f"epoch of the training fold, at most {cfg['epochs']}), batch size "
+           f"{cfg['batch_size']}, width {cfg['width'] or 'default'}; other parameters at "
+           "their defaults."),
         "",
         f"**Scope**: {report['scope_note']}"
         + (f" Not run (time limit): {', '.join(report['datasets_not_run'])}."
@@ -363,6 +366,9 @@ def main() -> None:
                     help="target generator steps per GAN: epochs = steps / (steps per "
                     "epoch of the training fold), at most --epochs")
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--gan-params", default="{}",
+                    help="JSON of GAN keyword arguments on top of --defaults, e.g. "
+                    "'{\"spread\": 1.5}' (recorded in the report)")
     ap.add_argument("--defaults", action="store_true",
                     help="GAN arms at the estimators' defaults (ignores --epochs, --steps, "
                     "--batch-size, --width)")
@@ -382,6 +388,7 @@ def main() -> None:
     names = ([d["name"] for d in manifest if d.get("core")] if args.datasets == ["core"]
              else args.datasets)
     gan = {"epochs": args.epochs, "steps": args.steps, "defaults": args.defaults,
+           "params": json.loads(args.gan_params),
            "batch_size": args.batch_size, "width": args.width or None}
     size = {d["name"]: d["rows"] for d in manifest}
     names = sorted(names, key=lambda n: size.get(n, 0))  # small data sets first
@@ -421,7 +428,8 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
         "complete": final,
         "datasets_not_run": skipped,
         "config": {"datasets": names, "folds": args.folds, "seeds": args.seeds,
-                   "epochs": args.epochs, "steps": args.steps,
+                   "epochs": args.epochs, "steps": args.steps, "defaults": args.defaults,
+                   "gan_params": json.loads(args.gan_params),
                    "batch_size": args.batch_size, "width": args.width or None,
                    "arms": args.arms, "classifiers": CLASSIFIERS, "metrics": METRICS,
                    "n_jobs": args.n_jobs},

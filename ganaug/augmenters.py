@@ -27,6 +27,11 @@ _PARAMS_DOC = """
         The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
         'label': the class is an input of the generator and the discriminator (what
         'auto' means for ``GANAugmenter`` and for images).
+    spread : float, default=1.0
+        Anchor conditioning: scale of the pooled within-class noise the generator
+        starts from (0: the residual alone; 1: noise with the pooled within-class
+        covariance). Like the ``shrinkage`` of imbalanced-learn's smoothed bootstrap
+        (ROSE), larger values spread synthetic rows further from their anchors.
     epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
         None: training length is ``max_steps`` generator steps, whatever the size of

@@ -183,6 +183,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "max_categories": [Interval(Integral, 1, None, closed="left")],
         "distributed": ["boolean", StrOptions({"auto"})],
         "cpu_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "spread": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -190,6 +191,7 @@ class BaseGANAugmenter(BaseOverSampler):
         *,
         sampling_strategy="auto",
         conditioning="auto",
+        spread=1.0,
         epochs=None,
         max_steps=None,
         batch_size=64,
@@ -225,6 +227,7 @@ class BaseGANAugmenter(BaseOverSampler):
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.conditioning = conditioning
+        self.spread = spread
         self.epochs = epochs
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -754,7 +757,7 @@ class BaseGANAugmenter(BaseOverSampler):
         G, D = self._build(n_classes, seed)
         anchor = self.hparams_["conditioning"] == "anchor"
         if anchor and resume is None:  # the generator's starting noise model
-            G.prior.copy_(torch.from_numpy(pooled_within_class_root(
+            G.prior.copy_(float(self.spread) * torch.from_numpy(pooled_within_class_root(
                 data, codes, G.prior.shape[0], getattr(self.codec_, "spans_", None)
             )))
         checkpoint = copy.deepcopy(resume) if resume is not None else (

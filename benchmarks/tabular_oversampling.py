@@ -301,7 +301,7 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         f"({report['wall_minutes']:.1f} min wall). Data sets ({len(cfg['datasets'])}): "
         f"{', '.join(cfg['datasets'])}. Stratified {cfg['folds']}-fold CV x seeds "
         f"{cfg['seeds']}; resampling inside the training folds only. "
-        + (f"GAN arms at the estimators' defaults"
+        + ("GAN arms at the estimators' defaults"
            + (f" except {cfg['gan_params']}" if cfg.get("gan_params") else "") + "."
            if cfg.get("defaults") else
            f"GAN arms: about {cfg['steps']} generator steps (epochs = steps / steps per "

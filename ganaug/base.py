@@ -272,6 +272,13 @@ class BaseGANAugmenter(BaseOverSampler):
                 "X.toarray() (or pass a dense numpy array / DataFrame)."
             )
         if isinstance(X, pd.DataFrame):
+            sparse_cols = [c for c, d in X.dtypes.items() if isinstance(d, pd.SparseDtype)]
+            if sparse_cols:
+                raise TypeError(
+                    f"Columns {sparse_cols[:5]} of X are pandas sparse columns, but ganaug "
+                    "needs dense data: pass X.sparse.to_dense() (or X.astype(float) for "
+                    "those columns)."
+                )
             if X.columns.has_duplicates:
                 dup = list(X.columns[X.columns.duplicated()].unique())
                 raise ValueError(f"X has duplicate column names {dup}; rename them first.")
@@ -487,6 +494,9 @@ class BaseGANAugmenter(BaseOverSampler):
             data = self.codec_.transform(X)
         self.data_kind_ = kind
         self.hparams_ = self._resolve_hparams()
+        # what the networks' shapes depend on: a warm refit must keep them
+        self.arch_params_ = {k: getattr(self, k) for k in (
+            "width", "discriminator_width", "depth", "latent_dim", "conditioning")}
         if y is None:
             self.classes_, codes = None, None
         else:
@@ -537,6 +547,25 @@ class BaseGANAugmenter(BaseOverSampler):
                 f"first fit saw {tuple(self.codec_.input_shape_)}. Set warm_start=False to "
                 "start over."
             )
+        problems, warns = [], []
+        if kind == "tabular" and getattr(self, "_mixed", False) != isinstance(
+                self.codec_, TabularEncoder):
+            problems.append("X now needs the other table encoder (categorical columns or "
+                            "missing values appeared or went away)")
+        else:
+            problems, warns = self.codec_.check_compatible(X)
+        for key, value in getattr(self, "arch_params_", {}).items():
+            if getattr(self, key) != value:
+                problems.append(f"{key} changed from {value!r} to {getattr(self, key)!r}")
+        if problems:
+            raise ValueError(
+                "warm_start=True continues the first fit's networks and encoding, but "
+                + "; ".join(problems) + ". Use the first fit's settings and data layout, or "
+                "set warm_start=False to start over."
+            )
+        for w in warns:
+            warnings.warn(f"warm_start=True: {w}. Set warm_start=False to refit the "
+                          "encoding.", UserWarning, stacklevel=5)
 
     def _resume(self, k: int) -> dict | None:
         """Kept training state of GAN ``k`` to continue from (warm start), else None."""

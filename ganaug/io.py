@@ -97,6 +97,16 @@ class _Encoder:
     def encode(self, v: Any, where: str) -> Any:  # noqa: C901 - one branch per type
         if v is None or isinstance(v, bool | str):
             return v
+        if v is pd.NA:
+            return {"__pd_na__": None}
+        if v is pd.NaT:
+            return {"__pd_nat__": None}
+        if isinstance(v, pd.Timestamp):
+            return {"__pd_timestamp__": v.isoformat()}
+        if isinstance(v, pd.Timedelta):
+            return {"__pd_timedelta__": int(v.value)}
+        if isinstance(v, np.datetime64 | np.timedelta64):
+            return {"__npdatetime__": str(v), "dtype": v.dtype.str}
         if isinstance(v, int | float) and not isinstance(v, np.generic):
             return v
         if isinstance(v, np.generic):
@@ -114,7 +124,12 @@ class _Encoder:
             return {"__pd_categorical__": cats, "ordered": bool(v.ordered)}
         if isinstance(v, pd.api.extensions.ExtensionDtype):
             return {"__pd_dtype__": str(v)}
-        if isinstance(v, pd.Index) and not isinstance(v, pd.MultiIndex):
+        if isinstance(v, pd.MultiIndex):
+            return {
+                "__pd_multiindex__": [self.encode(tuple(t), where) for t in v.tolist()],
+                "names": self.encode(list(v.names), where),
+            }
+        if isinstance(v, pd.Index):
             return {
                 "__pd_index__": self._array(np.asarray(v, dtype=object), where),
                 "dtype": self.encode(v.dtype, where),
@@ -145,7 +160,9 @@ class _Encoder:
             )
         cls = type(v)
         if _allowed_class(cls):
-            state = {k: self.encode(x, f"{where}.{k}") for k, x in vars(v).items()}
+            skip = getattr(cls, "_transient_attrs", ())  # caches rebuilt on first use
+            state = {k: self.encode(x, f"{where}.{k}") for k, x in vars(v).items()
+                     if k not in skip}
             return {"__object__": f"{cls.__module__}:{cls.__qualname__}", "state": state}
         raise TypeError(
             f"ganaug.save cannot store {where} of type {cls.__module__}.{cls.__qualname__}; "
@@ -153,16 +170,21 @@ class _Encoder:
         )
 
     def _array(self, a: np.ndarray, where: str) -> dict:
-        if a.dtype.kind in "biufc":
+        if a.dtype.kind in "biufcmM":
             raw = np.ascontiguousarray(a).reshape(-1).view(np.uint8)
             return {
                 "__ndarray__": self._tensor(torch.from_numpy(raw.copy())),
                 "dtype": a.dtype.str, "shape": list(a.shape),
             }
         if a.dtype.kind in "USO":
-            items = [_json_scalar(x, where) for x in a.reshape(-1).tolist()]
+            items = [_json_scalar(x, where) if _is_json_scalar(x) else self.encode(x, where)
+                     for x in a.reshape(-1).tolist()]
             return {"__ndarray_obj__": items, "dtype": a.dtype.str, "shape": list(a.shape)}
         raise TypeError(f"ganaug.save cannot store {where}: numpy array of dtype {a.dtype}.")
+
+
+def _is_json_scalar(x: Any) -> bool:
+    return x is None or isinstance(x, bool | int | float | str | bytes)
 
 
 def _json_scalar(x: Any, where: str) -> Any:
@@ -204,6 +226,21 @@ class _Decoder:
         if not isinstance(v, dict) or len(v) == 0:
             raise ValueError(f"Corrupt ganaug file: unexpected value {v!r:.80}.")
         tag = next(iter(v))
+        if tag == "__pd_na__":
+            return pd.NA
+        if tag == "__pd_nat__":
+            return pd.NaT
+        if tag == "__pd_timestamp__":
+            return pd.Timestamp(str(v[tag]))
+        if tag == "__pd_timedelta__":
+            return pd.Timedelta(int(v[tag]))
+        if tag == "__npdatetime__":
+            dtype = np.dtype(v["dtype"])
+            if dtype.kind not in "mM":
+                raise ValueError(f"Corrupt ganaug file: datetime of dtype {dtype}.")
+            return np.array(str(v[tag]), dtype=dtype)[()]
+        if tag == "__pd_multiindex__":
+            return pd.MultiIndex.from_tuples(self.decode(v[tag]), names=self.decode(v["names"]))
         if tag == "__tuple__":
             return tuple(self.decode(x) for x in v[tag])
         if tag == "__dict__":
@@ -212,6 +249,8 @@ class _Decoder:
             return self.tensor(v[tag])
         if tag == "__ndarray__":
             dtype = np.dtype(v["dtype"])
+            if dtype.kind not in "biufcmM":  # raw bytes never become object pointers
+                raise ValueError(f"Corrupt ganaug file: raw array of dtype {dtype}.")
             raw = self.tensor(v[tag]).numpy()
             return raw.view(dtype).reshape(v["shape"]).copy()
         if tag == "__ndarray_obj__":
@@ -219,7 +258,8 @@ class _Decoder:
             if dtype.kind not in "USO":
                 raise ValueError(f"Corrupt ganaug file: object array of dtype {dtype}.")
             out = np.empty(len(v[tag]), dtype=dtype)
-            out[:] = v[tag] if dtype.kind != "S" else [x.encode("latin-1") for x in v[tag]]
+            items = [self.decode(x) if isinstance(x, dict) else x for x in v[tag]]
+            out[:] = items if dtype.kind != "S" else [x.encode("latin-1") for x in items]
             return out.reshape(v["shape"])
         if tag == "__npscalar__":
             return np.array(v[tag], dtype=np.dtype(v["dtype"]))[()]

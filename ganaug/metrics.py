@@ -384,8 +384,17 @@ def recognition_rate(classifier: ImageClassifier, X, y) -> float:
 
 
 # ------------------------------------------------------------------ standard Inception FID
+def _pixel_range(X: np.ndarray) -> tuple[float, float]:
+    """The documented convention: uint8 and floats above 1 are 0-255, other floats 0-1."""
+    X = np.asarray(X)
+    if X.dtype == np.uint8 or (X.size and float(X.max()) > 1.0):
+        return 0.0, 255.0
+    return 0.0, 1.0
+
+
 def inception_features(
-    X, weights_path: str | os.PathLike, device="auto", batch_size: int = 250
+    X, weights_path: str | os.PathLike, device="auto", batch_size: int = 250,
+    value_range: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Inception pool3 features (n, 2048) from a local TorchScript weights file.
 
@@ -393,6 +402,11 @@ def inception_features(
     (``inception-2015-12-05.pt``, a port of the TF-Inception used by the original FID):
     it takes uint8 NCHW images of any size and is called with ``return_features=True``.
     Nothing is downloaded: without the file there is no standard FID.
+
+    Pixels are mapped to 0-255 with one fixed scale, never rescaled per set:
+    ``value_range=(low, high)`` when given, else the convention of :func:`_pixel_range`
+    (uint8 and floats above 1 as 0-255, other floats as 0-1). :func:`fid_inception`
+    passes the real set's range to both sets, so a darker fake set scores worse.
     """
     path = os.fspath(weights_path)
     if not os.path.isfile(path):
@@ -402,14 +416,14 @@ def inception_features(
         )
     dev = resolve_device(device)
     model = torch.jit.load(path, map_location=dev).eval()
-    codec = ImageCodec().fit(np.asarray(X))
-    data = codec.to_storage(np.asarray(X))
+    X = np.asarray(X)
+    low, high = value_range or _pixel_range(X)
+    data = ImageCodec().fit(X)._to_nchw(X)  # the layout only; values are scaled below
     out = []
     with torch.no_grad():
         for i in range(0, len(data), batch_size):
             x = torch.from_numpy(np.ascontiguousarray(data[i : i + batch_size])).to(dev)
-            if codec.dtype_ != np.uint8:  # float storage is [0, 2]: back to 0-255
-                x = (x.float() * 127.5).round().clamp(0, 255)
+            x = ((x.double() - low) / max(high - low, 1e-12) * 255.0).round().clamp(0, 255)
             x = x.to(torch.uint8)
             if x.shape[1] == 1:
                 x = x.repeat(1, 3, 1, 1)
@@ -419,7 +433,8 @@ def inception_features(
 
 def fid_inception(X_real, X_fake, weights_path: str | os.PathLike, device="auto") -> float:
     """Standard FID between two image sets, given the local Inception weights file."""
+    scale = _pixel_range(X_real)  # one scale for both sets: the real set's
     return frechet_distance(
-        inception_features(X_real, weights_path, device),
-        inception_features(X_fake, weights_path, device),
+        inception_features(X_real, weights_path, device, value_range=scale),
+        inception_features(X_fake, weights_path, device, value_range=scale),
     )

@@ -115,3 +115,16 @@ def test_inception_fid_only_with_a_local_file(tmp_path):
     # float images in [0, 1] are mapped back to 0-255 before the network
     f2 = inception_features(X.astype(np.float32) / 255.0, path, device="cpu")
     assert np.isfinite(f2).all()
+
+
+def test_fid_uses_one_fixed_scale_so_a_darker_set_is_far(tmp_path):
+    X, _ = _toy_images(40, 3)
+    path = tmp_path / "inception.pt"
+    torch.jit.script(_FakeInception()).save(str(path))
+    real = X.astype(np.float32) / 255.0
+    dark = real * 0.5  # half the brightness: per-set min-max scaling would hide it
+    assert fid_inception(real, real, path, device="cpu") == pytest.approx(0.0, abs=1e-6)
+    assert fid_inception(real, dark, path, device="cpu") > 1.0
+    # uint8 and [0, 1] floats of the same images give the same features
+    np.testing.assert_allclose(inception_features(X, path, device="cpu"),
+                               inception_features(real, path, device="cpu"), atol=1e-5)

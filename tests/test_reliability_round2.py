@@ -130,3 +130,68 @@ def test_sampling_more_than_memory_holds_says_how_to_chunk():
     aug = ConditionalGANAugmenter(**TINY).fit(X, Y)
     with pytest.raises(ValueError, match="Sample in chunks"):
         aug.sample(10**12)
+
+
+def _warm(X0, X1, **changes):
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, warm_start=True, random_state=0)
+    aug.fit(X0, Y)
+    aug.set_params(**changes)
+    return aug.fit(X1, Y)
+
+
+FRAME = pd.DataFrame({"a": RS.choice(["x", "y"], 60), "b": RS.randint(0, 9, 60),
+                      "c": RS.normal(size=60)})
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda d: d.assign(a=["zzz"] + d["a"].tolist()[1:]), "never saw: \\['zzz'\\]"),
+    (lambda d: d.assign(b=d["b"].astype(float)), "'b' was int64 and is float64"),
+    (lambda d: d.assign(a=RS.normal(size=60)), "other table encoder"),
+], ids=["unseen-category", "int-to-float", "categorical-to-numeric"])
+def test_warm_refit_refuses_data_the_fitted_encoding_cannot_take(change, match):
+    with pytest.raises(ValueError, match=match):
+        _warm(FRAME, change(FRAME))
+    _warm(FRAME, FRAME.copy())  # the same layout is fine
+
+
+def test_warm_refit_refuses_changed_networks_and_image_dtypes():
+    with pytest.raises(ValueError, match="width changed from 8 to 16"):
+        _warm(X, X, width=16)
+    with pytest.raises(ValueError, match="latent_dim changed"):
+        _warm(X, X, latent_dim=7)
+    images = RS.randint(0, 255, (60, 8, 8, 1), dtype=np.uint8)
+    with pytest.raises(ValueError, match="images were uint8 and are float64"):
+        _warm(images, images / 255.0)
+    with pytest.raises(ValueError, match="other table encoder"):
+        _warm(X, pd.DataFrame({"a": ["s"] * 60, "b": X[:, 1], "c": X[:, 2]}))
+
+
+def test_warm_refit_on_shifted_data_warns():
+    with pytest.warns(UserWarning, match="outside the first fit's range"):
+        _warm(X, X + 1000)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"a": pd.array([1, None] * 30, dtype="Int64"), "b": X[:, 0]}),
+    pd.DataFrame({"a": pd.array([True, None] * 30, dtype="boolean"), "b": X[:, 0]}),
+    pd.DataFrame({"a": pd.array(["x", None] * 30, dtype="string"), "b": X[:, 0]}),
+    pd.DataFrame(X[:, :2], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")])),
+    pd.DataFrame({"a": pd.date_range("2020-01-01", periods=60), "b": X[:, 0]}),
+    pd.DataFrame({"a": pd.date_range("2020-01-01", periods=60, tz="UTC"), "b": X[:, 0]}),
+], ids=["Int64-NA", "boolean-NA", "string-NA", "MultiIndex", "datetime", "datetime-tz"])
+def test_save_load_round_trips_whatever_fit_accepts(frame, tmp_path):
+    import ganaug
+
+    aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(frame, Y)
+    ganaug.save(aug, tmp_path / "m.ganaug")
+    back = ganaug.load(tmp_path / "m.ganaug")
+    a, _ = aug.sample(20, y=1)
+    b, _ = back.sample(20, y=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.columns.equals(frame.columns) and list(a.dtypes) == list(frame.dtypes)
+
+
+def test_pandas_sparse_columns_get_a_clear_error():
+    frame = pd.DataFrame({"a": pd.arrays.SparseArray(X[:, 0]), "b": X[:, 1]})
+    with pytest.raises(TypeError, match="sparse.to_dense"):
+        ConditionalGANAugmenter(**TINY).fit(frame, Y)

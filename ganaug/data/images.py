@@ -67,6 +67,16 @@ class ImageCodec:
         self.half_ = (self.high_ / 2 - self.low_ / 2) or 1.0  # constant images: any scale
         return self
 
+    def check_compatible(self, X: np.ndarray) -> tuple[list[str], list[str]]:
+        """Problems (refuse) and warnings for encoding new images with this fitted codec."""
+        X = np.asarray(X)
+        if X.dtype != self.dtype_:
+            return [f"images were {self.dtype_} and are {X.dtype}"], []
+        if X.dtype != np.uint8 and X.size and (X.min() < self.low_ or X.max() > self.high_):
+            return [], ["pixel values fall outside the first fit's range; generated images "
+                        "stay inside that range"]
+        return [], []
+
     # -- storage on the device ---------------------------------------------------------
     @property
     def scale(self) -> float:

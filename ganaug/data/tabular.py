@@ -74,6 +74,26 @@ class NumericEncoder:
         self.n_features_ = values.shape[1]
         return self
 
+    def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
+        """Problems (refuse) and warnings for encoding new data with this fitted codec."""
+        problems, warns = [], []
+        if isinstance(X, pd.DataFrame) != (self.columns_ is not None):
+            problems.append("X is a DataFrame now and was not then (or the reverse)")
+            return problems, warns
+        new = list(X.dtypes) if isinstance(X, pd.DataFrame) else [np.asarray(X).dtype]
+        old = list(self.dtypes_) if self.columns_ is not None else [self.dtypes_]
+        if [str(d) for d in new] != [str(d) for d in old]:
+            problems.append(f"column dtypes changed from {[str(d) for d in old]} to "
+                            f"{[str(d) for d in new]}")
+            return problems, warns
+        values = (X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame)
+                  else np.asarray(X, dtype=np.float64))
+        out = (values.min(0) < self.min_) | (values.max(0) > self.max_)
+        if out.any():
+            warns.append(f"{int(out.sum())} column(s) have values outside the first fit's "
+                         "range; generated values stay inside that range")
+        return problems, warns
+
     def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
         values = (
             X.to_numpy(dtype=np.float64)
@@ -231,6 +251,7 @@ class _Column:
     has_missing: bool
     missing_value: Any = np.nan
     all_missing: bool = False  # a numeric column with no observed value
+    int_bounds: tuple | None = None  # exact (min, max) of an integer-dtype column
     integer: bool = False
     p: np.ndarray | None = None  # quantile levels (continuous)
     q: np.ndarray | None = None  # quantile values (continuous)
@@ -238,6 +259,7 @@ class _Column:
     tail_values: np.ndarray | None = None  # categories folded into "other"
     tail_probs: np.ndarray | None = None  # their empirical probabilities
     lookup: Any = None  # categories + tail in the output type (built on first decode)
+    _transient_attrs = ("lookup",)  # not saved by ganaug.save: rebuilt on first decode
     spans: list = field(default_factory=list)  # Span objects of this column
     start: int = 0
     stop: int = 0
@@ -412,6 +434,9 @@ class TabularEncoder:
         kind = getattr(dtype, "numpy_dtype", dtype)
         if isinstance(kind, np.dtype) and kind.kind in "iub":
             info.integer = True
+            if kind.kind in "iu" and not info.all_missing:  # exact: floats round near 2**63
+                present = pd.Series(col).dropna()
+                info.int_bounds = (present.min(), present.max())
         elif isinstance(kind, np.dtype) and kind.kind == "O":
             keep = np.asarray(col, dtype=object)[~np.asarray(pd.isna(col), dtype=bool)]
             info.integer = all(isinstance(v, int | np.integer) for v in keep)
@@ -420,6 +445,39 @@ class TabularEncoder:
         k = int(min(self.n_quantiles, max(len(x), 2)))
         info.p = np.linspace(0.0, 1.0, k)
         info.q = np.quantile(x, info.p)
+
+    def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
+        """Problems (refuse) and warnings for encoding new data with this fitted codec.
+
+        Problems: another container, changed column dtypes, categories never seen in
+        the first fit. Warnings: numbers outside the first fit's range.
+        """
+        problems, warns = [], []
+        if isinstance(X, pd.DataFrame) != self.is_frame_:
+            return ["X is a DataFrame now and was not then (or the reverse)"], warns
+        dtypes = list(X.dtypes) if self.is_frame_ else [np.asarray(X).dtype] * X.shape[1]
+        outside = 0
+        for j, info in enumerate(self.columns_info_):
+            if str(dtypes[j]) != str(info.dtype):
+                problems.append(f"column {info.name!r} was {info.dtype} and is {dtypes[j]}")
+                continue
+            col = self._column(X, j)
+            present = np.asarray(col, dtype=object)[~np.asarray(pd.isna(col), dtype=bool)]
+            if info.categorical:
+                known = set(info.categories.tolist())
+                if info.tail_values is not None:
+                    known |= set(info.tail_values.tolist())
+                unseen = sorted({str(v) for v in present.tolist() if v not in known})
+                if unseen:
+                    problems.append(f"column {info.name!r} has categories the first fit never "
+                                    f"saw: {unseen[:5]}")
+            elif len(present) and not info.all_missing:
+                x = present.astype(np.float64)
+                outside += int(x.min() < info.q[0] or x.max() > info.q[-1])
+        if outside:
+            warns.append(f"{outside} numeric column(s) have values outside the first fit's "
+                         "range; generated values stay inside that range")
+        return problems, warns
 
     # ------------------------------------------------------------------ transform --
     def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
@@ -606,11 +664,18 @@ class TabularEncoder:
                 values = values.astype(object)
                 values[missing] = info.missing_value
             return values
+        if info.int_bounds is not None and not has_na:  # no wrap-around near the limits
+            kind = getattr(dtype, "numpy_dtype", dtype)
+            values = np.clip(_to_integer(values, kind), *info.int_bounds)
         if isinstance(dtype, np.dtype):
             if has_na:  # only float (or object) numpy columns can hold missing values
                 values[missing] = np.nan
             return values.astype(dtype, copy=False)
-        arr = pd.array(values.astype(np.int64) if info.integer else values, dtype=dtype)
+        if info.integer and values.dtype.kind == "f":
+            values = np.clip(_to_integer(values, np.dtype(np.int64)),
+                             *(info.int_bounds or (np.iinfo(np.int64).min,
+                                                   np.iinfo(np.int64).max)))
+        arr = pd.array(values, dtype=dtype)
         if has_na:
             arr[missing] = pd.NA
         return arr

@@ -2,7 +2,7 @@
 
     pip install "ganaug[dask]"
     python examples/dask_cluster.py                  # LocalCluster of 2 worker processes
-    GANAUG_FAST=1 python examples/dask_cluster.py    # tiny settings, thread workers (CI)
+    python examples/dask_cluster.py --fast           # tiny settings (or GANAUG_FAST=1; CI)
 
 ganaug's jobs go through joblib, so ``with joblib.parallel_backend("dask"):`` sends them
 to whatever cluster the ``Client`` is connected to; nothing else changes. On a real
@@ -17,6 +17,7 @@ With ``device="auto"`` (the default) a job on a worker whose machine has GPUs tr
 from __future__ import annotations
 
 import os
+import sys
 import time
 
 import joblib
@@ -31,7 +32,7 @@ from sklearn.model_selection import cross_validate, train_test_split
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 from ganaug.distributed import parallel_map
 
-FAST = os.environ.get("GANAUG_FAST") == "1"
+FAST = "--fast" in sys.argv or os.environ.get("GANAUG_FAST") == "1"
 GAN = dict(epochs=1, batch_size=16, width=16, latent_dim=8, depth=1) if FAST else dict(
     epochs=100, batch_size=64, width=64, latent_dim=16, depth=2
 )

@@ -22,7 +22,8 @@ X, y = make_classification(
 X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
 print("class counts before:", np.bincount(y))
 
-aug = ConditionalGANAugmenter(epochs=2 if FAST else 200, random_state=0)
+# defaults: 300 generator steps (a few seconds); verbose=1 shows a bar and a summary line
+aug = ConditionalGANAugmenter(max_steps=10 if FAST else None, verbose=1, random_state=0)
 X_res, y_res = aug.fit_resample(X, y)  # original rows first, unchanged, then new ones
 print("class counts after: ", np.bincount(y_res))
 print("container and columns kept:", type(X_res).__name__, list(X_res.columns))

@@ -143,7 +143,11 @@ _PARAMS_DOC = """
         one-hot blocks with Gumbel-softmax heads in the generator, continuous columns
         by a quantile map to a standard normal, missing values as indicators; the
         output has the caller's columns, order and dtypes, numbers inside the training
-        range, categories only from those seen and about the same missing-value rates.
+        range (float columns holding only whole numbers stay on them), categories only
+        from those seen. With anchor conditioning, categories and missing values follow
+        the class's own rows: on a 65-row class of a mixed diabetes frame, category
+        shares stayed within 0.1 and missing-value rates within 0.06 of the real class's
+        (``tests/test_first_hour.py``); label conditioning gives no such guarantee.
         Purely numeric tables without missing values keep the standardising encoder.
     max_categories : int, default=50
         One-hot slots per categorical column; rarer values share an "other" slot that

@@ -93,3 +93,29 @@ def test_verbose_two_prints_losses_per_epoch(capsys):
     captured = capsys.readouterr()
     lines = [x for x in (captured.out + captured.err).splitlines() if "epoch" in x]
     assert len(lines) == 2 and "d_loss" in lines[0] and "D(real)" in lines[0]
+
+
+def test_minority_class_keeps_its_marginals_and_missing_rates():
+    """The docstring's promise, per class, on a mixed frame from load_diabetes."""
+    from sklearn.datasets import load_diabetes
+
+    d = load_diabetes(as_frame=True)
+    X, t = d.data.copy(), d.target
+    rs = np.random.RandomState(0)
+    X["sex"] = np.where(X["sex"] > 0, "F", "M")
+    X["smoker"] = rs.choice(["yes", "no"], len(X), p=[0.3, 0.7])
+    for c, rate in zip(["bmi", "bp", "s1", "s5"], [0.03, 0.06, 0.09, 0.12]):
+        X.loc[rs.rand(len(X)) < rate, c] = np.nan
+    y = np.where(t > np.sort(t)[-66], "high", "low")  # 65 rows of "high"
+    fake, _ = ConditionalGANAugmenter(random_state=0).fit(X, y).sample(2000, y="high")
+    real = X[y == "high"]
+    for c in X.columns:
+        if pd.api.types.is_numeric_dtype(X[c]):
+            assert abs(fake[c].isna().mean() - real[c].isna().mean()) < 0.06, c
+            ratio = fake[c].std() / real[c].std()
+            assert 0.6 < ratio < 1.6, (c, ratio)
+            assert abs(fake[c].mean() - real[c].mean()) < 0.5 * real[c].std(), c
+        else:
+            share = fake[c].value_counts(normalize=True)
+            for level, p in real[c].value_counts(normalize=True).items():
+                assert abs(share.get(level, 0.0) - p) < 0.1, (c, level)

@@ -62,6 +62,10 @@ class ImageCodec:
             self.low_, self.high_ = 0.0, 255.0
         else:  # the value range seen; outputs never leave it
             self.low_, self.high_ = float(X.min()), float(X.max())
+        # float images holding only whole numbers (e.g. digits' 0-16 levels) come back on
+        # that grid
+        self.grid_ = bool(X.dtype.kind == "f" and X.size and np.isfinite(X).all()
+                          and (X == np.rint(X)).all())
         # centre and half-width, computed without overflow for magnitudes up to ~1e308
         self.mid_ = self.low_ / 2 + self.high_ / 2
         self.half_ = (self.high_ / 2 - self.low_ / 2) or 1.0  # constant images: any scale
@@ -105,6 +109,8 @@ class ImageCodec:
         if np.issubdtype(self.dtype_, np.integer) or self.dtype_ == np.bool_:
             x = _to_integer(np.rint(x), self.dtype_)
         else:
+            if getattr(self, "grid_", False):
+                x = np.rint(x)
             x = x.astype(self.dtype_, copy=False)
         n = x.shape[0]
         if self.layout_ == "NCHW":

@@ -57,6 +57,12 @@ class NumericEncoder:
             [np.issubdtype(k, np.integer) or k == np.bool_ for k in kinds], dtype=bool
         )
         self.kinds_ = kinds
+        # float columns holding only whole numbers (counts, pixel levels) come back on
+        # that grid: all values integers and at most half of them distinct
+        finite = np.isfinite(values).all(0)
+        whole = finite & (values == np.rint(values)).all(0) & ~self.integer_
+        distinct = np.array([len(np.unique(values[:, j])) for j in range(values.shape[1])])
+        self.grid_ = whole & (distinct <= max(2, 0.5 * len(values)))
         # exact integer bounds (float64 rounds integers beyond 2**53)
         raw = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
         self.int_bounds_ = {
@@ -107,6 +113,9 @@ class NumericEncoder:
         values = np.ldexp(values, self.exponent_)
         np.clip(values, self.min_, self.max_, out=values)
         values[:, self.integer_] = np.rint(values[:, self.integer_])
+        grid = getattr(self, "grid_", None)
+        if grid is not None and grid.any():  # float columns that only held whole numbers
+            values[:, grid] = np.rint(values[:, grid])
         if self.columns_ is None:
             if not self.integer_.any():
                 return values.astype(self.dtypes_, copy=False)

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .commands import CommandError
+
 
 def _positive_int(text: str) -> int:
     value = int(text)
@@ -59,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         "With --dataset cifar10-lt, other options are passed on to benchmarks/cifar10.py "
         "(see `python -m benchmarks.cifar10 --help`)."
     )
+    from .commands import add_parsers  # pandas / numpy only: --help stays fast
+
+    add_parsers(sub)
     return parser
 
 
@@ -116,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ganaug: interrupted", file=sys.stderr)
         return 130
+    except CommandError as exc:
+        print(f"ganaug: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a command-line user gets one line, not a traceback
         print(f"ganaug: error: {_one_line(exc, args)}", file=sys.stderr)
         return 2
@@ -132,6 +140,12 @@ def _one_line(exc: BaseException, args: argparse.Namespace) -> str:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str],
          argv: list[str]) -> int:
+    if args.command in ("resample", "sample"):
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        from .commands import run_resample, run_sample
+
+        return (run_resample if args.command == "resample" else run_sample)(args)
     if args.command == "bench":
         if args.dataset == "cifar10-lt":
             return _run_cifar10(args, extra)

@@ -13,15 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from _shared import need
 from test_tabular import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = ["none", "ros", "rose", "smote", "adasyn", "gan", "cgan"]
 
 
-@pytest.mark.skipif(not (DATA / "MANIFEST.json").exists(), reason="no shared tabular data")
 def test_oversampling_suite_smoke(tmp_path):
+    need(DATA / "MANIFEST.json")
     cmd = [sys.executable, str(ROOT / "benchmarks" / "tabular_oversampling.py"),
            "--datasets", "glass", "--folds", "2", "--seeds", "0", "--steps", "10",
            "--epochs", "5", "--batch-size", "32", "--width", "16", "--n-jobs", "1",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _shared import need, shared_data
 
 from ganaug.datasets import (
     load_cifar10,
@@ -112,9 +113,9 @@ def _real_cifar_home() -> Path | None:
     return None
 
 
-@pytest.mark.skipif(_real_cifar_home() is None, reason="CIFAR-10 not present")
 def test_real_cifar10_and_lt100():
-    (X, y), (Xt, yt) = load_cifar10(_real_cifar_home(), download_if_missing=False)
+    home = _real_cifar_home() or need(shared_data() / "cifar-10-batches-py" / "test_batch")
+    (X, y), (Xt, yt) = load_cifar10(home, download_if_missing=False)
     assert X.shape == (50000, 32, 32, 3) and Xt.shape == (10000, 32, 32, 3)
     assert np.bincount(y).tolist() == [5000] * 10 and np.bincount(yt).tolist() == [1000] * 10
     np.testing.assert_allclose(X.reshape(-1, 3).mean(0), [125.31, 122.95, 113.87], atol=0.01)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _shared import need, shared_data
 from scipy.stats import ks_2samp
 
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 from ganaug.data import NumericEncoder, TabularEncoder, resolve_categorical
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "tabular"
-if not DATA.exists():  # the shared folder next to the checkout, or the absolute path
-    DATA = Path("/work/shared/data/tabular")
+DATA = shared_data() / "tabular"
 
 FAST = {"device": "cpu", "random_state": 0, "width": 64, "latent_dim": 16, "depth": 1}
 
@@ -217,9 +215,7 @@ def test_high_cardinality_column_has_bounded_memory():
 
 # ---------------------------------------------------------------------- fidelity --
 def _load(name: str, n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
-    path = DATA / f"{name}.csv"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+    path = need(DATA / f"{name}.csv")
     df = pd.read_csv(path)
     rule = {d["name"]: d for d in json.loads((DATA / "MANIFEST.json").read_text())["datasets"]}
     df = df.sample(n=min(n, len(df)), random_state=seed).reset_index(drop=True)

@@ -1,0 +1,217 @@
+"""``ganaug resample`` and ``ganaug sample``: oversample a data file without writing Python.
+
+Files are read with pandas (CSV; Parquet through pyarrow, optional) with the dtypes pandas
+infers, and written in the format their extension names (``.csv``, ``.parquet``).
+Every user error is a :class:`CommandError` with one line of text; the ``ganaug``
+entry point prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+STRATEGY_WORDS = ("auto", "minority", "not minority", "not majority", "all")
+
+
+class CommandError(Exception):
+    """A user error of a command, said in one line."""
+
+
+def add_parsers(sub) -> None:
+    """Add the ``resample`` and ``sample`` sub-commands to an argparse sub-parser set."""
+    r = sub.add_parser(
+        "resample", help="oversample a CSV / Parquet file and write the result",
+        description="Read a table, oversample its classes with a GAN augmenter, and write "
+        "the original rows first, then the new ones, with the same columns and dtypes.",
+    )
+    r.add_argument("data", help="input file (.csv, or .parquet with pyarrow installed)")
+    r.add_argument("--target", required=True, help="name of the class column")
+    r.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    r.add_argument("--strategy", default="auto",
+                   help="auto, minority, 'not minority', 'not majority', all, a float "
+                   "(binary targets), or class=count pairs like 'yes=500,no=1000'")
+    r.add_argument("--categorical", default="auto",
+                   help="comma list of categorical column names (default: from dtypes)")
+    r.add_argument("--method", choices=("cgan", "gan"), default="cgan",
+                   help="cgan: ConditionalGANAugmenter (default); gan: one GAN per class")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--device", default="auto")
+    r.add_argument("--time-budget", type=float, default=None, help="seconds of training")
+    r.add_argument("--save-model", default=None, help="also save the fitted model here")
+    r.add_argument("--mark-synthetic", default=None, metavar="COLUMN",
+                   help="add a boolean column of this name, True on the new rows")
+    r.add_argument("--force", action="store_true", help="overwrite existing output files")
+    s = sub.add_parser(
+        "sample", help="generate rows from a model saved by resample --save-model",
+        description="Load a model written by ganaug.save and write n generated rows.",
+    )
+    s.add_argument("model", help="a .ganaug file")
+    s.add_argument("-n", type=int, required=True, help="number of rows")
+    s.add_argument("--class", dest="label", default=None,
+                   help="generate rows of this class only (default: the training shares)")
+    s.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    s.add_argument("--target", default="target",
+                   help="name of the label column written beside the rows (default target)")
+    s.add_argument("--seed", type=int, default=None,
+                   help="reseed sampling (default: the saved model's own sampling state)")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+
+
+def read_table(path: str) -> pd.DataFrame:
+    """A CSV or Parquet file as a DataFrame, or a one-line CommandError."""
+    if not os.path.exists(path):
+        raise CommandError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise CommandError(f"{path} is a directory, not a data file")
+    try:
+        if path.lower().endswith((".parquet", ".pq")):
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except ImportError as exc:
+        raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
+                           "pyarrow)") from exc
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CommandError(f"cannot read {path}: {' '.join(str(exc).split())}") from exc
+
+
+def _check_out(path: str, force: bool) -> None:
+    if os.path.exists(path) and not force:
+        raise CommandError(f"{path} exists; pass --force to overwrite it")
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise CommandError(f"the folder of {path} does not exist")
+
+
+def write_table(frame: pd.DataFrame, path: str) -> None:
+    """Write a CSV or Parquet file (by extension)."""
+    try:
+        if path.lower().endswith((".parquet", ".pq")):
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False)
+    except ImportError as exc:
+        raise CommandError(f"cannot write {path}: Parquet needs pyarrow (pip install "
+                           "pyarrow)") from exc
+
+
+def _label_of(text: str, classes) -> object:
+    """The class whose string form is ``text`` (labels read from a file keep their type)."""
+    for c in classes:
+        if str(c) == text:
+            return c
+    raise CommandError(f"unknown class {text!r}; the classes are {[str(c) for c in classes]}")
+
+
+def parse_strategy(text: str, classes) -> object:
+    """--strategy as imbalanced-learn's sampling_strategy (str, float or dict)."""
+    if text in STRATEGY_WORDS:
+        return text
+    if "=" in text:
+        out = {}
+        for item in text.split(","):
+            label, _, count = item.partition("=")
+            try:
+                out[_label_of(label.strip(), classes)] = int(count)
+            except ValueError as exc:
+                raise CommandError(f"--strategy: {count!r} is not a number of rows") from exc
+        return out
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise CommandError(
+            f"--strategy {text!r}: use one of {', '.join(STRATEGY_WORDS)}, a float, or "
+            "class=count pairs"
+        ) from exc
+
+
+def _summary(before: pd.Series, after: pd.Series) -> str:
+    counts = pd.DataFrame({"before": before.value_counts(), "after": after.value_counts()})
+    counts["added"] = counts["after"] - counts["before"]
+    return counts.fillna(0).astype(int).sort_values("before", ascending=False).to_string()
+
+
+def run_resample(args: argparse.Namespace) -> int:
+    """``ganaug resample``: read, check, fit_resample, write, print a per-class summary."""
+    frame = read_table(args.data)
+    if args.target not in frame.columns:
+        cols = ", ".join(map(str, frame.columns[:10]))
+        raise CommandError(f"no column {args.target!r} in {args.data} (columns: {cols})")
+    y = frame[args.target]
+    if y.isna().any():
+        raise CommandError(f"{int(y.isna().sum())} rows of {args.target!r} have no class; "
+                           "drop or fill them first")
+    if y.nunique() < 2:
+        raise CommandError(f"{args.target!r} has a single class ({y.iloc[0]!r}); "
+                           "oversampling needs at least two")
+    if args.mark_synthetic is not None and args.mark_synthetic in frame.columns:
+        raise CommandError(f"--mark-synthetic {args.mark_synthetic!r} is already a column")
+    _check_out(args.out, args.force)
+    if args.save_model:
+        _check_out(args.save_model, args.force)
+    X = frame.drop(columns=[args.target])
+    cats = "auto" if args.categorical == "auto" else [c.strip() for c in
+                                                     args.categorical.split(",") if c.strip()]
+    if isinstance(cats, list):
+        missing = [c for c in cats if c not in X.columns]
+        if missing:
+            raise CommandError(f"--categorical names unknown columns {missing}")
+    from . import augmenters
+
+    cls = (augmenters.ConditionalGANAugmenter if args.method == "cgan"
+           else augmenters.GANAugmenter)
+    aug = cls(sampling_strategy=parse_strategy(args.strategy, np.unique(y.to_numpy())),
+              categorical_features=cats, random_state=args.seed, device=args.device,
+              time_budget=args.time_budget, verbose=int(sys.stderr.isatty()))
+    X_res, y_res = aug.fit_resample(X, y)
+    out = X_res.copy()
+    out.insert(frame.columns.get_loc(args.target), args.target, np.asarray(y_res))
+    out[args.target] = out[args.target].astype(y.dtype)
+    if args.mark_synthetic is not None:
+        out[args.mark_synthetic] = np.arange(len(out)) >= len(frame)
+    write_table(out, args.out)
+    if args.save_model:
+        from .io import save
+
+        save(aug, args.save_model)
+    print(_summary(y, out[args.target]))
+    print(f"wrote {args.out}: {len(frame)} original rows, then {len(out) - len(frame)} new")
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    """``ganaug sample``: n rows (of one class) from a saved model, written to a file."""
+    if args.n < 1:
+        raise CommandError(f"-n must be at least 1; got {args.n}")
+    if not os.path.exists(args.model):
+        raise CommandError(f"no such file: {args.model}")
+    _check_out(args.out, args.force)
+    from .io import load
+
+    try:
+        aug = load(args.model)
+    except ValueError as exc:
+        raise CommandError(" ".join(str(exc).split())) from exc
+    if not hasattr(aug, "codec_"):
+        raise CommandError(f"{args.model} holds an unfitted model")
+    if args.seed is not None:
+        aug._sample_rng = np.random.RandomState(args.seed)
+    if aug.classes_ is None:
+        if args.label is not None:
+            raise CommandError("this model was fitted without classes; drop --class")
+        X_new = aug.sample(args.n)
+        out = X_new if isinstance(X_new, pd.DataFrame) else pd.DataFrame(X_new)
+    else:
+        label = None if args.label is None else _label_of(args.label, aug.classes_)
+        X_new, y_new = aug.sample(args.n, y=label)
+        out = X_new if isinstance(X_new, pd.DataFrame) else pd.DataFrame(X_new)
+        out = out.copy()
+        out[args.target] = np.asarray(y_new)
+    write_table(out, args.out)
+    print(f"wrote {args.out}: {len(out)} rows")
+    return 0

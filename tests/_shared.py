@@ -1,0 +1,32 @@
+"""Where the shared data sets are, and what a test does when they are missing.
+
+The project's data live in ``shared/data`` beside the checkout (``../shared`` here and in
+CI's clone). A test that needs them calls :func:`need`: without the data it is skipped
+on a developer's machine, but under CI (``CI=true``) it fails, so a broken data path can
+never pass as a green run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CANDIDATES = (ROOT.parent / "shared" / "data", Path("/work/shared/data"))
+
+
+def shared_data() -> Path:
+    """The shared ``data`` folder (the first that exists, else the first candidate)."""
+    return next((p for p in CANDIDATES if p.is_dir()), CANDIDATES[0])
+
+
+def need(path: Path) -> Path:
+    """``path`` if it exists; else skip (a developer's machine) or fail (CI)."""
+    if not Path(path).exists():
+        message = f"{path} not found (the shared data beside the checkout)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + "; CI must have it")
+        pytest.skip(message)
+    return Path(path)

@@ -44,6 +44,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from ganaug.report import marginal_fidelity
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path("/work/shared/data/tabular")
 OUT = ROOT / "benchmarks" / "results" / "tabular"
@@ -97,30 +99,6 @@ def _split(name: str, data: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame
 def categorical_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])
             or pd.api.types.is_bool_dtype(df[c])]
-
-
-def fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
-    """Per-column KS (numeric) / TVD (categorical) and the correlation-matrix gap."""
-    from scipy.stats import ks_2samp
-
-    ks, tvd = {}, {}
-    for c in real.columns:
-        if c in categorical_columns(real):
-            p = real[c].astype(object).fillna("<NA>").value_counts(normalize=True)
-            q = synth[c].astype(object).fillna("<NA>").value_counts(normalize=True)
-            tvd[c] = float(0.5 * p.subtract(q, fill_value=0).abs().sum())
-        else:
-            ks[c] = float(ks_2samp(real[c].dropna(), synth[c].dropna()).statistic)
-    num = list(ks)
-    diff = np.abs(real[num].corr().to_numpy() - synth[num].corr().to_numpy())
-    iu = np.triu_indices(len(num), 1)
-    return {
-        "ks": ks, "tvd": tvd,
-        "ks_mean": float(np.mean(list(ks.values()))), "ks_max": float(max(ks.values())),
-        "tvd_mean": float(np.mean(list(tvd.values()))), "tvd_max": float(max(tvd.values())),
-        "corr_diff_mean": float(np.nanmean(diff[iu])),
-        "corr_diff_max": float(np.nanmax(diff[iu])),
-    }
 
 
 def efficacy(train: pd.DataFrame, test: pd.DataFrame, minority: str, ref: pd.DataFrame,
@@ -206,7 +184,8 @@ def worker(args: argparse.Namespace) -> dict:
         "fit_seconds": fit_s, "sample_100k_seconds": sample_s,
         "rss_before_fit_mb": rss_before, "peak_rss_mb": peak,
         "efficacy": efficacy(rows, test, minority, train, args.seed),
-        "fidelity": fidelity(train.drop(columns="target"), rows.drop(columns="target")),
+        "fidelity": marginal_fidelity(train.drop(columns="target"),
+                                      rows.drop(columns="target")),
         "target_tvd": float(0.5 * train["target"].value_counts(normalize=True).subtract(
             rows["target"].astype(str).value_counts(normalize=True), fill_value=0
         ).abs().sum()),

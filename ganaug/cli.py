@@ -140,12 +140,12 @@ def _one_line(exc: BaseException, args: argparse.Namespace) -> str:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str],
          argv: list[str]) -> int:
-    if args.command in ("resample", "sample"):
+    if args.command in ("resample", "sample", "report"):
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        from .commands import run_resample, run_sample
+        from . import commands
 
-        return (run_resample if args.command == "resample" else run_sample)(args)
+        return getattr(commands, f"run_{args.command}")(args)
     if args.command == "bench":
         if args.dataset == "cifar10-lt":
             return _run_cifar10(args, extra)

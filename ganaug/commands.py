@@ -61,6 +61,17 @@ def add_parsers(sub) -> None:
     s.add_argument("--seed", type=int, default=None,
                    help="reseed sampling (default: the saved model's own sampling state)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    q = sub.add_parser(
+        "report", help="per-class quality report of a saved model's rows against real data",
+        description="Fidelity, diversity and memorisation (distance to the closest real "
+        "record) of a saved model's synthetic rows, class by class, against the real rows.",
+    )
+    q.add_argument("model", help="a .ganaug file")
+    q.add_argument("data", help="the real (training) rows: .csv or .parquet")
+    q.add_argument("--target", required=True, help="name of the class column")
+    q.add_argument("--out", default=None, help="also write the table (.csv)")
+    q.add_argument("--plot", default=None, help="also write a PNG of the report")
+    q.add_argument("--force", action="store_true", help="overwrite existing output files")
 
 
 def read_table(path: str) -> pd.DataFrame:
@@ -214,4 +225,45 @@ def run_sample(args: argparse.Namespace) -> int:
         out[args.target] = np.asarray(y_new)
     write_table(out, args.out)
     print(f"wrote {args.out}: {len(out)} rows")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``ganaug report``: the per-class quality table of a saved model against a file."""
+    for path in (args.out, args.plot):
+        if path:
+            _check_out(path, args.force)
+    if not os.path.exists(args.model):
+        raise CommandError(f"no such file: {args.model}")
+    frame = read_table(args.data)
+    if args.target not in frame.columns:
+        raise CommandError(f"no column {args.target!r} in {args.data}")
+    from .io import load
+    from .report import quality_report
+
+    try:
+        aug = load(args.model)
+    except ValueError as exc:
+        raise CommandError(" ".join(str(exc).split())) from exc
+    y = frame[args.target].to_numpy()
+    X = frame.drop(columns=[args.target])
+    names = getattr(aug, "feature_names_in_", None)
+    if names is not None and list(map(str, names)) != list(map(str, X.columns)):
+        extra = sorted(set(map(str, X.columns)) - set(map(str, names)))
+        lost = sorted(set(map(str, names)) - set(map(str, X.columns)))
+        raise CommandError(f"the columns of {args.data} differ from the model's (extra: "
+                           f"{extra}, missing: {lost}); pass the data the model was fitted on")
+    if aug.classes_ is not None:
+        unknown = sorted({str(v) for v in y} - {str(c) for c in aug.classes_})
+        if unknown:
+            raise CommandError(f"{args.data} has classes the model does not know: {unknown}")
+        y = np.array([_label_of(str(v), aug.classes_) for v in y], dtype=object)
+    report = quality_report(aug, X, None if aug.classes_ is None else y, plot=args.plot)
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(report.round(3).to_string())
+    if args.out:
+        report.to_csv(args.out)
+        print(f"wrote {args.out}")
+    if args.plot:
+        print(f"wrote {args.plot}")
     return 0

@@ -73,12 +73,15 @@ def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
                      title: str | None = None) -> Path:
     """Per-epoch curves of a ``history_`` dict (d_loss, g_loss, d_real, d_fake)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    names = {"d_loss": "discriminator loss", "g_loss": "generator loss",
+             "d_real": "D score of real rows", "d_fake": "D score of generated rows"}
+    fig, ax = plt.subplots(figsize=(8, 3.5))
     for key, values in history.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=key)
+        ax.plot(np.arange(1, len(values) + 1), values, label=names.get(key, key))
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean over the epoch")
-    ax.legend()
+    # outside the axes: a legend never hides a curve
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     if title:
         ax.set_title(title)
     return _save(plt, fig, path)
@@ -126,5 +129,5 @@ def save_bar_chart(
         ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small", ncol=min(n, 4))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # off the bars
     return _save(plt, fig, path)

@@ -88,3 +88,21 @@ def test_bad_input_is_one_line_and_exit_2(adult_csv, tmp_path):
     for args, expected in cases:
         assert expected in one_line_error(ganaug(*args)), args
     assert exists.read_text() == "keep me\n"  # nothing overwritten without --force
+
+
+def test_report_command_prints_a_table_and_writes_csv_and_png(adult_csv, tmp_path):
+    model = tmp_path / "m.ganaug"
+    proc = ganaug("resample", adult_csv, "--target", "target", "--out", tmp_path / "r.csv",
+                  "--save-model", model, "--time-budget", "5")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = ganaug("report", model, adult_csv, "--target", "target", "--out",
+                  tmp_path / "q.csv", "--plot", tmp_path / "q.png")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_csv(tmp_path / "q.csv", index_col=0)
+    assert {"dcr_ratio", "near_copies", "ks_mean", "tvd_mean"} <= set(table.columns)
+    assert len(table) == 2 and "dcr_ratio" in proc.stdout
+    assert (tmp_path / "q.png").read_bytes()[:4] == b"\x89PNG"
+    wrong = tmp_path / "r.csv"  # has the model's columns, but not the training rows' classes
+    pd.read_csv(adult_csv).assign(target="other").to_csv(wrong, index=False)
+    assert "does not know" in one_line_error(
+        ganaug("report", model, wrong, "--target", "target"))

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from _shared import need, shared_data
-from scipy.stats import ks_2samp
 
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 from ganaug.data import NumericEncoder, TabularEncoder, resolve_categorical
+from ganaug.report import marginal_fidelity as fidelity
 
 DATA = shared_data() / "tabular"
 
@@ -222,25 +222,6 @@ def _load(name: str, n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     target = df.pop("target")
     y = (target == rule[name]["minority_rule"]["value"]).astype(int).to_numpy()
     return df, y
-
-
-def fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
-    """Per-column KS (numeric) / TVD (categorical) and the correlation-matrix gap."""
-    out: dict = {"ks": {}, "tvd": {}}
-    for c in real.columns:
-        if pd.api.types.is_numeric_dtype(real[c]) and not pd.api.types.is_bool_dtype(real[c]):
-            out["ks"][c] = float(ks_2samp(real[c].dropna(), synth[c].dropna()).statistic)
-        else:
-            p = real[c].astype(object).fillna("<NA>").value_counts(normalize=True)
-            q = synth[c].astype(object).fillna("<NA>").value_counts(normalize=True)
-            out["tvd"][c] = float(0.5 * p.subtract(q, fill_value=0).abs().sum())
-    num = list(out["ks"])
-    cr = real[num].corr().to_numpy()
-    cs = synth[num].corr().to_numpy()
-    iu = np.triu_indices(len(num), 1)
-    out["corr_diff_mean"] = float(np.nanmean(np.abs(cr - cs)[iu]))
-    out["corr_diff_max"] = float(np.nanmax(np.abs(cr - cs)[iu]))
-    return out
 
 
 # Thresholds for a short test fit (3,000 rows, 40 epochs, width 64; measured values are

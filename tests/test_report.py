@@ -1,0 +1,83 @@
+"""quality_report: fidelity, diversity and memorisation per class, on tables and images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.over_sampling import RandomOverSampler
+
+from ganaug import ConditionalGANAugmenter
+from ganaug.report import marginal_fidelity, quality_report
+
+RS = np.random.RandomState(0)
+X = RS.normal(size=(300, 4))
+Y = np.repeat([0, 1], [240, 60])
+
+
+class Copier:
+    """A deliberately memorising augmenter: returns copies of real rows."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def sample(self, n, y=None):
+        rows = self.X[self.y == y]
+        return rows[np.random.RandomState(0).randint(len(rows), size=n)], np.full(n, y)
+
+
+class RoseSampler:
+    """ROS with noise (imbalanced-learn's smoothed bootstrap) behind the same interface."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def sample(self, n, y=None):
+        k = int((self.y == y).sum())
+        Xr, _ = RandomOverSampler(sampling_strategy={y: k + n}, shrinkage=1.0,
+                                  random_state=0).fit_resample(self.X, self.y)
+        return Xr[len(self.X):], np.full(n, y)
+
+
+def test_dcr_flags_copies_and_passes_smoothed_bootstrap():
+    cols = ["exact_copies", "near_copies", "dcr_ratio"]
+    copies = quality_report(Copier(X, Y), X, Y)[cols]
+    rose = quality_report(RoseSampler(X, Y), X, Y)[cols]
+    assert (copies["exact_copies"] == 1.0).all() and (copies["dcr_ratio"] == 0.0).all()
+    assert (rose["exact_copies"] == 0.0).all() and (rose["near_copies"] < 0.2).all()
+    assert (rose["dcr_ratio"] > 0.5).all()
+
+
+def test_report_on_a_table_has_every_column_and_sane_values(tmp_path):
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    frame["kind"] = RS.choice(["u", "v", "w"], len(frame))
+    aug = ConditionalGANAugmenter(random_state=0).fit(frame, Y)
+    report = quality_report(aug, frame, Y, plot=tmp_path / "report.png")
+    assert report.index.tolist() == [0, 1]
+    assert report["n_real"].tolist() == [240, 60] and report["n_synthetic"].tolist() == [240, 60]
+    for col in ("precision", "recall", "density", "coverage", "spread_ratio", "dcr_ratio",
+                "exact_copies", "near_copies", "ks_mean", "tvd_mean", "corr_diff_mean"):
+        assert np.isfinite(report[col]).all(), col
+    assert (report["precision"] > 0.8).all() and (report["exact_copies"] == 0).all()
+    assert (tmp_path / "report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_on_images_writes_a_side_by_side_grid(tmp_path):
+    images = RS.randint(0, 255, (40, 8, 8, 1), dtype=np.uint8)
+    labels = np.repeat([0, 1], [30, 10])
+    aug = ConditionalGANAugmenter(max_steps=5, width=8, random_state=0).fit(images, labels)
+    report = quality_report(aug, images, labels, n_per_class=20, plot=tmp_path / "g.png")
+    assert report["n_synthetic"].tolist() == [20, 20] and "ks_mean" not in report
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_marginal_fidelity_is_zero_for_identical_and_large_for_shifted():
+    frame = pd.DataFrame({"a": RS.normal(size=200), "b": RS.normal(size=200),
+                          "c": RS.choice(["x", "y"], 200)})
+    same = marginal_fidelity(frame, frame)
+    assert same["ks_mean"] == 0 and same["tvd_mean"] == 0 and same["corr_diff_mean"] < 1e-12
+    moved = frame.assign(a=frame["a"] + 3, c="x")
+    far = marginal_fidelity(frame, moved)
+    assert far["ks"]["a"] > 0.8 and far["tvd"]["c"] > 0.4
+    with pytest.raises(KeyError):
+        marginal_fidelity(frame, frame.drop(columns="c"))

@@ -45,7 +45,9 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
     for run in record["runs"]:
         for m in bench.METRICS:
             assert 0.0 <= run[m] <= 1.0, (run["arm"], m)
-        assert run["fit_seconds"] >= 0
+        assert isinstance(run["fit_seconds"], float)
+        if run["arm"] == bench.CEILING:  # a reference row: no sampler is fitted
+            assert run["fit_seconds"] == 0.0
         if run["arm"] in ("GANAugmenter", "ConditionalGANAugmenter"):
             assert set(run["final_losses"]) >= {"d_loss", "g_loss"}
             assert set(run["samples"]) == {"recognised", "recognised_min", "std_ratio"}

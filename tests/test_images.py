@@ -158,13 +158,31 @@ def test_trainer_step_and_time_budget():
                     torch.Generator().manual_seed(0), 2 / 255, -1.0)
     out = tr.step()
     assert out.shape == (4,) and torch.isfinite(out).all() and tr.t == 1
-    G_ema, hist = train_gan(
-        ImageGenerator(8, (3, 16, 16), 8, 2), ImageDiscriminator((3, 16, 16), 8, 2), data,
-        labels, 2, _cfg(epochs=10**6, time_budget=0.5), torch.Generator().manual_seed(0),
-        2 / 255, -1.0,
-    )
-    assert 1 <= len(hist["d_loss"]) < 10**6
+
+    def run(monkeypatch_clock=None, **kw):
+        return train_gan(
+            ImageGenerator(8, (3, 16, 16), 8, 2), ImageDiscriminator((3, 16, 16), 8, 2),
+            data, labels, 2, _cfg(**kw), torch.Generator().manual_seed(0), 2 / 255, -1.0,
+        )
+
+    # a fake clock (0.1 s per reading): a 0.5 s budget ends after exactly 6 steps, never
+    # hangs on a slow machine and never depends on real time
+    import ganaug.train
+
+    ticks = iter(np.arange(1, 10**6) * 0.1)
+    real_clock = ganaug.train.time.perf_counter
+    ganaug.train.time.perf_counter = lambda: float(next(ticks))
+    try:
+        G_ema, hist = run(epochs=10**6, time_budget=0.5)
+    finally:
+        ganaug.train.time.perf_counter = real_clock
+    assert len(hist["d_loss"]) == 2  # 4 steps an epoch: one full epoch and 2 steps
     assert not G_ema.training
+    # max_steps ends training at that generator step, whatever the epochs
+    _, hist = run(epochs=10**6, max_steps=7)
+    assert len(hist["d_loss"]) == 2
+    with pytest.raises(ValueError, match="needs an end"):
+        run(epochs=None)
 
 
 def test_gsr_penalty_matches_svd():

@@ -144,11 +144,15 @@ def worker(args: argparse.Namespace) -> dict:
         from ganaug import ConditionalGANAugmenter
 
         X, y = train.drop(columns="target"), train["target"].to_numpy()
-        model = ConditionalGANAugmenter(
-            epochs=args.epochs, batch_size=args.batch_size, class_balanced=False,
-            device="cpu", random_state=args.seed, width=args.width or None,
-            d_steps=args.d_steps or None,
-        ).fit(X, y)
+        if args.ganaug_defaults:  # what a user gets: ConditionalGANAugmenter()
+            model = ConditionalGANAugmenter(device="cpu", random_state=args.seed)
+        else:
+            model = ConditionalGANAugmenter(
+                epochs=args.epochs, batch_size=args.batch_size, class_balanced=False,
+                device="cpu", random_state=args.seed, width=args.width or None,
+                d_steps=args.d_steps or None,
+            )
+        model.fit(X, y)
         fit_s = time.perf_counter() - t0
         t1 = time.perf_counter()
         X_s, y_s = model.sample(N_SAMPLE)
@@ -204,7 +208,8 @@ def run_arm(method: str, dataset: str, args: argparse.Namespace) -> dict:
            "--epochs", str(args.epochs), "--batch-size", str(args.batch_size),
            "--seed", str(args.seed), "--threads", str(args.threads), "--data", args.data,
            "--train-rows", str(args.train_rows), "--width", str(args.width),
-           "--d-steps", str(args.d_steps)]
+           "--d-steps", str(args.d_steps)] + (["--ganaug-defaults"] if args.ganaug_defaults
+                                             else [])
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
@@ -228,8 +233,11 @@ def markdown(report: dict) -> str:
         f"{report['train_rows'] or 'all'} (stratified subsample, same rows for both "
         f"methods; test split whole), {report['threads']} torch thread(s) per process, CPU "
         f"only; each method in its own subprocess, one after the other, same machine. "
-        f"ganaug critic steps per generator step: "
-        f"{report.get('ganaug_d_steps', 'recipe default')}.",
+        + ("**ganaug ran at the estimator's defaults** (`ConditionalGANAugmenter()`: its "
+           "step budget, not these epochs); the epochs and batch size are CTGAN's."
+           if report.get("ganaug_defaults") else
+           f"ganaug critic steps per generator step: "
+           f"{report.get('ganaug_d_steps', 'recipe default')}."),
         "",
         f"**Machine**: {report['machine']['note']} Load average at start "
         f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']} "
@@ -280,6 +288,9 @@ def main() -> None:
                     help="ganaug critic steps per generator step (0: the table recipe's)")
     ap.add_argument("--width", type=int, default=128,
                     help="ganaug MLP width (0: the estimator default)")
+    ap.add_argument("--ganaug-defaults", action="store_true",
+                    help="ganaug at the estimator's defaults (its step budget; ignores "
+                    "--epochs, --batch-size, --width, --d-steps for ganaug)")
     ap.add_argument("--train-rows", type=int, default=0,
                     help="stratified subsample of the training split (0: all rows)")
     ap.add_argument("--data", default=str(DEFAULT_DATA))
@@ -326,6 +337,7 @@ def main() -> None:
     report = {
         "started": started, "epochs": args.epochs, "batch_size": args.batch_size,
         "ganaug_d_steps": args.d_steps or "recipe default",
+        "ganaug_defaults": args.ganaug_defaults,
         "threads": args.threads, "seed": args.seed, "train_rows": args.train_rows,
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()],

@@ -140,8 +140,8 @@ def make_sampler(arm: str, seed: int, gan_params: dict[str, Any], min_count: int
 
 def sample_diagnostics(
     sampler, reference, X_train: np.ndarray, y_train: np.ndarray, n_per_class: int = 100
-) -> dict[str, float]:
-    """How recognisable and how varied a fitted GAN's samples are, on the training split.
+) -> tuple[dict[str, float], Any]:
+    """How recognisable, varied and new a fitted GAN's samples are, on the training split.
 
     Parameters
     ----------
@@ -158,24 +158,24 @@ def sample_diagnostics(
     -------
     diagnostics : dict
         ``recognised``: mean over classes of the share of rows the reference assigns to
-        the class they were asked for (``recognised_min``: the worst class);
-        ``std_ratio``: mean over classes of (mean per-feature std of generated rows) /
-        (the same for the real rows), 1 when the samples vary as much as the real rows,
-        near 0 when they collapse onto one row.
+        the class they were asked for (``recognised_min``: the worst class); and the
+        class means of :func:`ganaug.report.quality_report`'s ``spread_ratio`` (1: as
+        varied as the real rows), ``dcr_ratio`` (distance to the closest real row over
+        the real rows' own; near 0: copies), ``near_copies`` and ``coverage``.
+    report : DataFrame
+        The per-class quality report itself.
     """
-    recog, ratio = [], []
+    from .report import quality_report
+
+    recog = []
     for c in np.unique(y_train):
         X_new, _ = sampler.sample(n_per_class, y=c)
-        X_new = np.asarray(X_new, dtype=float)
-        recog.append(float(np.mean(reference.predict(X_new) == c)))
-        real_std = float(X_train[y_train == c].std(axis=0).mean())
-        if real_std > 0:
-            ratio.append(float(X_new.std(axis=0).mean()) / real_std)
-    return {
-        "recognised": float(np.mean(recog)),
-        "recognised_min": float(np.min(recog)),
-        "std_ratio": float(np.mean(ratio)) if ratio else float("nan"),
-    }
+        recog.append(float(np.mean(reference.predict(np.asarray(X_new, dtype=float)) == c)))
+    report = quality_report(sampler, X_train, y_train, n_per_class=n_per_class)
+    out = {"recognised": float(np.mean(recog)), "recognised_min": float(np.min(recog))}
+    for key in ("spread_ratio", "dcr_ratio", "near_copies", "coverage"):
+        out[key] = float(report[key].mean())
+    return out, report
 
 
 def code_version() -> str | None:
@@ -318,8 +318,9 @@ def run_bench(
                 row["final_losses"] = _final_losses(sampler.history_)
                 if reference is None:
                     reference = SVC().fit(X_tr, y_tr)
-                row["samples"] = sample_diagnostics(sampler, reference, X_tr, y_tr)
+                row["samples"], report = sample_diagnostics(sampler, reference, X_tr, y_tr)
                 fitted[arm] = sampler
+                fitted[f"{arm}_quality"] = report
             runs.append(row)
             if verbose:
                 print(
@@ -519,9 +520,9 @@ def format_diagnostics(record: dict[str, Any]) -> str:
     if not rows:
         return ""
     lines = [
-        "| GAN arm | recognised (mean / worst class) | within-class std ratio | "
-        "final d_loss / g_loss |",
-        "|---|---|---|---|",
+        "| GAN arm | recognised (mean / worst class) | spread ratio | DCR ratio | "
+        "near copies | coverage | final d_loss / g_loss |",
+        "|---|---|---|---|---|---|---|",
     ]
     for arm in dict.fromkeys(r["arm"] for r in rows):
         rs = [r for r in rows if r["arm"] == arm]
@@ -530,7 +531,8 @@ def format_diagnostics(record: dict[str, Any]) -> str:
         g = float(np.mean([r["final_losses"].get("g_loss", np.nan) for r in rs]))
         lines.append(
             f"| {arm} | {mean['recognised']:.3f} / {mean['recognised_min']:.3f} | "
-            f"{mean['std_ratio']:.3f} | {d:.3f} / {g:.3f} |"
+            f"{mean['spread_ratio']:.3f} | {mean['dcr_ratio']:.3f} | "
+            f"{mean['near_copies']:.3f} | {mean['coverage']:.3f} | {d:.3f} / {g:.3f} |"
         )
     return "\n".join(lines)
 
@@ -587,6 +589,10 @@ def write_outputs(record: dict[str, Any], fitted: dict[str, Any], out: str | Pat
             ))
     except ImportError as exc:  # matplotlib missing: numbers still count
         print(f"warning: no pictures written ({exc})", file=sys.stderr)
+    quality = fitted.get("ConditionalGANAugmenter_quality")
+    if quality is not None:  # the cGAN's per-class quality report, last seed
+        quality.round(4).to_csv(out / "quality.csv")
+        files["quality_csv"] = str(out / "quality.csv")
     files["results_json"] = str(out / "results.json")
     files["results_md"] = str(out / "results.md")
     record["files"] = {k: Path(v).name for k, v in files.items()}
@@ -656,10 +662,16 @@ def markdown_report(record: dict[str, Any]) -> str:
         f"{len(record['protocol']['data_last_seed']['tail_classes'])} rarest training "
         "classes.\n"
         + (
-            "\nGAN samples, judged on the training split only (mean over seeds): share "
-            "an SVC fitted on the real training rows assigns to the requested class, and "
-            "per-feature spread relative to the real rows of the class (1 = as varied "
-            "as the real rows).\n\n" + format_diagnostics(record) + "\n"
+            "\nGAN samples, judged on the training split only (mean over seeds and "
+            "classes; per class for the last seed in `quality.csv`): the share an SVC "
+            "fitted on the real training rows assigns to the requested class; the "
+            "spread ratio (per-feature spread of generated over real rows, 1 = as "
+            "varied); the DCR ratio (median distance of a generated row to the closest "
+            "real row, over the same for real rows: near 0 = copies, about 1 = as new "
+            "as another real row); near copies (share of generated rows closer to a "
+            "real row than 95 % of real rows are to theirs); coverage (share of real "
+            "rows with a generated row among their 5 nearest neighbours).\n\n"
+            + format_diagnostics(record) + "\n"
             if format_diagnostics(record) else ""
         )
     )
@@ -718,7 +730,7 @@ def main_digits(
     if diag:
         print()
         print("GAN samples on the training split (recognised by an SVC fitted on it; "
-              "spread vs the real rows):")
+              "spread, distance to the closest real row and coverage vs the real rows):")
         print(diag)
     for path in files.values():
         print(f"wrote {path}")

@@ -50,7 +50,8 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
             assert run["fit_seconds"] == 0.0
         if run["arm"] in ("GANAugmenter", "ConditionalGANAugmenter"):
             assert set(run["final_losses"]) >= {"d_loss", "g_loss"}
-            assert set(run["samples"]) == {"recognised", "recognised_min", "std_ratio"}
+            assert set(run["samples"]) == {"recognised", "recognised_min", "spread_ratio",
+                                           "dcr_ratio", "near_copies", "coverage"}
             assert 0.0 <= run["samples"]["recognised"] <= 1.0
     assert list(record["summary"]) == [*bench.ARMS, bench.CEILING]
     for stats in record["summary"].values():

@@ -166,3 +166,14 @@ def test_help_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60).stdout.strip()
     assert out == "False"
+
+
+def test_api_reference_is_current():
+    """docs/api.md is generated from the docstrings: rerun docs/make_api.py after edits."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("make_api", root / "docs" / "make_api.py")
+    make_api = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_api)
+    assert (root / "docs" / "api.md").read_text() == make_api.render()

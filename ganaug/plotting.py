@@ -8,27 +8,24 @@ from pathlib import Path
 import numpy as np
 
 
-def _plt():
+def _figure(figsize: tuple[float, float]):
+    """A matplotlib Figure, without pyplot: the user's backend and figures are untouched."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "Pictures need matplotlib: pip install 'ganaug[plot]' (or matplotlib)."
         ) from exc
-    return plt
+    return Figure(figsize=figsize)
 
 
-def _save(plt, fig, path: str | Path, suptitle: bool = False) -> Path:
-    """Tight layout (below a figure title, if any), write the PNG, free the figure."""
+def _save(fig, path: str | Path, suptitle: bool = False) -> Path:
+    """Tight layout (below a figure title, if any), write the PNG."""
     title_in = 0.45 if suptitle else 0.0  # inches kept free for fig.suptitle
     fig.tight_layout(rect=(0, 0, 1, 1 - title_in / fig.get_figheight()))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
@@ -42,12 +39,10 @@ def save_image_grid(
 
     Images are min-max scaled per grid for display; uint8 images are shown as they are.
     """
-    plt = _plt()
     n_rows = len(rows)
     n_cols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(
-        n_rows, n_cols, figsize=(n_cols * 0.8 + 1.2, n_rows * 0.8 + 0.4), squeeze=False
-    )
+    fig = _figure((n_cols * 0.8 + 1.2, n_rows * 0.8 + 0.4))
+    axes = fig.subplots(n_rows, n_cols, squeeze=False)
     stack = np.concatenate([np.asarray(r, dtype=np.float64).ravel() for r in rows if len(r)])
     lo, hi = (0.0, 255.0) if np.asarray(rows[0]).dtype == np.uint8 else (stack.min(), stack.max())
     for i, images in enumerate(rows):
@@ -66,16 +61,16 @@ def save_image_grid(
             axes[i, 0].set_ylabel(str(row_labels[i]), rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title)
-    return _save(plt, fig, path, suptitle=bool(title))
+    return _save(fig, path, suptitle=bool(title))
 
 
 def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
                      title: str | None = None) -> Path:
     """Per-epoch curves of a ``history_`` dict (d_loss, g_loss, d_real, d_fake)."""
-    plt = _plt()
     names = {"d_loss": "discriminator loss", "g_loss": "generator loss",
              "d_real": "D score of real rows", "d_fake": "D score of generated rows"}
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig = _figure((8, 3.5))
+    ax = fig.subplots()
     for key, values in history.items():
         ax.plot(np.arange(1, len(values) + 1), values, label=names.get(key, key))
     ax.set_xlabel("epoch")
@@ -84,7 +79,7 @@ def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     if title:
         ax.set_title(title)
-    return _save(plt, fig, path)
+    return _save(fig, path)
 
 
 def save_bar_chart(
@@ -113,11 +108,11 @@ def save_bar_chart(
     -------
     path : Path
     """
-    plt = _plt()
     names = list(values)
     n, k = len(names), len(categories)
     width = 0.8 / max(n, 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * k * max(n, 1) * 0.45 + 2), 4))
+    fig = _figure((max(6.0, 1.1 * k * max(n, 1) * 0.45 + 2), 4))
+    ax = fig.subplots()
     x = np.arange(k)
     for i, name in enumerate(names):
         err = None if errors is None else np.asarray(errors[name], dtype=float)
@@ -130,4 +125,4 @@ def save_bar_chart(
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # off the bars
-    return _save(plt, fig, path)
+    return _save(fig, path)

@@ -177,3 +177,21 @@ def test_api_reference_is_current():
     make_api = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_api)
     assert (root / "docs" / "api.md").read_text() == make_api.render()
+
+
+def test_pictures_never_touch_pyplot_or_the_backend(tmp_path):
+    """A library must not switch a user's matplotlib backend (no pyplot, no use())."""
+    code = (
+        "import sys, numpy as np\n"
+        "from ganaug.plotting import save_image_grid, save_bar_chart, save_loss_curves\n"
+        f"save_image_grid([np.zeros((2, 8, 8))], r'{tmp_path}/g.png', title='t')\n"
+        f"save_bar_chart({{'a': [1.0]}}, ['x'], r'{tmp_path}/b.png')\n"
+        f"save_loss_curves({{'d_loss': [1.0, 2.0]}}, r'{tmp_path}/l.png')\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-1000:]
+    assert out.stdout.strip() == "False"
+    for name in ("g", "b", "l"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"

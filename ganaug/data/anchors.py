@@ -95,9 +95,20 @@ def pooled_within_class_root(
     for start, stop, kind in spans or ():
         if kind == "softmax":
             cont[start:stop] = False
-    centred[:, ~cont] = 0.0
-    cov = centred.T @ centred / max(dof, 1)
-    w, v = np.linalg.eigh(cov)
     k = min(rank, d)
-    top = np.argsort(w)[::-1][:k]
-    return (v[:, top] * np.sqrt(np.clip(w[top], 0.0, None))).T.astype(np.float32)
+    root = np.zeros((k, d), dtype=np.float32)
+    sub = centred[:, cont] / np.sqrt(max(dof, 1))  # sub.T @ sub: the pooled covariance
+    m = min(k, sub.shape[1])
+    if m == 0:
+        return root
+    if sub.shape[1] <= 256:  # exact eigen-decomposition of a small covariance
+        w, v = np.linalg.eigh(sub.T @ sub)
+        top = np.argsort(w)[::-1][:m]
+        part = v[:, top] * np.sqrt(np.clip(w[top], 0.0, None))
+    else:  # wide tables: the leading directions only, O(n d k) instead of O(d^3)
+        from sklearn.utils.extmath import randomized_svd
+
+        _, sing, vt = randomized_svd(sub, m, random_state=0)
+        part = (vt.T * sing)
+    root[:m, cont] = part.T.astype(np.float32)
+    return root

@@ -152,8 +152,12 @@ def test_sample_counts_and_label_types(data):
     n = data.draw(st.integers(1, 40))
     X_new, y_new = aug.sample(n)
     assert len(X_new) == len(y_new) == n
-    assert y_new.dtype == classes.dtype
-    assert set(np.unique(y_new)) <= set(classes.tolist())
+    if isinstance(y, pd.Series):  # the container the user gave: a Series, its dtype
+        assert isinstance(y_new, pd.Series) and y_new.dtype == y.dtype
+        assert y_new.name == y.name
+    else:
+        assert y_new.dtype == classes.dtype
+    assert set(np.unique(np.asarray(y_new))) <= set(classes.tolist())
     label = classes[data.draw(st.integers(0, len(classes) - 1))]
     X_one, y_one = aug.sample(n, y=label)
     assert len(X_one) == n and (y_one == label).all()

@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -322,7 +323,13 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         lines += [f"Errors ({len(report['errors'])}, excluded from the tables): " +
                   "; ".join(sorted({f"{e['dataset']}/{e['arm']}: {e['error'][:120]}"
                                     for e in report["errors"]}))[:2000], ""]
-    lines += ["## Mean ranks (1 = best) over (data set, classifier) cells", "",
+    overall = summary["mean"].groupby("arm").mean()  # mean over (data set, classifier)
+    lines += ["## Mean scores over (data set, classifier) cells", "",
+              "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
+    for m in METRICS:
+        lines.append(f"| {m} | " + " | ".join(
+            f"{overall.loc[a, m]:.4f}" if a in overall.index else "n/a" for a in arms) + " |")
+    lines += ["", "## Mean ranks (1 = best) over (data set, classifier) cells", "",
               "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
     for m, r in summary["ranks"].items():
         lines.append(f"| {m} | " + " | ".join(f"{r.get(a, float('nan')):.2f}" for a in arms)
@@ -454,5 +461,17 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
         print(md)
 
 
+def render(path: str) -> None:
+    """Rebuild the markdown report beside a result JSON from its rows (no re-run)."""
+    report = json.loads(Path(path).read_text())
+    arms = report["config"]["arms"]
+    summary = summarise(pd.DataFrame(report["rows"]), arms)
+    Path(path).with_suffix(".md").write_text(markdown(report, summary, arms))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--render"]:  # python tabular_oversampling.py --render FILE.json
+        for file in sys.argv[2:]:
+            render(file)
+    else:
+        main()

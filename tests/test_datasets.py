@@ -114,7 +114,8 @@ def _real_cifar_home() -> Path | None:
 
 
 def test_real_cifar10_and_lt100():
-    home = _real_cifar_home() or need(shared_data() / "cifar-10-batches-py" / "test_batch")
+    home = _real_cifar_home() or need(
+        shared_data() / "cifar-10-batches-py" / "test_batch").parents[1]
     (X, y), (Xt, yt) = load_cifar10(home, download_if_missing=False)
     assert X.shape == (50000, 32, 32, 3) and Xt.shape == (10000, 32, 32, 3)
     assert np.bincount(y).tolist() == [5000] * 10 and np.bincount(yt).tolist() == [1000] * 10

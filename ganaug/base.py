@@ -590,10 +590,10 @@ class BaseGANAugmenter(BaseOverSampler):
     def _cpu_threads(self) -> Iterator[None]:
         """torch's CPU thread count for this fit / sample only, restored afterwards.
 
-        ``cpu_threads='auto'``: one thread for the small tabular networks on the CPU (on
-        a busy 2-core machine torch's default of one thread per core made a fit 7x
-        slower; see ``benchmarks/fit_time.py``), torch's setting otherwise; an int sets
-        it; None leaves torch's setting alone.
+        ``cpu_threads='auto'``: one thread for the small tabular networks on the CPU
+        (measured by ``benchmarks/fit_time.py`` on 2 cores: with two busy processes
+        alongside, torch's two threads took 8.5 s against 4.3 s; idle, 2.1 against
+        2.6 s), torch's setting otherwise; an int sets it; None leaves torch's alone.
         """
         n = self.cpu_threads
         device = getattr(self, "device_", None)
@@ -844,7 +844,6 @@ class BaseGANAugmenter(BaseOverSampler):
         """
         groups = [None] if codes is None else range(len(self.classes_))
         latent = self.hparams_["latent_dim"]
-        seed = int(self._sample_rng.randint(_MAX_SEED)) if hasattr(self, "_sample_rng") else 0
         worst = []
         for code in groups:
             real = data if code is None else data[codes == code]
@@ -858,7 +857,7 @@ class BaseGANAugmenter(BaseOverSampler):
             except ValueError:  # a class fit_resample did not train
                 continue
             fake = next(generate_chunks(
-                G, code if conditional else None, n, latent, self.device_, seed,
+                G, code if conditional else None, n, latent, self.device_, 0,
                 anchors=self._anchors_for(code),
             ))
             # clipped to the real range, as decoding does: exploded outputs collapse there
@@ -1062,6 +1061,8 @@ def _plain_labels(y):
         return arr.astype(np.int64)
     if all(issubclass(k, str) for k in kinds):
         return y
+    if len(kinds) == 1:  # one non-string type (floats, bools): its own numpy dtype
+        return np.array(arr.tolist())
     names = sorted(k.__name__ for k in kinds)
     raise ValueError(
         f"y mixes label types ({', '.join(names)}); use one type for all labels, e.g. "

@@ -195,21 +195,27 @@ def run_resample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_model(path: str):
+    """A fitted model from a ganaug file, or a one-line CommandError."""
+    if not os.path.exists(path):
+        raise CommandError(f"no such file: {path}")
+    from .io import load
+
+    try:
+        aug = load(path)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if not hasattr(aug, "codec_"):
+        raise CommandError(f"{path} holds an unfitted model")
+    return aug
+
+
 def run_sample(args: argparse.Namespace) -> int:
     """``ganaug sample``: n rows (of one class) from a saved model, written to a file."""
     if args.n < 1:
         raise CommandError(f"-n must be at least 1; got {args.n}")
-    if not os.path.exists(args.model):
-        raise CommandError(f"no such file: {args.model}")
     _check_out(args.out, args.force)
-    from .io import load
-
-    try:
-        aug = load(args.model)
-    except ValueError as exc:
-        raise CommandError(" ".join(str(exc).split())) from exc
-    if not hasattr(aug, "codec_"):
-        raise CommandError(f"{args.model} holds an unfitted model")
+    aug = _load_model(args.model)
     if args.seed is not None:
         aug._sample_rng = np.random.RandomState(args.seed)
     if aug.classes_ is None:
@@ -233,18 +239,12 @@ def run_report(args: argparse.Namespace) -> int:
     for path in (args.out, args.plot):
         if path:
             _check_out(path, args.force)
-    if not os.path.exists(args.model):
-        raise CommandError(f"no such file: {args.model}")
+    aug = _load_model(args.model)
     frame = read_table(args.data)
     if args.target not in frame.columns:
         raise CommandError(f"no column {args.target!r} in {args.data}")
-    from .io import load
     from .report import quality_report
 
-    try:
-        aug = load(args.model)
-    except ValueError as exc:
-        raise CommandError(" ".join(str(exc).split())) from exc
     y = frame[args.target].to_numpy()
     X = frame.drop(columns=[args.target])
     names = getattr(aug, "feature_names_in_", None)

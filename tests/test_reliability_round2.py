@@ -94,6 +94,8 @@ def test_object_int_labels_work_and_mixed_labels_are_refused_clearly():
     assert sorted(set(y_res.tolist())) == [0, 1] and len(y_res) == 90
     aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(X, y_obj)
     assert aug.classes_.tolist() == [0, 1]
+    y_bool = (Y == 1).astype(object)  # one non-string type: its own dtype
+    assert ConditionalGANAugmenter(**TINY).fit(X, y_bool).classes_.tolist() == [False, True]
     mixed = np.array([1] * 45 + ["a"] * 15, dtype=object)
     for call in (lambda: ConditionalGANAugmenter(**TINY).fit(X, mixed),
                  lambda: ConditionalGANAugmenter(**TINY).fit_resample(X, mixed)):

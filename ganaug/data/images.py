@@ -133,11 +133,12 @@ class ImageCodec:
         return X
 
 
-def _to_integer(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def _to_integer(x: np.ndarray, dtype: np.dtype, bounds: tuple | None = None) -> np.ndarray:
     """Rounded floats to an integer dtype without wrap-around at the dtype's limits.
 
     ``float(np.iinfo(np.int64).max)`` is 2**63, which casts to -2**63; values at or
-    beyond a limit's float are set to the limit itself.
+    beyond a limit's float are set to the limit itself. ``bounds`` (exact integers, e.g.
+    the training column's min and max) then clip the result in the integer dtype.
     """
     if dtype == np.bool_:
         return x.astype(bool)
@@ -145,7 +146,7 @@ def _to_integer(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     hi, lo = x >= float(info.max), x <= float(info.min)
     out = np.where(hi | lo, 0, x).astype(dtype)
     out[hi], out[lo] = info.max, info.min
-    return out
+    return out if bounds is None else np.clip(out, *bounds)
 
 
 def _guess_layout(shape: tuple[int, ...]) -> str:

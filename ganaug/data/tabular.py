@@ -120,16 +120,14 @@ class NumericEncoder:
             if not self.integer_.any():
                 return values.astype(self.dtypes_, copy=False)
             out = _to_integer(values, self.dtypes_)  # no wrap-around at the dtype's limits
-            for j, (lo, hi) in self.int_bounds_.items():
-                out[:, j] = np.clip(out[:, j], lo, hi)
+            for j, bounds in self.int_bounds_.items():
+                out[:, j] = np.clip(out[:, j], *bounds)
             return out
         columns = {}
         for j, dtype in enumerate(self.dtypes_):
             col = values[:, j]
             if self.integer_[j]:
-                col = _to_integer(col, np.dtype(self.kinds_[j]))
-                if j in self.int_bounds_:
-                    col = np.clip(col, *self.int_bounds_[j])
+                col = _to_integer(col, np.dtype(self.kinds_[j]), self.int_bounds_.get(j))
             columns[j] = pd.Series(col, copy=False).astype(dtype)
         frame = pd.DataFrame(columns, copy=False)
         frame.columns = self.columns_
@@ -673,17 +671,13 @@ class TabularEncoder:
                 values = values.astype(object)
                 values[missing] = info.missing_value
             return values
-        if info.int_bounds is not None and not has_na:  # no wrap-around near the limits
-            kind = getattr(dtype, "numpy_dtype", dtype)
-            values = np.clip(_to_integer(values, kind), *info.int_bounds)
+        kind = getattr(dtype, "numpy_dtype", dtype)
+        if info.integer and isinstance(kind, np.dtype) and kind.kind in "iub":
+            values = _to_integer(values, kind, info.int_bounds)  # no wrap-around, exact
         if isinstance(dtype, np.dtype):
             if has_na:  # only float (or object) numpy columns can hold missing values
                 values[missing] = np.nan
             return values.astype(dtype, copy=False)
-        if info.integer and values.dtype.kind == "f":
-            values = np.clip(_to_integer(values, np.dtype(np.int64)),
-                             *(info.int_bounds or (np.iinfo(np.int64).min,
-                                                   np.iinfo(np.int64).max)))
         arr = pd.array(values, dtype=dtype)
         if has_na:
             arr[missing] = pd.NA

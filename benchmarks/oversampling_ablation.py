@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import sys
 import time
@@ -177,7 +178,8 @@ def main() -> None:
             "code_version": code_version(), "folds": args.folds, "note": args.note}
     for spec in args.designs:
         for seed in args.seeds:
-            row = {**base, "design": spec, "seed": seed}
+            env = os.environ.get("GANAUG_ABLATION")  # temporary knobs of an experiment
+            row = {**base, "design": spec + (f" env={env}" if env else ""), "seed": seed}
             try:
                 row.update(cv_score(spec, seed, args.folds))
             except Exception as exc:  # failures are results too

@@ -35,7 +35,7 @@ from .data import (
     NumericEncoder,
     TabularEncoder,
     neighbour_pairs,
-    pooled_within_class_root,
+    class_roots,
     resolve_categorical,
 )
 from .distributed import get_comm, job_device, select_device
@@ -47,6 +47,8 @@ from .train import TrainConfig, generate_chunks, train_gan
 
 _MAX_SEED = 2**31 - 1
 # Generator steps when ``epochs`` and ``max_steps`` are None (see the ``max_steps`` doc)
+import json as _json, os as _os  # noqa  ABLATION-TEMP
+_ABL = _json.loads(_os.environ.get("GANAUG_ABLATION", "{}"))  # ABLATION-TEMP
 DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
 # _build seeds torch's process-wide CPU generator: one build at a time, or jobs run as
 # threads (joblib threads, Dask thread workers) would interleave their initialisations
@@ -753,7 +755,10 @@ class BaseGANAugmenter(BaseOverSampler):
                 width = self.width or 256
                 d = self.codec_.n_features_
                 spans = getattr(self.codec_, "spans_", None)
-                G = AnchorGenerator(self.hparams_["latent_dim"], d, width, self.depth, spans)
+                G = AnchorGenerator(
+                    self.hparams_["latent_dim"], d, width, self.depth, spans, n_roots=n_classes,
+                    anchor_gain=_ABL.get("gain", 10.0),  # ABLATION-TEMP
+                )
                 D = PairDiscriminator(d, self.discriminator_width or width, self.depth)
             else:
                 width = self.width or 256
@@ -786,9 +791,14 @@ class BaseGANAugmenter(BaseOverSampler):
         G, D = self._build(n_classes, seed)
         anchor = self.hparams_["conditioning"] == "anchor"
         if anchor and resume is None:  # the generator's starting noise model
-            G.prior.copy_(float(self.spread) * torch.from_numpy(pooled_within_class_root(
-                data, codes, G.prior.shape[0], getattr(self.codec_, "spans_", None)
+            G.prior.copy_(float(self.spread) * torch.from_numpy(class_roots(
+                data, codes, G.prior.shape[0], G.prior.shape[1],
+                getattr(self.codec_, "spans_", None),
             )))
+            if _ABL.get("pooled"):  # ABLATION-TEMP
+                from .data import pooled_within_class_root
+                G.prior.copy_(float(self.spread) * torch.from_numpy(pooled_within_class_root(
+                    data, codes, G.prior.shape[1], getattr(self.codec_, "spans_", None))))
         checkpoint = copy.deepcopy(resume) if resume is not None else (
             {} if self.warm_start else None
         )
@@ -877,9 +887,13 @@ class BaseGANAugmenter(BaseOverSampler):
     def _anchors_for(self, code: int | None) -> np.ndarray | None:
         """Encoded real rows of class ``code`` to generate from (None: label mode)."""
         anchors = getattr(self, "anchors_", None)
-        if anchors is None or code is None or self.anchor_codes_ is None:
-            return anchors
-        return anchors[self.anchor_codes_ == code]
+        if anchors is None:
+            return None
+        if code is not None and self.anchor_codes_ is not None:
+            anchors = anchors[self.anchor_codes_ == code]
+        # the condition row: the anchor and its class code (the generator's noise root)
+        column = np.full((len(anchors), 1), 0 if code is None else code, dtype=anchors.dtype)
+        return np.hstack([anchors, column])
 
     # ------------------------------------------------------------------ sampling -----
     def _generate(self, codes: np.ndarray | None, n: int):

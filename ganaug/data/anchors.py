@@ -3,7 +3,9 @@
 - :func:`neighbour_pairs`: for every row, real partners of the same class (its nearest
   neighbours), the "real pairs" a :class:`ganaug.nn.tabular.PairDiscriminator` learns from;
 - :func:`pooled_within_class_root`: a low-rank square root of the pooled within-class
-  covariance, the generator's starting noise model (shared by all classes).
+  covariance;
+- :func:`class_roots`: one root per class, each class's own covariance shrunk towards the
+  pooled one (Ledoit-Wolf in the pooled metric), the generator's starting noise model.
 """
 
 from __future__ import annotations
@@ -53,6 +55,40 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5) -> n
     return out
 
 
+def _continuous(d: int, spans: Sequence | None) -> np.ndarray:
+    """Mask of the encoded columns that take noise (one-hot blocks do not)."""
+    cont = np.ones(d, dtype=bool)
+    for start, stop, kind in spans or ():
+        if kind == "softmax":
+            cont[start:stop] = False
+    return cont
+
+
+def _pooled_basis(centred: np.ndarray, dof: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Leading ``m`` eigenvectors (columns) and eigenvalues of ``centred.T @ centred / dof``."""
+    sub = centred / np.sqrt(max(dof, 1))  # sub.T @ sub: the pooled covariance
+    if sub.shape[1] <= 256:  # exact eigen-decomposition of a small covariance
+        w, v = np.linalg.eigh(sub.T @ sub)
+        top = np.argsort(w)[::-1][:m]
+        return v[:, top], np.clip(w[top], 0.0, None)
+    # wide tables: the leading directions only, O(n d m) instead of O(d^3)
+    from sklearn.utils.extmath import randomized_svd
+
+    _, sing, vt = randomized_svd(sub, m, random_state=0)
+    return vt.T, sing**2
+
+
+def _centre(data: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rows minus their class mean, and the pooled degrees of freedom."""
+    centred = np.empty_like(data)
+    dof = 0
+    for c in np.unique(codes):
+        rows = codes == c
+        centred[rows] = data[rows] - data[rows].mean(0)
+        dof += max(int(rows.sum()) - 1, 0)
+    return centred, dof
+
+
 def pooled_within_class_root(
     data: np.ndarray,
     codes: np.ndarray | None,
@@ -85,30 +121,79 @@ def pooled_within_class_root(
     data = np.asarray(data, dtype=np.float64)
     n, d = data.shape
     codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
-    centred = np.empty_like(data)
-    dof = 0
-    for c in np.unique(codes):
-        rows = codes == c
-        centred[rows] = data[rows] - data[rows].mean(0)
-        dof += max(int(rows.sum()) - 1, 0)
-    cont = np.ones(d, dtype=bool)
-    for start, stop, kind in spans or ():
-        if kind == "softmax":
-            cont[start:stop] = False
+    centred, dof = _centre(data, codes)
+    cont = _continuous(d, spans)
     k = min(rank, d)
     root = np.zeros((k, d), dtype=np.float32)
-    sub = centred[:, cont] / np.sqrt(max(dof, 1))  # sub.T @ sub: the pooled covariance
-    m = min(k, sub.shape[1])
+    m = min(k, int(cont.sum()))
     if m == 0:
         return root
-    if sub.shape[1] <= 256:  # exact eigen-decomposition of a small covariance
-        w, v = np.linalg.eigh(sub.T @ sub)
-        top = np.argsort(w)[::-1][:m]
-        part = v[:, top] * np.sqrt(np.clip(w[top], 0.0, None))
-    else:  # wide tables: the leading directions only, O(n d k) instead of O(d^3)
-        from sklearn.utils.extmath import randomized_svd
-
-        _, sing, vt = randomized_svd(sub, m, random_state=0)
-        part = (vt.T * sing)
-    root[:m, cont] = part.T.astype(np.float32)
+    v, w = _pooled_basis(centred[:, cont], dof, m)
+    root[:m, cont] = (v * np.sqrt(w)).T.astype(np.float32)
     return root
+
+
+def class_roots(
+    data: np.ndarray,
+    codes: np.ndarray | None,
+    n_classes: int,
+    rank: int,
+    spans: Sequence | None = None,
+) -> np.ndarray:
+    """One noise root per class: its own covariance shrunk towards the pooled one.
+
+    In the metric of the pooled within-class covariance ``P`` (its ``rank`` leading
+    directions), each class's covariance is shrunk by Ledoit-Wolf towards ``mu * I``,
+    ``mu`` being the class's own mean variance in that metric. Mapped back, the class
+    gets ``(1 - a) * S_c + a * mu * P``: the shape of the pool where the class has too
+    few rows to show its own (rare classes borrow the variation of common ones), the
+    class's own shape where it has enough, and always the class's own scale. A class
+    whose rows are tight inside a broad "rest" class (one-vs-rest tables) thus keeps
+    its own small spread instead of the majority's.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n, d)
+        Encoded rows.
+    codes : ndarray of int of shape (n,) or None
+        Class code per row in ``[0, n_classes)`` (None: one class).
+    n_classes : int
+        Roots to return (classes without rows, or with one, get the pooled root).
+    rank : int
+        Rows of each root (at most ``d``).
+    spans : sequence of (start, stop, kind) or None
+        The encoder's spans; 'softmax' spans get no noise.
+
+    Returns
+    -------
+    roots : ndarray of float32 of shape (n_classes, min(rank, d), d)
+        ``roots[c].T @ roots[c]`` is class ``c``'s noise covariance.
+    """
+    from sklearn.covariance import ledoit_wolf
+
+    data = np.asarray(data, dtype=np.float64)
+    n, d = data.shape
+    codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
+    n_classes = max(int(n_classes), 1)
+    centred, dof = _centre(data, codes)
+    cont = _continuous(d, spans)
+    k = min(rank, d)
+    roots = np.zeros((n_classes, k, d), dtype=np.float32)
+    m = min(k, int(cont.sum()))
+    if m == 0:
+        return roots
+    v, w = _pooled_basis(centred[:, cont], dof, m)
+    keep = w > w.max() * 1e-9  # directions the pool actually varies in
+    v, w = v[:, keep], w[keep]
+    basis = v * np.sqrt(w)  # basis @ basis.T: the pooled covariance
+    for c in range(n_classes):
+        rows = centred[codes == c][:, cont]
+        if len(rows) < 2:  # no spread of its own to measure: the pool
+            shrunk = np.eye(len(w))
+        else:  # whitened by the pool, unbiased scale (n - 1), then Ledoit-Wolf
+            white = rows @ v / np.sqrt(w) * np.sqrt(len(rows) / (len(rows) - 1))
+            shrunk = ledoit_wolf(white, assume_centered=True)[0]
+        g, u = np.linalg.eigh(shrunk)
+        part = basis @ (u * np.sqrt(np.clip(g, 0.0, None)))  # (d_cont, m')
+        roots[c][: part.shape[1], cont] = part.T.astype(np.float32)
+    return roots

@@ -140,16 +140,16 @@ def class_roots(
     rank: int,
     spans: Sequence | None = None,
 ) -> np.ndarray:
-    """One noise root per class: its own covariance shrunk towards the pooled one.
+    """One noise root per class: its own covariance, shrunk towards the pooled shape.
 
-    In the metric of the pooled within-class covariance ``P`` (its ``rank`` leading
-    directions), each class's covariance is shrunk by Ledoit-Wolf towards ``mu * I``,
-    ``mu`` being the class's own mean variance in that metric. Mapped back, the class
-    gets ``(1 - a) * S_c + a * mu * P``: the shape of the pool where the class has too
-    few rows to show its own (rare classes borrow the variation of common ones), the
-    class's own shape where it has enough, and always the class's own scale. A class
-    whose rows are tight inside a broad "rest" class (one-vs-rest tables) thus keeps
-    its own small spread instead of the majority's.
+    Each class's covariance ``S`` is shrunk towards ``r * P``, the pooled within-class
+    covariance ``P`` rescaled to the class's own total variance (``r = tr S / tr P``),
+    with the Ledoit-Wolf intensity for that target: a class with too few rows to show
+    its own shape takes the pool's (rare classes borrow the variation of common ones),
+    a class with enough rows keeps its own, and every class keeps its own scale. A class
+    whose rows are tight inside a broad "rest" class (one-vs-rest tables) thus keeps its
+    own small spread instead of the majority's. Everything is computed in the ``rank``
+    leading directions of ``P``.
 
     Parameters
     ----------
@@ -169,8 +169,6 @@ def class_roots(
     roots : ndarray of float32 of shape (n_classes, min(rank, d), d)
         ``roots[c].T @ roots[c]`` is class ``c``'s noise covariance.
     """
-    from sklearn.covariance import ledoit_wolf
-
     data = np.asarray(data, dtype=np.float64)
     n, d = data.shape
     codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
@@ -183,17 +181,32 @@ def class_roots(
     if m == 0:
         return roots
     v, w = _pooled_basis(centred[:, cont], dof, m)
-    keep = w > w.max() * 1e-9  # directions the pool actually varies in
-    v, w = v[:, keep], w[keep]
-    basis = v * np.sqrt(w)  # basis @ basis.T: the pooled covariance
+    if w.sum() <= 0:  # no class varies: no noise
+        return roots
     for c in range(n_classes):
-        rows = centred[codes == c][:, cont]
-        if len(rows) < 2:  # no spread of its own to measure: the pool
-            shrunk = np.eye(len(w))
-        else:  # whitened by the pool, unbiased scale (n - 1), then Ledoit-Wolf
-            white = rows @ v / np.sqrt(w) * np.sqrt(len(rows) / (len(rows) - 1))
-            shrunk = ledoit_wolf(white, assume_centered=True)[0]
-        g, u = np.linalg.eigh(shrunk)
-        part = basis @ (u * np.sqrt(np.clip(g, 0.0, None)))  # (d_cont, m')
+        y = centred[codes == c][:, cont] @ v  # the class in the pool's leading directions
+        cov = np.diag(w)
+        if len(y) >= 2:
+            own = y.T @ y / (len(y) - 1)
+            target = np.trace(own) / w.sum() * cov
+            cov = own + _ledoit_wolf_intensity(y, own, target) * (target - own)
+        g, u = np.linalg.eigh(cov)
+        part = v @ (u * np.sqrt(np.clip(g, 0.0, None)))  # part @ part.T == v cov v.T
         roots[c][: part.shape[1], cont] = part.T.astype(np.float32)
     return roots
+
+
+def _ledoit_wolf_intensity(y: np.ndarray, cov: np.ndarray, target: np.ndarray) -> float:
+    """Ledoit-Wolf (2004) shrinkage intensity of the covariance of centred ``y`` to ``target``.
+
+    ``b2 / d2`` clipped to [0, 1], with ``d2 = ||cov - target||^2`` and ``b2`` the
+    estimated variance of the sample covariance, ``sum_k ||y_k y_k^T - cov||^2 / n^2``
+    (computed as ``(sum_k ||y_k||^4 - n ||cov||^2) / n^2``, no ``n x d x d`` array).
+    """
+    n = len(y)
+    d2 = float(((cov - target) ** 2).sum())
+    if d2 <= 0:
+        return 1.0
+    biased = cov * (n - 1) / n
+    b2 = (float(((y**2).sum(1) ** 2).sum()) - n * float((biased**2).sum())) / n**2
+    return float(np.clip(b2 / d2, 0.0, 1.0))

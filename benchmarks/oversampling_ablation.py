@@ -22,10 +22,7 @@ noise from the pooled within-class covariance, ``scale=...``), ``cgan``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import platform
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -131,8 +128,7 @@ def markdown(lines: list[dict]) -> str:
            "have, with its 95 % t-interval. Latest run per design and seed.", "",
            "| design | seeds | CV balanced accuracy | vs rose [95 % CI] | fit s | code |",
            "|---|---|---|---|---|---|"]
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.stats import paired_difference
+    from ganaug_bench.stats import paired_difference
 
     for design, runs in sorted(by.items(), key=lambda kv: -np.mean(
             [r["cv_balanced_accuracy"] for r in kv[1].values()])):
@@ -164,17 +160,18 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from ganaug.bench import code_version
+    from ganaug_bench.record import command_line, run_record
 
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = out / "digits_lt_cv.jsonl"
-    base = {"command": "python " + " ".join(sys.argv),
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "device": f"cpu ({platform.processor() or platform.machine()}), 1 torch thread",
-            "code_version": code_version(), "folds": args.folds, "note": args.note}
+    run = run_record(command_line(), "cpu")
+    base = {"command": run["command"], "date": run["date"],
+            "device": f"cpu ({run['device']['name']}), 1 torch thread",
+            "code_version": run["git_commit"], "versions": run["versions"],
+            "folds": args.folds, "note": args.note}
     for spec in args.designs:
         for seed in args.seeds:
             row = {**base, "design": spec, "seed": seed}

@@ -256,7 +256,9 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
 
 # ------------------------------------------------------------------- reporting --
 def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
-    from scipy.stats import rankdata, wilcoxon
+    from scipy.stats import rankdata
+
+    from ganaug_bench.stats import wilcoxon_p
 
     ok = df[df.get("error").isna()] if "error" in df else df
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
@@ -278,7 +280,7 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
         keep = ~(np.isnan(a) | np.isnan(b))
         d = a[keep] - b[keep]
         tol = 1e-3
-        p = float(wilcoxon(a[keep], b[keep]).pvalue) if np.any(np.abs(d) > 0) else 1.0
+        p = wilcoxon_p(a[keep], b[keep])
         versus[arm] = {"win": int((d > tol).sum()), "tie": int((np.abs(d) <= tol).sum()),
                        "loss": int((d < -tol).sum()), "n_cells": int(keep.sum()),
                        "tie_tolerance": tol, "wilcoxon_p": p,
@@ -288,7 +290,7 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
             dm = (cells[m][arm] - cells[m]["smote"]).dropna().to_numpy()
             per_metric[m] = {"win": int((dm > tol).sum()), "tie": int((np.abs(dm) <= tol).sum()),
                              "loss": int((dm < -tol).sum()),
-                             "wilcoxon_p": float(wilcoxon(dm).pvalue) if np.any(dm) else 1.0}
+                             "wilcoxon_p": wilcoxon_p(dm)}
         versus[arm]["per_metric"] = per_metric
     return {"mean": mean, "ranks": ranks, "versus_smote": versus}
 
@@ -426,7 +428,7 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
     df = pd.DataFrame(rows)
     errors = [r for r in rows if "error" in r and isinstance(r.get("error"), str)]
     summary = summarise(df, args.arms)
-    from ganaug.bench import code_version
+    from ganaug_bench.record import code_version
 
     rev = code_version() or "unknown"
     report = {

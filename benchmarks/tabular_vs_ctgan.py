@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -45,25 +44,12 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ganaug.report import marginal_fidelity
+from ganaug_bench.record import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path("/work/shared/data/tabular")
 OUT = ROOT / "benchmarks" / "results" / "tabular"
 N_SAMPLE = 100_000
-
-
-def rss_mb() -> float:
-    """Current resident set size of this process (MB), from /proc."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return float("nan")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process (MB; ru_maxrss is in KB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
 def load(name: str, data: Path, seed: int = 0, train_rows: int = 0
@@ -138,7 +124,7 @@ def worker(args: argparse.Namespace) -> dict:
 
     torch.set_num_threads(args.threads)
     train, test, minority = load(args.dataset, Path(args.data), args.seed, args.train_rows)
-    rss_before = rss_mb()
+    rss_before = memory_mb()["rss_mb"]
     t0 = time.perf_counter()
     if args.method == "ganaug":
         from ganaug import ConditionalGANAugmenter
@@ -180,7 +166,7 @@ def worker(args: argparse.Namespace) -> dict:
 
         extra = {"params": {"epochs": args.epochs, "batch_size": args.batch_size,
                             "version": getattr(ctgan, "__version__", "?")}}
-    peak = peak_rss_mb()
+    peak = memory_mb()["peak_rss_mb"]
     n = len(train)
     rows = synth.iloc[:n].reset_index(drop=True)
     res = {
@@ -331,7 +317,7 @@ def main() -> None:
                 "sample": c["sample_100k_seconds"] / g["sample_100k_seconds"],
                 "memory": c["peak_rss_mb"] / g["peak_rss_mb"],
             }
-    from ganaug.bench import code_version
+    from ganaug_bench.record import code_version
 
     rev = code_version() or "unknown"
     report = {

@@ -50,6 +50,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from ganaug import ConditionalGANAugmenter
+    from ganaug_bench.markdown import table
     from ganaug_bench.record import command_line, run_record
 
     threads = {"auto": "auto", "none": None}.get(args.cpu_threads, None)
@@ -94,11 +95,10 @@ def main() -> None:
           f"- device: {record['device']}; estimator cpu_threads={args.cpu_threads}; "
           f"{args.load} busy processes alongside; load average at the end "
           f"{record['load_average_1m_at_end']}", f"- code: {record['code_version']}", "",
-          "| case | shape | median fit s | runs (s) | target s |", "|---|---|---|---|---|"]
-    for r in rows:
-        md.append(f"| {r['case']} | {r['shape'][0]} x {r['shape'][1]} | "
-                  f"{r['median_seconds']:.1f} | "
-                  f"{', '.join(f'{t:.1f}' for t in r['seconds'])} | {r['target_seconds']:.0f} |")
+          table(["case", "shape", "median fit s", "runs (s)", "target s"],
+                ([r["case"], f"{r['shape'][0]} x {r['shape'][1]}", f"{r['median_seconds']:.1f}",
+                  ", ".join(f"{t:.1f}" for t in r["seconds"]), f"{r['target_seconds']:.0f}"]
+                 for r in rows))]
     (out / f"{stem}.md").write_text("\n".join(md) + "\n")
 
 

@@ -125,10 +125,11 @@ def markdown(lines: list[dict]) -> str:
            "Balanced accuracy of an SVC, stratified k-fold CV inside the long-tailed training "
            "split (dev seeds; the test split is never scored). `vs rose` is the mean paired "
            "difference to ROSE (`RandomOverSampler(shrinkage=0.5)`) over the seeds both "
-           "have, with its 95 % t-interval. Latest run per design and seed.", "",
-           "| design | seeds | CV balanced accuracy | vs rose [95 % CI] | fit s | code |",
-           "|---|---|---|---|---|---|"]
+           "have, with its 95 % t-interval. Latest run per design and seed.", ""]
+    from ganaug_bench.markdown import table
     from ganaug_bench.stats import paired_difference
+
+    rows = []
 
     for design, runs in sorted(by.items(), key=lambda kv: -np.mean(
             [r["cv_balanced_accuracy"] for r in kv[1].values()])):
@@ -141,8 +142,10 @@ def markdown(lines: list[dict]) -> str:
               if d["ci_low"] is not None else "n/a")
         fit = np.mean([runs[s]["fit_seconds"] for s in seeds])
         codes = sorted({str(runs[s]["code_version"]) for s in seeds})
-        out.append(f"| `{design}` | {len(seeds)} | {np.mean(acc):.4f} | {ci} | {fit:.1f} | "
-                   f"{', '.join(codes)} |")
+        rows.append([f"`{design}`", len(seeds), f"{np.mean(acc):.4f}", ci, f"{fit:.1f}",
+                     ", ".join(codes)])
+    out.append(table(["design", "seeds", "CV balanced accuracy", "vs rose [95 % CI]",
+                      "fit s", "code"], rows))
     errors = [r for r in lines if "error" in r]
     if errors:
         out += ["", "Failed runs:", ""] + [f"- `{r['design']}` seed {r['seed']}: {r['error']}"

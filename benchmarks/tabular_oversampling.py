@@ -325,41 +325,37 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         lines += [f"Errors ({len(report['errors'])}, excluded from the tables): " +
                   "; ".join(sorted({f"{e['dataset']}/{e['arm']}: {e['error'][:120]}"
                                     for e in report["errors"]}))[:2000], ""]
+    from ganaug_bench.markdown import table
+
     overall = summary["mean"].groupby("arm").mean()  # mean over (data set, classifier)
     lines += ["## Mean scores over (data set, classifier) cells", "",
-              "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
-    for m in METRICS:
-        lines.append(f"| {m} | " + " | ".join(
-            f"{overall.loc[a, m]:.4f}" if a in overall.index else "n/a" for a in arms) + " |")
+              table(["metric", *arms], ([m, *(f"{overall.loc[a, m]:.4f}" if a in overall.index
+                                              else "n/a" for a in arms)] for m in METRICS))]
     lines += ["", "## Mean ranks (1 = best) over (data set, classifier) cells", "",
-              "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
-    for m, r in summary["ranks"].items():
-        lines.append(f"| {m} | " + " | ".join(f"{r.get(a, float('nan')):.2f}" for a in arms)
-                     + " |")
+              table(["metric", *arms], ([m, *(f"{r.get(a, float('nan')):.2f}" for a in arms)]
+                                        for m, r in summary["ranks"].items()))]
+    rows = []
+    for arm, v in summary["versus_smote"].items():
+        rows.append([arm, v["win"], v["tie"], v["loss"], f"{v['mean_difference']:+.4f}",
+                     f"{v['wilcoxon_p']:.3g}"])
+        rows += [[f"{arm}: {m}", pm["win"], pm["tie"], pm["loss"], "", f"{pm['wilcoxon_p']:.3g}"]
+                 for m, pm in v["per_metric"].items()]
     lines += ["", "## GAN arms vs SMOTE (cells: data set x classifier x metric; "
               "tie = |difference| <= 0.001)", "",
-              "| arm | win | tie | loss | mean difference | Wilcoxon p |",
-              "|---|---|---|---|---|---|"]
-    for arm, v in summary["versus_smote"].items():
-        lines.append(f"| {arm} | {v['win']} | {v['tie']} | {v['loss']} | "
-                     f"{v['mean_difference']:+.4f} | {v['wilcoxon_p']:.3g} |")
-        for m, pm in v["per_metric"].items():
-            lines.append(f"| {arm}: {m} | {pm['win']} | {pm['tie']} | {pm['loss']} | | "
-                         f"{pm['wilcoxon_p']:.3g} |")
+              table(["arm", "win", "tie", "loss", "mean difference", "Wilcoxon p"], rows)]
     mean = summary["mean"]
+
+    def cell(name: str, clf: str, a: str, m: str) -> str:
+        try:
+            return f"{mean.loc[(name, clf, a), m]:.3f}"
+        except KeyError:
+            return "-"
+
     for clf in CLASSIFIERS:
         lines += ["", f"## Per data set, {clf} (mean over folds x seeds)", "",
-                  "| data set | metric | " + " | ".join(arms) + " |",
-                  "|---|---|" + "---|" * len(arms)]
-        for name in cfg["datasets"]:
-            for m in METRICS:
-                vals = []
-                for a in arms:
-                    try:
-                        vals.append(f"{mean.loc[(name, clf, a), m]:.3f}")
-                    except KeyError:
-                        vals.append("-")
-                lines.append(f"| {name} | {m} | " + " | ".join(vals) + " |")
+                  table(["data set", "metric", *arms],
+                        ([name, m, *(cell(name, clf, a, m) for a in arms)]
+                         for name in cfg["datasets"] for m in METRICS))]
     lines += ["", f"Code version: `{report['code_version']}`.", ""]
     return "\n".join(lines)
 

@@ -44,6 +44,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ganaug.report import marginal_fidelity
+from ganaug_bench.markdown import table
 from ganaug_bench.record import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,30 +231,29 @@ def markdown(report: dict) -> str:
         f"({report['machine']['cpus']} cores). Both methods ran under the same "
         "conditions, one after the other.",
         "",
-        "| data set | method | fit (s) | sample 100k (s) | peak RSS (MB) | bal. acc | "
-        "minority F1 | KS mean / max | TVD mean / max | corr diff mean / max |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    rows = []
     for r in report["results"]:
         if "error" in r:
-            lines.append(f"| {r['dataset']} | {r['method']} | error | | | | | | | |")
+            rows.append([r["dataset"], r["method"], "error", *[""] * 7])
             continue
         e, f = r["efficacy"], r["fidelity"]
-        lines.append(
-            f"| {r['dataset']} | {r['method']} | {r['fit_seconds']:.1f} | "
-            f"{r['sample_100k_seconds']:.2f} | {r['peak_rss_mb']:.0f} | "
-            f"{e['balanced_accuracy']:.3f} | {e['minority_f1']:.3f} | "
-            f"{f['ks_mean']:.3f} / {f['ks_max']:.3f} | {f['tvd_mean']:.3f} / "
-            f"{f['tvd_max']:.3f} | {f['corr_diff_mean']:.3f} / {f['corr_diff_max']:.3f} |"
-        )
-    for name, ref in report["real_reference"].items():
-        lines.append(f"| {name} | real rows (reference) | | | | "
-                     f"{ref['balanced_accuracy']:.3f} | {ref['minority_f1']:.3f} | | | |")
+        rows.append([
+            r["dataset"], r["method"], f"{r['fit_seconds']:.1f}",
+            f"{r['sample_100k_seconds']:.2f}", f"{r['peak_rss_mb']:.0f}",
+            f"{e['balanced_accuracy']:.3f}", f"{e['minority_f1']:.3f}",
+            *(f"{f[k + '_mean']:.3f} / {f[k + '_max']:.3f}" for k in ("ks", "tvd", "corr_diff")),
+        ])
+    rows += [[name, "real rows (reference)", "", "", "", f"{ref['balanced_accuracy']:.3f}",
+              f"{ref['minority_f1']:.3f}", "", "", ""]
+             for name, ref in report["real_reference"].items()]
+    lines.append(table(["data set", "method", "fit (s)", "sample 100k (s)", "peak RSS (MB)",
+                        "bal. acc", "minority F1", "KS mean / max", "TVD mean / max",
+                        "corr diff mean / max"], rows))
     lines += ["", "## Ratios (CTGAN / ganaug; > 1 means ganaug is faster or smaller)", "",
-              "| data set | fit speed-up | sampling speed-up | peak memory ratio |",
-              "|---|---|---|---|"]
-    for name, r in report["ratios"].items():
-        lines.append(f"| {name} | {r['fit']:.1f}x | {r['sample']:.1f}x | {r['memory']:.2f}x |")
+              table(["data set", "fit speed-up", "sampling speed-up", "peak memory ratio"],
+                    ([name, f"{r['fit']:.1f}x", f"{r['sample']:.1f}x", f"{r['memory']:.2f}x"]
+                     for name, r in report["ratios"].items()))]
     lines += ["", "Targets (issue 5): fit >= 5x, sampling >= 10x faster on CPU, efficacy and "
               "fidelity at least as good.", "",
               f"Code version: `{report['code_version']}`. Software: "

@@ -14,16 +14,18 @@ def table(head: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head : sequence of str
         Column titles.
     rows : iterable of sequence
-        Cells, already formatted (anything ``str`` accepts).
+        Cells, already formatted (anything ``str`` accepts); an empty cell is ``| |``.
 
     Returns
     -------
     table : str
         Lines joined by newlines, no trailing newline.
     """
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+
+    def line(cells: Iterable[Any]) -> str:
+        return "|" + "|".join(f" {c} " if str(c) else " " for c in cells) + "|"
+
+    return "\n".join([line(head), "|" + "---|" * len(head), *(line(row) for row in rows)])
 
 
 def mean_pm_std(s: dict[str, Any] | None, scale: float = 1.0, digits: int = 3) -> str:

@@ -292,11 +292,6 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args)))
         return
-    import sklearn
-    import torch
-
-    import ganaug
-
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     load_start = os.getloadavg()
     results = []
@@ -317,7 +312,7 @@ def main() -> None:
                 "sample": c["sample_100k_seconds"] / g["sample_100k_seconds"],
                 "memory": c["peak_rss_mb"] / g["peak_rss_mb"],
             }
-    from ganaug_bench.record import code_version
+    from ganaug_bench.record import code_version, versions
 
     rev = code_version() or "unknown"
     report = {
@@ -328,9 +323,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()],
                     "platform": platform.platform(), "note": args.note},
-        "software": {"python": platform.python_version(), "torch": torch.__version__,
-                     "sklearn": sklearn.__version__, "pandas": pd.__version__,
-                     "ganaug": ganaug.__version__, "ctgan": "0.12.1 (pip --target)"},
+        "software": {**versions("pandas"), "ctgan": "0.12.1 (pip --target)"},
         "code_version": rev,
         "results": results,
         "real_reference": {name: real_reference(name, args) for name in args.datasets},

@@ -98,7 +98,7 @@ def score(y_true: np.ndarray, y_pred: np.ndarray, tail: np.ndarray) -> dict[str,
     }
 
 
-def make_sampler(arm: str, seed: int, gan_params: dict[str, Any], min_count: int):
+def make_sampler(arm: str, seed: int, gan_params: dict[str, Any], min_count: int) -> Any:
     """The over-sampler of one arm (None for ``"none"``), seeded with ``seed``.
 
     Parameters
@@ -136,7 +136,8 @@ def make_sampler(arm: str, seed: int, gan_params: dict[str, Any], min_count: int
 
 
 def sample_diagnostics(
-    sampler, reference, X_train: np.ndarray, y_train: np.ndarray, n_per_class: int = 100
+    sampler: Any, reference: Any, X_train: np.ndarray, y_train: np.ndarray,
+    n_per_class: int = 100,
 ) -> tuple[dict[str, float], Any]:
     """How recognisable, varied and new a fitted GAN's samples are, on the training split.
 

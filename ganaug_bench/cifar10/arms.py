@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -12,8 +14,24 @@ from .settings import DRW_FROM, MIXUP_ALPHA, Settings
 
 
 # --------------------------------------------------------------------------- metrics --
-def compute_metrics(y_true, y_pred, groups: dict[str, list[int]], n_classes: int = 10) -> dict:
-    """Top-1, balanced accuracy, macro-F1, per-class recall, many/medium/few accuracy."""
+def compute_metrics(y_true: np.ndarray, y_pred: np.ndarray, groups: dict[str, list[int]],
+                    n_classes: int = 10) -> dict[str, Any]:
+    """Top-1, balanced accuracy, macro-F1, per-class recall, many/medium/few accuracy.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n,)
+        Test labels and predictions (class codes).
+    groups : dict
+        Class codes per group name, from :func:`~ganaug_bench.cifar10.data.class_groups`.
+    n_classes : int, default=10
+
+    Returns
+    -------
+    metrics : dict
+        ``top1``, ``balanced_accuracy``, ``macro_f1``, ``per_class_recall`` and the
+        accuracy of each group (None for a group without test rows).
+    """
     from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
 
     labels = list(range(n_classes))
@@ -76,13 +94,29 @@ def _labels_to_add(aug) -> np.ndarray:
     return np.concatenate([np.full(n, c, dtype=np.int64) for c, n in items])
 
 
-def filtered_sample(aug, need: dict[int, int], proba_fn, rounds: int, oversample: float,
-                    n_classes: int = 10):
+def filtered_sample(aug: Any, need: dict[int, int],
+                    proba_fn: Callable[[np.ndarray], np.ndarray], rounds: int,
+                    oversample: float, n_classes: int = 10,
+                    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Synthetic images the filter classifier assigns to their class, exact counts.
 
     Each round draws ``oversample`` times the missing count of every class and keeps the
     accepted images; after ``rounds`` rounds the remaining places are filled with the
     rejected candidates that have the highest probability of their class.
+
+    Parameters
+    ----------
+    aug : fitted ConditionalGANAugmenter or GANAugmenter
+        Draws candidates with ``sample(n, y=labels)``.
+    need : dict
+        Images wanted per class code.
+    proba_fn : callable
+        Class probabilities of a batch of images (the filter classifier).
+    rounds : int
+        Rounds of drawing before the rest is filled with the best rejected candidates.
+    oversample : float
+        Candidates drawn per missing image in a round.
+    n_classes : int, default=10
 
     Returns
     -------
@@ -133,9 +167,38 @@ def _sync(device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg, device,
-                  groups, cache: dict, log) -> dict:
-    """Build the arm's training set, train the classifier, test it; one result row."""
+def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te: np.ndarray,
+                  y_te: np.ndarray, strategy: str | dict[int, int], settings: Settings,
+                  clf_cfg: Any, device: Any, groups: dict[str, list[int]], cache: dict,
+                  log: Callable[[str], None]) -> dict[str, Any]:
+    """Build the arm's training set, train the classifier, test it; one result row.
+
+    Parameters
+    ----------
+    arm : str
+        One of :data:`~ganaug_bench.cifar10.settings.ARMS`.
+    seed : int
+        Seed of the sampler, the GAN and the classifier.
+    X_tr, y_tr, X_te, y_te : ndarray
+        Training split and test set (uint8 NHWC images, int64 labels).
+    strategy : str or dict
+        The ``sampling_strategy`` of every over-sampler.
+    settings : Settings
+    clf_cfg : ClassifierConfig
+        The downstream classifier's settings.
+    device : torch.device
+    groups : dict
+        Many / medium / few class codes.
+    cache : dict
+        Fitted GANs and classifiers shared by the arms of one seed.
+    log : callable
+        Takes one progress line.
+
+    Returns
+    -------
+    row : dict
+        Scores (:func:`compute_metrics`), training-set size, timings and the arm's extras.
+    """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
     from .classifier import FastClassifier
@@ -237,9 +300,19 @@ def run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, settings, clf_cfg
 
 
 # ---------------------------------------------------------------------- sklearn track --
-def run_sklearn_arm(arm, seed, Z_tr, y_tr, Z_te, y_te, strategy, settings, device, groups,
-                    log) -> dict:
-    """``Pipeline([("aug", sampler), ("clf", SVC())])`` on PCA features; one result row."""
+def run_sklearn_arm(arm: str, seed: int, Z_tr: np.ndarray, y_tr: np.ndarray, Z_te: np.ndarray,
+                    y_te: np.ndarray, strategy: str | dict[int, int], settings: Settings,
+                    device: Any, groups: dict[str, list[int]],
+                    log: Callable[[str], None]) -> dict[str, Any]:
+    """``Pipeline([("aug", sampler), ("clf", SVC())])`` on PCA features; one result row.
+
+    Parameters are those of :func:`run_torch_arm`, with PCA features ``Z_tr`` and
+    ``Z_te`` in place of images and no classifier settings or cache.
+
+    Returns
+    -------
+    row : dict
+    """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
     from imblearn.pipeline import Pipeline
     from sklearn.svm import SVC

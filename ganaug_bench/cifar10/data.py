@@ -12,7 +12,8 @@ from .settings import CB_BETA, PROTOCOLS, Settings
 
 # ------------------------------------------------------------------------------- data --
 def make_fake_cifar(n_train_per_class: int, n_test_per_class: int, n_classes: int = 10,
-                    seed: int = 0):
+                    seed: int = 0) -> tuple[tuple[np.ndarray, np.ndarray],
+                                            tuple[np.ndarray, np.ndarray]]:
     """A tiny CIFAR-like stand-in: 32x32x3 uint8 images whose class sets colour and stripes.
 
     Parameters
@@ -121,8 +122,16 @@ def _load_packed(settings: Settings, path: str):
     return (X_tr, y_tr), (X_te, y_te), info
 
 
-def load_data(settings: Settings, data_dir: str | None):
+def load_data(settings: Settings, data_dir: str | None,
+              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], dict]:
     """Training split of the protocol and the (balanced) test set, plus provenance.
+
+    Parameters
+    ----------
+    settings : Settings
+        Protocol, track, subsampling and whether to use fake data.
+    data_dir : str or None
+        Folder with ``cifar-10-batches-py/``, or a file written by :func:`pack_data`.
 
     Returns
     -------
@@ -169,13 +178,25 @@ def load_data(settings: Settings, data_dir: str | None):
     return (X_tr, y_tr), (X_test, y_test), info
 
 
-def class_groups(train_counts, n_many: int = 3, n_few: int = 3) -> dict[str, list[int]]:
+def class_groups(train_counts: list[int], n_many: int = 3,
+                 n_few: int = 3) -> dict[str, list[int]]:
     """Many / medium / few-shot classes by training-count rank.
 
     The ``n_many`` classes with the most training images are 'many', the ``n_few`` with
     the fewest are 'few', the rest 'medium' (ties broken by class index). On CIFAR-10-LT
     ratio 100 this is many = {5000, 2997, 1796}, medium = {1077, 645, 387, 232},
     few = {139, 83, 50}.
+
+    Parameters
+    ----------
+    train_counts : list of int
+        Training images per class code.
+    n_many, n_few : int, default=3
+
+    Returns
+    -------
+    groups : dict
+        ``{"many": [...], "medium": [...], "few": [...]}``, class codes sorted.
     """
     order = sorted(range(len(train_counts)), key=lambda c: (-train_counts[c], c))
     return {
@@ -185,8 +206,20 @@ def class_groups(train_counts, n_many: int = 3, n_few: int = 3) -> dict[str, lis
     }
 
 
-def sampling_strategy_for(settings: Settings, counts: list[int]):
-    """The one ``sampling_strategy`` all over-samplers get (str or dict of totals)."""
+def sampling_strategy_for(settings: Settings, counts: list[int]) -> str | dict[int, int]:
+    """The one ``sampling_strategy`` all over-samplers get.
+
+    Parameters
+    ----------
+    settings : Settings
+    counts : list of int
+        Training images per class code.
+
+    Returns
+    -------
+    strategy : str or dict
+        'auto', or the total images wanted per class code.
+    """
     if settings.target_per_class is not None:
         return {c: max(int(settings.target_per_class), n) for c, n in enumerate(counts)}
     kind, _ = PROTOCOLS[settings.protocol]
@@ -195,8 +228,19 @@ def sampling_strategy_for(settings: Settings, counts: list[int]):
     return "auto"
 
 
-def class_balanced_weights(counts, beta: float = CB_BETA) -> np.ndarray:
-    """Class-balanced loss weights ``(1 - beta) / (1 - beta**n_c)``, mean 1 over rows."""
+def class_balanced_weights(counts: list[int] | np.ndarray, beta: float = CB_BETA) -> np.ndarray:
+    """Class-balanced loss weights ``(1 - beta) / (1 - beta**n_c)``, mean 1 over rows.
+
+    Parameters
+    ----------
+    counts : array-like of int
+        Training images per class code.
+    beta : float, default=0.9999
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,), float32
+    """
     counts = np.asarray(counts, dtype=np.float64)
     w = (1.0 - beta) / (1.0 - np.power(beta, np.maximum(counts, 1)))
     return (w / (w * counts).sum() * counts.sum()).astype(np.float32)

@@ -10,7 +10,7 @@
 # On the GPU machine (from the repository root):
 #   bash benchmarks/device_cifar10_lt.sh                 # data from .data/lt100.npz
 # Prepare here first (CPU, once):
-#   python -m benchmarks.cifar10 --protocol lt100 --pack .data/lt100.npz --data-dir DIR
+#   python -m ganaug_bench.cifar10 --protocol lt100 --pack .data/lt100.npz --data-dir DIR
 #   python -m pip download --no-deps --only-binary=:all: -d .whl imbalanced-learn==0.14.2
 # and carry .data and .whl. The CPU dry run that the test suite runs (fake data, tiny
 # models, the same script and flags otherwise):
@@ -29,10 +29,10 @@ export PYTHONUNBUFFERED=1
 ARGS=(--protocol lt100 --methods none,ros,reweight,drw,mixup,cgan,cgan+filter
       --seeds 3 --out "$OUT" --tag device)
 if [ "${1:-}" = "--dry-run" ]; then
-    "$PY" -m benchmarks.cifar10 "${ARGS[@]}" --fake-data --smoke --device cpu --seeds 1 \
+    "$PY" -m ganaug_bench.cifar10 "${ARGS[@]}" --fake-data --smoke --device cpu --seeds 1 \
         --gan-time-budget 5 2>&1 | tee "$OUT/log.txt"
 else
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
-    "$PY" -m benchmarks.cifar10 "${ARGS[@]}" --data-dir "$DATA" --device cuda \
+    "$PY" -m ganaug_bench.cifar10 "${ARGS[@]}" --data-dir "$DATA" --device cuda \
         --gan-time-budget 75 --gan-batch-size 128 2>&1 | tee "$OUT/log.txt"
 fi

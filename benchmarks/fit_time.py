@@ -16,10 +16,7 @@ date, device, load average and code version (``--tag`` names a variant).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -51,10 +48,10 @@ def main() -> None:
     ap.add_argument("--tag", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "fit_time"))
     args = ap.parse_args()
-    import torch
 
     from ganaug import ConditionalGANAugmenter
-    from ganaug.bench import code_version
+    from ganaug_bench.markdown import table
+    from ganaug_bench.record import command_line, run_record
 
     threads = {"auto": "auto", "none": None}.get(args.cpu_threads, None)
     if args.cpu_threads not in ("auto", "none"):
@@ -80,14 +77,15 @@ def main() -> None:
     finally:
         for p in burners:
             p.kill()
-    record = {"command": "python " + " ".join(sys.argv),
-              "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "device": f"cpu ({platform.processor() or platform.machine()}, "
-                        f"{os.cpu_count()} cores), torch default threads "
-                        f"{torch.get_num_threads()}",
+    run = run_record(command_line(), "cpu")
+    dev = run["device"]
+    record = {"command": run["command"], "date": run["date"],
+              "device": f"cpu ({dev['name']}, {dev['cpu_count']} cores), torch default "
+                        f"threads {dev['torch_threads']}",
               "cpu_threads": args.cpu_threads, "busy_processes": args.load,
-              "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-              "code_version": code_version(), "torch": torch.__version__, "rows": rows}
+              "load_average_1m_at_end": dev["load_average_1m"],
+              "code_version": run["git_commit"], "torch": run["versions"]["torch"],
+              "versions": run["versions"], "rows": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "fit_time" + (f"_{args.tag}" if args.tag else "")
@@ -97,11 +95,10 @@ def main() -> None:
           f"- device: {record['device']}; estimator cpu_threads={args.cpu_threads}; "
           f"{args.load} busy processes alongside; load average at the end "
           f"{record['load_average_1m_at_end']}", f"- code: {record['code_version']}", "",
-          "| case | shape | median fit s | runs (s) | target s |", "|---|---|---|---|---|"]
-    for r in rows:
-        md.append(f"| {r['case']} | {r['shape'][0]} x {r['shape'][1]} | "
-                  f"{r['median_seconds']:.1f} | "
-                  f"{', '.join(f'{t:.1f}' for t in r['seconds'])} | {r['target_seconds']:.0f} |")
+          table(["case", "shape", "median fit s", "runs (s)", "target s"],
+                ([r["case"], f"{r['shape'][0]} x {r['shape'][1]}", f"{r['median_seconds']:.1f}",
+                  ", ".join(f"{t:.1f}" for t in r["seconds"]), f"{r['target_seconds']:.0f}"]
+                 for r in rows))]
     (out / f"{stem}.md").write_text("\n".join(md) + "\n")
 
 

@@ -23,11 +23,8 @@ Timing: CUDA events around ``--steps`` iterations after ``--warmup`` iterations.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,30 +36,24 @@ from ganaug.nn.diffaug import diff_augment, parse_policy
 from ganaug.nn.images import ImageDiscriminator, ImageGenerator
 from ganaug.nn.losses import d_loss, g_loss
 from ganaug.train import GANTrainer, TrainConfig
+from ganaug_bench.record import command_line, memory_mb, run_record
 
 
 def run_info(args: argparse.Namespace) -> dict:
     """Command, date, device, library versions and code version of this run."""
-    commit = os.environ.get("GANAUG_COMMIT")
-    if not commit:
-        try:
-            commit = subprocess.run(
-                ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            commit = "unknown"
-    dev = "cpu"
-    if torch.cuda.is_available():
-        dev = torch.cuda.get_device_name(0)
+    rec = run_record(command_line(os.path.basename(sys.executable) + " " + sys.argv[0]),
+                     "auto")
+    dev = rec["device"]
     return {
-        "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
+        "command": rec["command"],
         "args": vars(args),
-        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "device": dev,
-        "torch": torch.__version__,
+        "date_utc": rec["date"],
+        "device": dev["name"] if dev["device"].startswith("cuda") else "cpu",
+        "torch": rec["versions"]["torch"],
         "cuda": torch.version.cuda,
-        "python": platform.python_version(),
-        "git_commit": commit,
+        "python": rec["versions"]["python"],
+        "versions": rec["versions"],
+        "git_commit": rec["git_commit"] or "unknown",
     }
 
 
@@ -256,7 +247,7 @@ def main(argv=None) -> dict:
             if flops:
                 rec["tflops"] = flops / rec["s_per_step"] / 1e12
             if device.type == "cuda":
-                rec["max_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
+                rec["max_memory_gib"] = memory_mb(device)["gpu_peak_mb"] * 1e6 / 2**30
                 torch.cuda.reset_peak_memory_stats()
         except Exception as exc:  # record and go on with the other arms
             rec["error"] = f"{type(exc).__name__}: {exc}"[:2000]

@@ -22,11 +22,8 @@ noise from the pooled within-class covariance, ``scale=...``), ``cgan``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -129,11 +126,11 @@ def markdown(lines: list[dict]) -> str:
            "Balanced accuracy of an SVC, stratified k-fold CV inside the long-tailed training "
            "split (dev seeds; the test split is never scored). `vs rose` is the mean paired "
            "difference to ROSE (`RandomOverSampler(shrinkage=0.5)`) over the seeds both "
-           "have, with its 95 % t-interval. Latest run per design and seed.", "",
-           "| design | seeds | CV balanced accuracy | vs rose [95 % CI] | fit s | code |",
-           "|---|---|---|---|---|---|"]
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.stats import paired_difference
+           "have, with its 95 % t-interval. Latest run per design and seed.", ""]
+    from ganaug_bench.markdown import table
+    from ganaug_bench.stats import paired_difference
+
+    rows = []
 
     for design, runs in sorted(by.items(), key=lambda kv: -np.mean(
             [r["cv_balanced_accuracy"] for r in kv[1].values()])):
@@ -146,8 +143,10 @@ def markdown(lines: list[dict]) -> str:
               if d["ci_low"] is not None else "n/a")
         fit = np.mean([runs[s]["fit_seconds"] for s in seeds])
         codes = sorted({str(runs[s]["code_version"]) for s in seeds})
-        out.append(f"| `{design}` | {len(seeds)} | {np.mean(acc):.4f} | {ci} | {fit:.1f} | "
-                   f"{', '.join(codes)} |")
+        rows.append([f"`{design}`", len(seeds), f"{np.mean(acc):.4f}", ci, f"{fit:.1f}",
+                     ", ".join(codes)])
+    out.append(table(["design", "seeds", "CV balanced accuracy", "vs rose [95 % CI]",
+                      "fit s", "code"], rows))
     errors = [r for r in lines if "error" in r]
     if errors:
         out += ["", "Failed runs:", ""] + [f"- `{r['design']}` seed {r['seed']}: {r['error']}"
@@ -165,17 +164,18 @@ def main() -> None:
     args = ap.parse_args()
     import torch
 
-    from ganaug.bench import code_version
+    from ganaug_bench.record import command_line, run_record
 
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = out / "digits_lt_cv.jsonl"
-    base = {"command": "python " + " ".join(sys.argv),
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "device": f"cpu ({platform.processor() or platform.machine()}), 1 torch thread",
-            "code_version": code_version(), "folds": args.folds, "note": args.note}
+    run = run_record(command_line(), "cpu")
+    base = {"command": run["command"], "date": run["date"],
+            "device": f"cpu ({run['device']['name']}), 1 torch thread",
+            "code_version": run["git_commit"], "versions": run["versions"],
+            "folds": args.folds, "note": args.note}
     for spec in args.designs:
         for seed in args.seeds:
             env = os.environ.get("GANAUG_ABLATION")  # temporary knobs of an experiment

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -179,15 +178,18 @@ def bench_ddp(s: dict, repeats: int) -> dict:
 
 
 def _machine() -> dict:
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip() or None
+    from ganaug_bench.record import code_version, versions
+
+    v = versions()
     return {"platform": platform.platform(), "processor": platform.processor(),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "cpu_count": os.cpu_count(), "git_commit": commit}
+            "python": v["python"], "torch": v["torch"], "versions": v,
+            "cpu_count": os.cpu_count(), "git_commit": code_version()}
 
 
 def main(argv: list[str] | None = None) -> dict:
     """Run both measurements and write the JSON record; returns it."""
+    from ganaug_bench.record import command_line, utc_now
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=2, help="fits per setting")
     ap.add_argument("--epochs", type=int, default=None, help="override epochs")
@@ -203,8 +205,8 @@ def main(argv: list[str] | None = None) -> dict:
         s["epochs"] = args.epochs
     torch.set_num_threads(1)
     record = {
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": command_line(Path(sys.executable).name + " " + sys.argv[0]),
+        "date_utc": utc_now(),
         "machine": _machine(), "load_average_before": os.getloadavg(),
         "settings": s, "repeats": args.repeats, "note": args.note,
         "threads_per_process": 1,

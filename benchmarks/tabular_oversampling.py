@@ -256,7 +256,9 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
 
 # ------------------------------------------------------------------- reporting --
 def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
-    from scipy.stats import rankdata, wilcoxon
+    from scipy.stats import rankdata
+
+    from ganaug_bench.stats import wilcoxon_p
 
     ok = df[df.get("error").isna()] if "error" in df else df
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
@@ -278,7 +280,7 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
         keep = ~(np.isnan(a) | np.isnan(b))
         d = a[keep] - b[keep]
         tol = 1e-3
-        p = float(wilcoxon(a[keep], b[keep]).pvalue) if np.any(np.abs(d) > 0) else 1.0
+        p = wilcoxon_p(a[keep], b[keep])
         versus[arm] = {"win": int((d > tol).sum()), "tie": int((np.abs(d) <= tol).sum()),
                        "loss": int((d < -tol).sum()), "n_cells": int(keep.sum()),
                        "tie_tolerance": tol, "wilcoxon_p": p,
@@ -288,7 +290,7 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
             dm = (cells[m][arm] - cells[m]["smote"]).dropna().to_numpy()
             per_metric[m] = {"win": int((dm > tol).sum()), "tie": int((np.abs(dm) <= tol).sum()),
                              "loss": int((dm < -tol).sum()),
-                             "wilcoxon_p": float(wilcoxon(dm).pvalue) if np.any(dm) else 1.0}
+                             "wilcoxon_p": wilcoxon_p(dm)}
         versus[arm]["per_metric"] = per_metric
     return {"mean": mean, "ranks": ranks, "versus_smote": versus}
 
@@ -323,41 +325,37 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         lines += [f"Errors ({len(report['errors'])}, excluded from the tables): " +
                   "; ".join(sorted({f"{e['dataset']}/{e['arm']}: {e['error'][:120]}"
                                     for e in report["errors"]}))[:2000], ""]
+    from ganaug_bench.markdown import table
+
     overall = summary["mean"].groupby("arm").mean()  # mean over (data set, classifier)
     lines += ["## Mean scores over (data set, classifier) cells", "",
-              "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
-    for m in METRICS:
-        lines.append(f"| {m} | " + " | ".join(
-            f"{overall.loc[a, m]:.4f}" if a in overall.index else "n/a" for a in arms) + " |")
+              table(["metric", *arms], ([m, *(f"{overall.loc[a, m]:.4f}" if a in overall.index
+                                              else "n/a" for a in arms)] for m in METRICS))]
     lines += ["", "## Mean ranks (1 = best) over (data set, classifier) cells", "",
-              "| metric | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
-    for m, r in summary["ranks"].items():
-        lines.append(f"| {m} | " + " | ".join(f"{r.get(a, float('nan')):.2f}" for a in arms)
-                     + " |")
+              table(["metric", *arms], ([m, *(f"{r.get(a, float('nan')):.2f}" for a in arms)]
+                                        for m, r in summary["ranks"].items()))]
+    rows = []
+    for arm, v in summary["versus_smote"].items():
+        rows.append([arm, v["win"], v["tie"], v["loss"], f"{v['mean_difference']:+.4f}",
+                     f"{v['wilcoxon_p']:.3g}"])
+        rows += [[f"{arm}: {m}", pm["win"], pm["tie"], pm["loss"], "", f"{pm['wilcoxon_p']:.3g}"]
+                 for m, pm in v["per_metric"].items()]
     lines += ["", "## GAN arms vs SMOTE (cells: data set x classifier x metric; "
               "tie = |difference| <= 0.001)", "",
-              "| arm | win | tie | loss | mean difference | Wilcoxon p |",
-              "|---|---|---|---|---|---|"]
-    for arm, v in summary["versus_smote"].items():
-        lines.append(f"| {arm} | {v['win']} | {v['tie']} | {v['loss']} | "
-                     f"{v['mean_difference']:+.4f} | {v['wilcoxon_p']:.3g} |")
-        for m, pm in v["per_metric"].items():
-            lines.append(f"| {arm}: {m} | {pm['win']} | {pm['tie']} | {pm['loss']} | | "
-                         f"{pm['wilcoxon_p']:.3g} |")
+              table(["arm", "win", "tie", "loss", "mean difference", "Wilcoxon p"], rows)]
     mean = summary["mean"]
+
+    def cell(name: str, clf: str, a: str, m: str) -> str:
+        try:
+            return f"{mean.loc[(name, clf, a), m]:.3f}"
+        except KeyError:
+            return "-"
+
     for clf in CLASSIFIERS:
         lines += ["", f"## Per data set, {clf} (mean over folds x seeds)", "",
-                  "| data set | metric | " + " | ".join(arms) + " |",
-                  "|---|---|" + "---|" * len(arms)]
-        for name in cfg["datasets"]:
-            for m in METRICS:
-                vals = []
-                for a in arms:
-                    try:
-                        vals.append(f"{mean.loc[(name, clf, a), m]:.3f}")
-                    except KeyError:
-                        vals.append("-")
-                lines.append(f"| {name} | {m} | " + " | ".join(vals) + " |")
+                  table(["data set", "metric", *arms],
+                        ([name, m, *(cell(name, clf, a, m) for a in arms)]
+                         for name in cfg["datasets"] for m in METRICS))]
     lines += ["", f"Code version: `{report['code_version']}`.", ""]
     return "\n".join(lines)
 
@@ -426,7 +424,7 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
     df = pd.DataFrame(rows)
     errors = [r for r in rows if "error" in r and isinstance(r.get("error"), str)]
     summary = summarise(df, args.arms)
-    from ganaug.bench import code_version
+    from ganaug_bench.record import code_version
 
     rev = code_version() or "unknown"
     report = {

@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -45,25 +44,13 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ganaug.report import marginal_fidelity
+from ganaug_bench.markdown import table
+from ganaug_bench.record import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path("/work/shared/data/tabular")
 OUT = ROOT / "benchmarks" / "results" / "tabular"
 N_SAMPLE = 100_000
-
-
-def rss_mb() -> float:
-    """Current resident set size of this process (MB), from /proc."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return float("nan")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process (MB; ru_maxrss is in KB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
 
 
 def load(name: str, data: Path, seed: int = 0, train_rows: int = 0
@@ -138,7 +125,7 @@ def worker(args: argparse.Namespace) -> dict:
 
     torch.set_num_threads(args.threads)
     train, test, minority = load(args.dataset, Path(args.data), args.seed, args.train_rows)
-    rss_before = rss_mb()
+    rss_before = memory_mb()["rss_mb"]
     t0 = time.perf_counter()
     if args.method == "ganaug":
         from ganaug import ConditionalGANAugmenter
@@ -180,7 +167,7 @@ def worker(args: argparse.Namespace) -> dict:
 
         extra = {"params": {"epochs": args.epochs, "batch_size": args.batch_size,
                             "version": getattr(ctgan, "__version__", "?")}}
-    peak = peak_rss_mb()
+    peak = memory_mb()["peak_rss_mb"]
     n = len(train)
     rows = synth.iloc[:n].reset_index(drop=True)
     res = {
@@ -244,30 +231,29 @@ def markdown(report: dict) -> str:
         f"({report['machine']['cpus']} cores). Both methods ran under the same "
         "conditions, one after the other.",
         "",
-        "| data set | method | fit (s) | sample 100k (s) | peak RSS (MB) | bal. acc | "
-        "minority F1 | KS mean / max | TVD mean / max | corr diff mean / max |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    rows = []
     for r in report["results"]:
         if "error" in r:
-            lines.append(f"| {r['dataset']} | {r['method']} | error | | | | | | | |")
+            rows.append([r["dataset"], r["method"], "error", *[""] * 7])
             continue
         e, f = r["efficacy"], r["fidelity"]
-        lines.append(
-            f"| {r['dataset']} | {r['method']} | {r['fit_seconds']:.1f} | "
-            f"{r['sample_100k_seconds']:.2f} | {r['peak_rss_mb']:.0f} | "
-            f"{e['balanced_accuracy']:.3f} | {e['minority_f1']:.3f} | "
-            f"{f['ks_mean']:.3f} / {f['ks_max']:.3f} | {f['tvd_mean']:.3f} / "
-            f"{f['tvd_max']:.3f} | {f['corr_diff_mean']:.3f} / {f['corr_diff_max']:.3f} |"
-        )
-    for name, ref in report["real_reference"].items():
-        lines.append(f"| {name} | real rows (reference) | | | | "
-                     f"{ref['balanced_accuracy']:.3f} | {ref['minority_f1']:.3f} | | | |")
+        rows.append([
+            r["dataset"], r["method"], f"{r['fit_seconds']:.1f}",
+            f"{r['sample_100k_seconds']:.2f}", f"{r['peak_rss_mb']:.0f}",
+            f"{e['balanced_accuracy']:.3f}", f"{e['minority_f1']:.3f}",
+            *(f"{f[k + '_mean']:.3f} / {f[k + '_max']:.3f}" for k in ("ks", "tvd", "corr_diff")),
+        ])
+    rows += [[name, "real rows (reference)", "", "", "", f"{ref['balanced_accuracy']:.3f}",
+              f"{ref['minority_f1']:.3f}", "", "", ""]
+             for name, ref in report["real_reference"].items()]
+    lines.append(table(["data set", "method", "fit (s)", "sample 100k (s)", "peak RSS (MB)",
+                        "bal. acc", "minority F1", "KS mean / max", "TVD mean / max",
+                        "corr diff mean / max"], rows))
     lines += ["", "## Ratios (CTGAN / ganaug; > 1 means ganaug is faster or smaller)", "",
-              "| data set | fit speed-up | sampling speed-up | peak memory ratio |",
-              "|---|---|---|---|"]
-    for name, r in report["ratios"].items():
-        lines.append(f"| {name} | {r['fit']:.1f}x | {r['sample']:.1f}x | {r['memory']:.2f}x |")
+              table(["data set", "fit speed-up", "sampling speed-up", "peak memory ratio"],
+                    ([name, f"{r['fit']:.1f}x", f"{r['sample']:.1f}x", f"{r['memory']:.2f}x"]
+                     for name, r in report["ratios"].items()))]
     lines += ["", "Targets (issue 5): fit >= 5x, sampling >= 10x faster on CPU, efficacy and "
               "fidelity at least as good.", "",
               f"Code version: `{report['code_version']}`. Software: "
@@ -306,11 +292,6 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args)))
         return
-    import sklearn
-    import torch
-
-    import ganaug
-
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     load_start = os.getloadavg()
     results = []
@@ -331,7 +312,7 @@ def main() -> None:
                 "sample": c["sample_100k_seconds"] / g["sample_100k_seconds"],
                 "memory": c["peak_rss_mb"] / g["peak_rss_mb"],
             }
-    from ganaug.bench import code_version
+    from ganaug_bench.record import code_version, versions
 
     rev = code_version() or "unknown"
     report = {
@@ -342,9 +323,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load_start],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()],
                     "platform": platform.platform(), "note": args.note},
-        "software": {"python": platform.python_version(), "torch": torch.__version__,
-                     "sklearn": sklearn.__version__, "pandas": pd.__version__,
-                     "ganaug": ganaug.__version__, "ctgan": "0.12.1 (pip --target)"},
+        "software": {**versions("pandas"), "ctgan": "0.12.1 (pip --target)"},
         "code_version": rev,
         "results": results,
         "real_reference": {name: real_reference(name, args) for name in args.datasets},

@@ -1,4 +1,9 @@
-"""The ``ganaug`` command. ``ganaug bench`` is the main job (logic in :mod:`ganaug.bench`)."""
+"""The ``ganaug`` command.
+
+``ganaug bench`` is the main job; its harness is the package :mod:`ganaug_bench`, shipped
+with the same distribution and imported only when ``ganaug bench`` runs
+(:mod:`ganaug_bench.digits` for digits-lt, :mod:`ganaug_bench.cifar10` for cifar10-lt).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from .commands import CommandError
 
@@ -43,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--dataset", choices=("digits-lt", "cifar10-lt"), default="digits-lt",
                        help="digits-lt (embedded, no download; default) or cifar10-lt "
-                       "(runs benchmarks/cifar10.py, needs a source checkout)")
+                       "(runs the CIFAR-10 benchmark of ganaug_bench.cifar10; reads or downloads "
+                       "CIFAR-10, see --data-dir)")
     bench.add_argument("--seeds", type=_positive_int, default=None,
                        help="number of seeds, 0..N-1 (digits-lt default 10)")
     bench.add_argument("--out", default=None, help="output folder (digits-lt default bench_out/)")
@@ -58,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "and extra threads cost more than they gain on a busy machine)")
     bench.add_argument("--quiet", action="store_true", help="print only the table")
     bench.epilog = (
-        "With --dataset cifar10-lt, other options are passed on to benchmarks/cifar10.py "
-        "(see `python -m benchmarks.cifar10 --help`)."
+        "With --dataset cifar10-lt, other options are passed on to the CIFAR-10 benchmark "
+        "(see `python -m ganaug_bench.cifar10 --help`)."
     )
     from .commands import add_parsers  # pandas / numpy only: --help stays fast
 
@@ -67,21 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_cifar10(args: argparse.Namespace, extra: list[str]) -> int:
-    """Hand over to ``benchmarks/cifar10.py`` (lives in the source tree, not the package)."""
-    root = str(Path(__file__).resolve().parents[1])
-    for path in (str(Path.cwd()), root):
-        if path not in sys.path:
-            sys.path.append(path)
+def _harness(name: str):
+    """Import a module of the benchmark harness :mod:`ganaug_bench` (None, and a one-line
+    message on stderr, when it is missing: a partial install)."""
     try:
-        module = importlib.import_module("benchmarks.cifar10")
+        return importlib.import_module(f"ganaug_bench.{name}")
     except ImportError as exc:
-        print(
-            f"ganaug bench --dataset cifar10-lt needs benchmarks/cifar10.py from a source "
-            f"checkout of ganaug (run it from the repository root); it could not be "
-            f"imported: {exc}",
-            file=sys.stderr,
-        )
+        print(f"ganaug bench needs the package ganaug_bench, installed with ganaug; it could "
+              f"not be imported ({exc}): reinstall ganaug", file=sys.stderr)
+        return None
+
+
+def _run_cifar10(args: argparse.Namespace, extra: list[str]) -> int:
+    """Hand over to :func:`ganaug_bench.cifar10.main`."""
+    module = _harness("cifar10")
+    if module is None:
         return 2
     if args.epochs is not None:
         print("--epochs is for digits-lt; cifar10-lt sets GAN length with --gan-steps.",
@@ -151,9 +156,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
             return _run_cifar10(args, extra)
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        from .bench import main_digits
-
-        return main_digits(
+        module = _harness("digits_report")
+        if module is None:
+            return 2
+        return module.main_digits(
             seeds=10 if args.seeds is None else args.seeds,
             out="bench_out" if args.out is None else args.out,
             epochs=args.epochs,

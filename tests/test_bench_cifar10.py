@@ -12,10 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo's benchmarks/
-
-from benchmarks import cifar10  # noqa: E402
-from benchmarks.stats import mean_std, paired_difference  # noqa: E402
+from ganaug_bench import cifar10
+from ganaug_bench.stats import mean_std, paired_difference
 
 ALL_ARMS = ["none", "ros", "smote", "reweight", "gan", "cgan", "cgan+filter"]
 
@@ -144,7 +142,7 @@ def test_merge_pools_seeds(tmp_path):
 def test_drw_and_mixup_change_training_as_described():
     import torch
 
-    from benchmarks.classifier import ClassifierConfig, FastClassifier
+    from ganaug_bench.cifar10.classifier import ClassifierConfig, FastClassifier
 
     rs = np.random.RandomState(0)
     X = rs.randint(0, 255, (150, 32, 32, 3), dtype=np.uint8)

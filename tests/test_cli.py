@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ganaug import bench, cli
+from ganaug import cli
+from ganaug_bench import digits as bench
 
 
 def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
@@ -86,19 +87,21 @@ def test_unknown_option_is_an_error():
     assert exc.value.code == 2
 
 
-def test_cifar10_missing_module_is_a_clear_error(monkeypatch, capsys):
+def test_missing_harness_is_a_clear_error(monkeypatch, capsys):
     import importlib
 
     real = importlib.import_module
 
     def fake(name, *args, **kwargs):
-        if name == "benchmarks.cifar10":
-            raise ImportError("No module named 'benchmarks'")
+        if name.startswith("ganaug_bench"):
+            raise ImportError("No module named 'ganaug_bench'")
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(cli.importlib, "import_module", fake)
-    assert cli.main(["bench", "--dataset", "cifar10-lt"]) == 2
-    assert "benchmarks/cifar10.py" in capsys.readouterr().err
+    for dataset in ("cifar10-lt", "digits-lt"):
+        assert cli.main(["bench", "--dataset", dataset]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "ganaug_bench" in err[0]
 
 
 def test_console_script_entry_point():
@@ -117,7 +120,7 @@ def test_cifar10_options_are_passed_on(monkeypatch):
     real = importlib.import_module
 
     def fake(name, *args, **kwargs):
-        return fake_module if name == "benchmarks.cifar10" else real(name, *args, **kwargs)
+        return fake_module if name == "ganaug_bench.cifar10" else real(name, *args, **kwargs)
 
     monkeypatch.setattr(cli.importlib, "import_module", fake)
     status = cli.main(["bench", "--dataset", "cifar10-lt", "--seeds", "2", "--smoke",
@@ -152,9 +155,6 @@ def test_cli_errors_become_one_line_with_a_hint(monkeypatch, capsys):
         raise OSError("<urlopen error [Errno -2] Name or service not known>")
 
     monkeypatch.setattr(ganaug.datasets, "load_cifar10", offline)
-    import benchmarks.cifar10 as c10
-
-    monkeypatch.setattr(c10, "load_cifar10", offline, raising=False)
     status = cli.main(["bench", "--dataset", "cifar10-lt", "--seeds", "1", "--out", "/tmp/x"])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1
@@ -165,6 +165,14 @@ def test_help_does_not_import_torch():
     code = "import sys, ganaug.cli; ganaug.cli.build_parser(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60).stdout.strip()
+    assert out == "False"
+
+
+def test_import_ganaug_leaves_the_harness_alone():
+    code = ("import sys, ganaug, ganaug.cli; "
+            "print(any(m.startswith('ganaug_bench') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120).stdout.strip()
     assert out == "False"
 
 

@@ -199,7 +199,7 @@ class FastClassifier:
                               enabled=on)
 
     def fit(self, X: np.ndarray, y: np.ndarray, class_weights: np.ndarray | None = None,
-            weights_from: float = 0.0, mixup_alpha: float = 0.0):
+            weights_from: float = 0.0, mixup_alpha: float = 0.0) -> FastClassifier:
         """Train on uint8 images ``X`` (N, H, W, C) with integer labels ``y``.
 
         Parameters

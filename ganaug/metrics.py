@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from ._device import resolve_device
 from .data import ImageCodec
-from .nn.diffaug import _translation
+from .nn.diffaug import translation
 
 __all__ = [
     "ImageClassifier",
@@ -353,7 +353,7 @@ def train_classifier(
                 mirror = torch.rand(len(idx), 1, 1, 1, device=dev, generator=gen) < 0.5
                 x = torch.where(mirror, x.flip(-1), x)
             if translate > 0:
-                x = _translation(x, gen, translate)
+                x = translation(x, gen, translate)
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(dev.type, torch.bfloat16, enabled=amp):
                 loss = F.cross_entropy(net(x).float(), labels[idx],

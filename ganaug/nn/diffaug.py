@@ -49,10 +49,25 @@ def _color(x: Tensor, gen: torch.Generator) -> Tensor:
     return (x - mean) * (_rand(x, gen, n, 1, 1, 1) + 0.5) + mean
 
 
-def _translation(x: Tensor, gen: torch.Generator, ratio: float = 0.125) -> Tensor:
-    """Shift each image by whole pixels (up to ``ratio`` of its size), zeros fill in.
+def translation(x: Tensor, gen: torch.Generator, ratio: float = 0.125) -> Tensor:
+    """Shift each image by whole pixels, zeros filling in (DiffAugment's translation).
 
     Pure integer gather on a zero-padded copy: exact for any size and dtype.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n, C, H, W)
+        A batch of images (any dtype, any device).
+    gen : torch.Generator
+        Source of the shifts, on ``x``'s device.
+    ratio : float, default=0.125
+        Largest shift as a fraction of the image size (rounded, at least one pixel);
+        :func:`diff_augment` uses 0.125, ``ganaug.metrics.train_classifier`` 0.0625.
+
+    Returns
+    -------
+    Tensor of shape (n, C, H, W)
+        The shifted images, same dtype and device as ``x``.
     """
     n, _, h, w = x.shape
     sh, sw = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
@@ -79,4 +94,4 @@ def _cutout(x: Tensor, gen: torch.Generator, ratio: float = 0.5) -> Tensor:
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
-_OPS = {"color": _color, "translation": _translation, "cutout": _cutout}
+_OPS = {"color": _color, "translation": translation, "cutout": _cutout}

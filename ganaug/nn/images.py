@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from .projection import projection_layers, projection_score
+
 
 def n_stages(h: int, w: int, max_stages: int = 6) -> int:
     """How many 2x resolution stages fit: halve while both sides stay even and >= 4."""
@@ -117,12 +119,8 @@ class ImageDiscriminator(nn.Module):
         blocks += [DBlock(width, width, downsample=True, first=False) for _ in range(stages - 1)]
         blocks.append(DBlock(width, width, downsample=False, first=False))
         self.blocks = nn.Sequential(*blocks)
-        self.head = spectral_norm(nn.Linear(width, 1))
-        self.embed = spectral_norm(nn.Embedding(n_classes, width)) if n_classes else None
+        self.head, self.embed = projection_layers(width, n_classes, spectral_norm)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         h = F.relu(self.blocks(x)).sum(dim=(2, 3))
-        out = self.head(h).squeeze(1)
-        if self.embed is not None:
-            out = out + (self.embed(y) * h).sum(dim=1)
-        return out
+        return projection_score(h, self.head, self.embed, y)

@@ -13,6 +13,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from .projection import projection_layers, projection_score
+
 
 class SpanActivation(nn.Module):
     """Activations per output span: identity for continuous values, softmax per block.
@@ -120,15 +122,10 @@ class MLPDiscriminator(nn.Module):
         for _ in range(depth):
             layers += [norm(nn.Linear(width, width)), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
-        self.head = norm(nn.Linear(width, 1))
-        self.embed = norm(nn.Embedding(n_classes, width)) if n_classes else None
+        self.head, self.embed = projection_layers(width, n_classes, norm)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        h = self.body(x)
-        out = self.head(h).squeeze(1)
-        if self.embed is not None:
-            out = out + (self.embed(y) * h).sum(dim=1)
-        return out
+        return projection_score(self.body(x), self.head, self.embed, y)
 
 
 def _mlp(in_dim: int, width: int, depth: int, out_dim: int, act: type[nn.Module]) -> nn.Sequential:

@@ -7,6 +7,8 @@ from joblib import Parallel, delayed
 from sklearn.base import _fit_context
 from torch import nn
 
+from . import _ddp
+from ._warm import keep_train_state, resume
 from .base import _MAX_SEED, BaseGANAugmenter
 
 _PARAMS_DOC = """
@@ -168,8 +170,11 @@ _ATTRS_DOC = """
         The kind of data detected in X.
     codec_ : NumericEncoder, TabularEncoder or ImageCodec
         Maps rows to the networks' space and back.
-    history_ : dict
-        Per-epoch mean losses ('d_loss', 'g_loss', 'd_real', 'd_fake').
+    history_ : dict of str to list of float
+        Per-epoch mean losses, one list per key ('d_loss', 'g_loss', 'd_real',
+        'd_fake'), always this shape. For a ``GANAugmenter`` fitted with y (one GAN per
+        class), entry ``i`` is the mean over the class GANs that ran an ``i``-th epoch;
+        each class's own history is in ``class_history_``.
     n_features_in_ : int
         Number of features (values per image for images).
     feature_names_in_ : ndarray
@@ -183,6 +188,7 @@ _ATTRS_DOC = """
 
 class ConditionalGANAugmenter(BaseGANAugmenter):
     _anchor_by_default = True
+    _conditional_generator = True
 
     __doc__ = f"""Oversample with one class-conditional GAN.
 
@@ -231,19 +237,14 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
         -------
         self : ConditionalGANAugmenter
         """
-        with self._all_or_nothing():  # interrupted: unfitted or the last complete state
-            self._remember_y(y)
-            X, y, _ = self._check_X_y(X, y)
-            self.sampling_strategy_ = self._strategy(y)
-            self._fit_common(X, y)
-        return self
+        return self._fit(X, y, requires_y=True)
 
     def _train(self, data, codes, rng):
         seed = int(rng.randint(_MAX_SEED))
         self.generator_, self.history_, state = self._fit_one(
-            data, codes, len(self.classes_), seed, "cGAN", self._resume(0)
+            data, codes, len(self.classes_), seed, "cGAN", resume(self, 0)
         )
-        self._keep_train_state([state])
+        keep_train_state(self, [state])
 
     def _generator_for(self, code):
         return self.generator_, True
@@ -267,7 +268,9 @@ class GANAugmenter(BaseGANAugmenter):
         ``fit(X, y)``, only the oversampled ones for ``fit_resample``.
     generator_index_ : ndarray of int
         Position in ``generators_`` of each class of ``classes_`` (-1: not trained).{_ATTRS_DOC}
-        With y, ``history_`` maps each class label to its GAN's history.
+    class_history_ : dict
+        Only when fitted with y: each trained class's label mapped to its GAN's
+        history (the shape of ``history_``).
 
     See Also
     --------
@@ -298,24 +301,16 @@ class GANAugmenter(BaseGANAugmenter):
         -------
         self : GANAugmenter
         """
-        with self._all_or_nothing():  # interrupted: unfitted or the last complete state
-            self._remember_y(y)
-            if y is None:
-                X, self._kind = self._check_X(X)
-                self.sampling_strategy_ = {}
-            else:
-                X, y, _ = self._check_X_y(X, y)
-                self.sampling_strategy_ = self._strategy(y)
-            self._fit_common(X, y)
-        return self
+        return self._fit(X, y, requires_y=False)
 
     def _train(self, data, codes, rng):
         if codes is None:
             seed = int(rng.randint(_MAX_SEED))
             self.generator_, self.history_, state = self._fit_one(
-                data, None, 0, seed, "GAN", self._resume(0)
+                data, None, 0, seed, "GAN", resume(self, 0)
             )
-            self._keep_train_state([state])
+            self.__dict__.pop("class_history_", None)
+            keep_train_state(self, [state])
             return
         seeds = rng.randint(_MAX_SEED, size=len(self.classes_))
         labels = self.classes_.tolist()
@@ -324,10 +319,10 @@ class GANAugmenter(BaseGANAugmenter):
                 if needed is None or self.warm_start or c in needed]
         prefer = "threads" if self.device_.type != "cpu" else None
         # under DDP the ranks train the classes one after another, in step
-        n_jobs = 1 if getattr(self, "_comm", None) is not None else self.n_jobs
+        n_jobs = _ddp.n_jobs(self)
         results = Parallel(n_jobs=n_jobs, prefer=prefer)(
             delayed(self._fit_one)(
-                data[codes == k], None, 0, int(seeds[k]), f"GAN[{labels[k]}]", self._resume(k)
+                data[codes == k], None, 0, int(seeds[k]), f"GAN[{labels[k]}]", resume(self, k)
             )
             for k in todo
         )
@@ -335,8 +330,9 @@ class GANAugmenter(BaseGANAugmenter):
         # class code -> position in generators_ (-1: not trained by this fit_resample)
         self.generator_index_ = np.full(len(labels), -1, dtype=np.int64)
         self.generator_index_[todo] = np.arange(len(todo))
-        self.history_ = {labels[k]: h for k, (_, h, _) in zip(todo, results)}
-        self._keep_train_state([s for _, _, s in results])
+        self.class_history_ = {labels[k]: h for k, (_, h, _) in zip(todo, results)}
+        self.history_ = _mean_history([h for _, h, _ in results])
+        keep_train_state(self, [s for _, _, s in results])
 
     def _generator_for(self, code):
         if code is None:
@@ -350,3 +346,14 @@ class GANAugmenter(BaseGANAugmenter):
                 "class, then sample."
             )
         return self.generators_[pos], False
+
+
+def _mean_history(histories: list[dict]) -> dict[str, list[float]]:
+    """Epoch-by-epoch mean of several GANs' histories (over those that ran that epoch)."""
+    keys = [k for k in histories[0]] if histories else []
+    out: dict[str, list[float]] = {}
+    for k in keys:
+        runs = [h[k] for h in histories]
+        longest = max(len(r) for r in runs)
+        out[k] = [float(np.mean([r[i] for r in runs if len(r) > i])) for i in range(longest)]
+    return out

@@ -60,6 +60,7 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from ._fitting import build_generator, generator_classes
 from ._version import __version__
 
 __all__ = ["load", "save"]
@@ -70,6 +71,8 @@ _READABLE_VERSIONS = (1, 2)
 _MODULE_ROOTS = ("ganaug", "sklearn")
 # the only scikit-learn classes a file may name (checked before anything is imported)
 _SKLEARN_CLASSES = frozenset({"sklearn.preprocessing._data:StandardScaler"})
+# fitted attributes of older files that this version no longer uses (ignored on load)
+_DROPPED = frozenset({"_kind", "_mixed"})
 
 
 def _digest(config: str, tensors: dict[str, torch.Tensor]) -> str:
@@ -391,15 +394,16 @@ def save(estimator, path: str | os.PathLike) -> None:
         "fitted": {},
         "modules": {},
     }
+    skip = set(params) | set(getattr(estimator, "_transient_attrs", ()))
     for key, value in vars(estimator).items():
-        if key in params:
+        if key in skip:
             continue
         if isinstance(value, nn.ModuleList):
             config["modules"][key] = {"list": [
                 _module_entry(enc, m, f"{key}[{i}]", 0) for i, m in enumerate(value)
             ]}
         elif isinstance(value, nn.Module):
-            config["modules"][key] = _module_entry(enc, value, key, _n_classes(estimator))
+            config["modules"][key] = _module_entry(enc, value, key, generator_classes(estimator))
         else:
             config["fitted"][key] = enc.encode(value, key)
     text = json.dumps(config)
@@ -411,15 +415,6 @@ def save(estimator, path: str | os.PathLike) -> None:
         "checksum": _digest(text, enc.tensors),
     }
     torch.save(payload, path)
-
-
-def _n_classes(estimator) -> int:
-    """Classes the single generator takes as input (0: unconditional)."""
-    classes = getattr(estimator, "classes_", None)
-    if classes is None:
-        return 0
-    _, conditional = estimator._generator_for(0)
-    return len(classes) if conditional else 0
 
 
 def _module_entry(enc: _Encoder, module: nn.Module, where: str, n_classes: int) -> dict:
@@ -461,7 +456,7 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     save : write the file.
     """
     from . import augmenters
-    from ._device import resolve_device
+    from ._device import resolve_device, resolve_or_cpu
     from .base import BaseGANAugmenter
 
     if os.path.isdir(path):
@@ -523,6 +518,8 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
         )
     est = cls(**{k: v for k, v in params.items() if k in known})
     for key, value in config["fitted"].items():
+        if key in _DROPPED:
+            continue
         setattr(est, key, dec.decode(value))
     saved_device = getattr(est, "device_", None)
     if config["modules"]:
@@ -538,11 +535,8 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     if saved_device is not None or device is not None:
         if device is not None:
             est.device_ = resolve_device(device)
-        else:
-            try:
-                est.device_ = resolve_device(saved_device)
-            except ValueError:  # trained on a GPU, loaded on a machine without one
-                est.device_ = torch.device("cpu")
+        else:  # trained on a GPU, loaded on a machine without one: the CPU
+            est.device_ = resolve_or_cpu(saved_device)
     return est
 
 
@@ -552,14 +546,15 @@ def _rebuild(est, entry: dict, dec: _Decoder, where: str) -> nn.Module:
         raise ValueError(f"Corrupt ganaug file: bad n_classes for {where}.")
     state = {k: dec.decode(v) for k, v in entry["state"].items()}
     with torch.device("meta"):  # sizes first: nothing is allocated on "meta"
-        expected = {k: tuple(t.shape) for k, t in est._build(n_classes, 0)[0].state_dict().items()}
+        meta = build_generator(est, n_classes)
+        expected = {k: tuple(t.shape) for k, t in meta.state_dict().items()}
     stored = {k: tuple(t.shape) if isinstance(t, torch.Tensor) else None for k, t in state.items()}
     if expected != stored:
         raise ValueError(
             f"Corrupt ganaug file: the stored weights of {where} do not have the sizes its "
             "parameters imply (a damaged or tampered file)."
         )
-    G, _ = est._build(n_classes, 0)
+    G = build_generator(est, n_classes)
     try:
         G.load_state_dict(state)
     except RuntimeError as exc:

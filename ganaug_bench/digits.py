@@ -177,10 +177,8 @@ def sample_diagnostics(
 
 
 def _final_losses(history: dict) -> dict[str, float]:
-    """Last-epoch losses of a history_ (one GAN) or their mean over per-class GANs."""
-    if history and isinstance(next(iter(history.values())), dict):
-        per = [_final_losses(h) for h in history.values()]
-        return {k: float(np.mean([p[k] for p in per])) for k in per[0]}
+    """Last-epoch losses of a ``history_`` (for per-class GANs: the mean over the class
+    GANs that ran the last epoch, as ``history_`` holds it)."""
     return {k: float(v[-1]) for k, v in history.items() if len(v)}
 
 

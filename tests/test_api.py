@@ -328,8 +328,8 @@ def test_gan_augmenter_trains_one_generator_per_class():
     assert len({id(g) for g in aug.generators_}) == 3
     weights = [_first_param(g).detach() for g in aug.generators_]
     assert not torch.equal(weights[0], weights[1])
-    assert set(aug.history_) == {"a", "b", "c"}
-    assert all(len(h["d_loss"]) == 2 for h in aug.history_.values())
+    assert set(aug.class_history_) == {"a", "b", "c"}
+    assert all(len(h["d_loss"]) == 2 for h in aug.class_history_.values())
     assert not hasattr(aug, "generator_")
 
 
@@ -566,16 +566,16 @@ def test_progress_bar_on_stderr_only_when_verbose(capsys, verbose, shown):
 def test_kind_dependent_defaults_and_explicit_values_reach_the_training_loop(
     monkeypatch, kind, expected
 ):
-    import ganaug.base
+    import ganaug._fitting
 
     seen = []
-    real = ganaug.base.train_gan
+    real = ganaug._fitting.train_gan
 
     def spy(G, D, x, y, n_classes, cfg, *args, **kwargs):
         seen.append(cfg)
         return real(G, D, x, y, n_classes, cfg, *args, **kwargs)
 
-    monkeypatch.setattr(ganaug.base, "train_gan", spy)
+    monkeypatch.setattr(ganaug._fitting, "train_gan", spy)
     rs = np.random.RandomState(0)
     X = rs.normal(size=(40, 64)) if kind == "tabular" else rs.rand(40, 8, 8, 1)
     y = np.arange(40) % 2

@@ -22,7 +22,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import ganaug
+import ganaug._fitting
 import ganaug.base
+import ganaug.data.assembler
 import ganaug.io
 import ganaug.train
 from ganaug import ConditionalGANAugmenter, GANAugmenter
@@ -464,7 +466,7 @@ def test_assembler_puts_chunks_of_any_column_types_in_row_order(scattered):
         "n": pd.array(np.where(rs.rand(n) > 0.7, None, rs.randint(0, 5, n)), dtype="Int64"),
         "s": pd.array(rs.choice(["u", "v"], n), dtype="string"),
     })
-    out = ganaug.base._Assembler(n)
+    out = ganaug.data.assembler.Assembler(n)
     if scattered:  # class groups: positions are index arrays, chunks of 7 rows
         perm = rs.permutation(n)
         for start in range(0, n, 7):
@@ -475,7 +477,7 @@ def test_assembler_puts_chunks_of_any_column_types_in_row_order(scattered):
             pos = slice(start, min(n, start + 7))
             out.put(pos, full.iloc[pos].reset_index(drop=True))
     pd.testing.assert_frame_equal(out.result(), full)
-    arrays = ganaug.base._Assembler(n)
+    arrays = ganaug.data.assembler.Assembler(n)
     for start in range(0, n, 7):
         arrays.put(slice(start, min(n, start + 7)), full[["f"]].to_numpy()[start:start + 7])
     np.testing.assert_array_equal(arrays.result(), full[["f"]].to_numpy())
@@ -484,7 +486,7 @@ def test_assembler_puts_chunks_of_any_column_types_in_row_order(scattered):
 def test_training_gets_the_encoded_data_without_another_copy(monkeypatch):
     seen = {}
     real_fit_one = ganaug.base.BaseGANAugmenter._fit_one
-    real_train = ganaug.base.train_gan
+    real_train = ganaug._fitting.train_gan
 
     def fit_one(self, data, *args, **kwargs):
         seen["data"] = data
@@ -495,7 +497,7 @@ def test_training_gets_the_encoded_data_without_another_copy(monkeypatch):
         return real_train(G_, D_, x, *args, **kwargs)
 
     monkeypatch.setattr(ganaug.base.BaseGANAugmenter, "_fit_one", fit_one)
-    monkeypatch.setattr(ganaug.base, "train_gan", train)
+    monkeypatch.setattr(ganaug._fitting, "train_gan", train)
     C().fit(X, Y)
     data, x = seen["data"], seen["x"]
     assert x.device.type == "cpu"
@@ -531,13 +533,13 @@ def test_warm_start_continues_training(make, fit_args, monkeypatch):
     steps_first = [s["step"] for s in est.train_state_]
     kept = copy.deepcopy(est.train_state_)
     starts = []
-    real_train = ganaug.base.train_gan
+    real_train = ganaug._fitting.train_gan
 
     def train(G_, D_, *args, checkpoint=None, **kwargs):
         starts.append(copy.deepcopy(checkpoint))
         return real_train(G_, D_, *args, checkpoint=checkpoint, **kwargs)
 
-    monkeypatch.setattr(ganaug.base, "train_gan", train)
+    monkeypatch.setattr(ganaug._fitting, "train_gan", train)
     est.fit(*fit_args)
     # each GAN started from the kept state, not from a fresh initialisation
     assert len(starts) == len(kept)

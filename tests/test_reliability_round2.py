@@ -111,12 +111,12 @@ def test_object_int_labels_work_and_mixed_labels_are_refused_clearly():
 ])
 def test_callable_sampling_strategy_is_checked_before_training(answer, error, match,
                                                                monkeypatch):
-    import ganaug.base
+    import ganaug._fitting
 
     def no_training(*a, **k):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(ganaug.base, "train_gan", no_training)
+    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
     for call in ("fit", "fit_resample"):
         est = ConditionalGANAugmenter(sampling_strategy=lambda y: answer, **TINY)
         with pytest.raises(error, match=match):

@@ -16,7 +16,7 @@ from _tiny import TINY
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
 
-import ganaug.base
+import ganaug._fitting
 import ganaug.train
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 
@@ -183,7 +183,7 @@ def no_training(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("training started before the input was validated")
 
-    monkeypatch.setattr(ganaug.base, "train_gan", forbidden)
+    monkeypatch.setattr(ganaug._fitting, "train_gan", forbidden)
     monkeypatch.setattr(ganaug.train, "train_gan", forbidden)
 
 

@@ -251,9 +251,8 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
                                for k, v in kw.items() if k != "device"}
         if dropped:
             extra["gan_params_unsupported"] = dropped
-        hist = aug.history_
-        done = ({str(c): len(h.get("d_loss", [])) for c, h in hist.items()} if base == "gan"
-                else len(hist.get("d_loss", [])))
+        done = ({str(c): len(h["d_loss"]) for c, h in aug.class_history_.items()}
+                if base == "gan" else len(aug.history_["d_loss"]))
         extra["gan_epochs_done"] = done
         if arm == "cgan+filter":
             extra["gan_fit_shared_with"] = "cgan"

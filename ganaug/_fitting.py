@@ -1,0 +1,315 @@
+"""What ``fit`` does after validation: choose the codec, resolve defaults, build and train.
+
+The estimators call :func:`fit_common` once per fit and :func:`fit_one` once per GAN.
+Network classes live in ``ganaug/nn/`` (built from plain sizes by
+:func:`ganaug.nn.build.build_networks`); the training loop lives in ``ganaug/train.py``.
+:func:`build_generator` and :func:`generator_classes` are how ``ganaug.io`` rebuilds the
+generators of a saved estimator.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from torch import nn
+
+from . import _ddp
+from ._device import cpu_threads
+from ._warm import check_warm, warm_ready
+from .data import ImageCodec, NumericEncoder, TabularEncoder, class_roots, neighbour_pairs
+from .nn.build import build_networks
+from .nn.diffaug import parse_policy
+from .train import TrainConfig, train_gan
+
+_MAX_SEED = 2**31 - 1
+import json as _json, os as _os  # noqa  ABLATION-TEMP
+_ABL = _json.loads(_os.environ.get("GANAUG_ABLATION", "{}"))  # ABLATION-TEMP
+# Generator steps when ``epochs`` and ``max_steps`` are None (see the ``max_steps`` doc)
+DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
+
+
+def fit_common(est, X, y, kind: str, mixed: bool) -> None:
+    """Everything ``fit`` does after validation: encode, train, remember.
+
+    ``kind`` and ``mixed`` are what validation found (data kind; whether a table needs
+    the mixed-type encoder).
+    """
+    est.__dict__.pop("_device_generators", None)  # sampling's device copies of the old fit
+    # DDP under torchrun / an initialised process group (ganaug/_ddp.py)
+    comm, est.device_ = _ddp.start(est)
+    est._comm = comm
+    # None: fresh OS entropy, never numpy's global RandomState (which
+    # check_random_state(None) would return and advance)
+    rng = (np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+           if est.random_state is None else check_random_state(est.random_state))
+    rng = _ddp.shared_rng(comm, rng)
+    warm = warm_ready(est)
+    if warm:
+        check_warm(est, kind, mixed, X, y)
+    if y is not None:
+        classes, codes, counts = np.unique(
+            np.asarray(y), return_inverse=True, return_counts=True
+        )
+        small = classes[counts < 2]
+        if len(small):
+            raise ValueError(
+                f"Classes {small.tolist()} have fewer than 2 samples; a GAN cannot learn "
+                "a class from one row. Remove them or merge them with another class."
+            )
+        if warm and not np.array_equal(classes, est.classes_):
+            raise ValueError(
+                f"warm_start=True continues training on the classes of the first fit "
+                f"{est.classes_.tolist()}; got classes {classes.tolist()}. Set "
+                "warm_start=False to start over."
+            )
+    data = _encode(est, X, kind, mixed, warm, rng)
+    est.data_kind_ = kind
+    est.hparams_ = resolve_hparams(est)
+    # what the networks' shapes depend on: a warm refit must keep them
+    est.arch_params_ = {k: getattr(est, k) for k in (
+        "width", "discriminator_width", "depth", "latent_dim", "conditioning")}
+    if y is None:
+        est.classes_, codes = None, None
+    else:
+        est.classes_ = classes
+        est.class_counts_ = counts
+        codes = codes.astype(np.int64).ravel()
+    est._resume_states = list(est.train_state_) if warm else None
+    t0 = time.perf_counter()
+    try:
+        _ddp.check_same_data(comm, data, codes)
+        est._train(data, codes, rng)
+        keep_anchors(est, data, codes)
+        from ._sampling import warn_if_collapsed
+
+        warn_if_collapsed(est, data, codes)
+    finally:
+        del est._resume_states
+        del est._comm
+    est._sample_rng = np.random.RandomState(rng.randint(_MAX_SEED))
+    if est.verbose and _ddp.is_main(comm):
+        hp = est.hparams_
+        length = (f"{hp['max_steps']} generator steps" if hp["max_steps"]
+                  else f"{est.epochs} epochs")
+        print(f"{type(est).__name__} fitted in {time.perf_counter() - t0:.1f} s on "
+              f"{est.device_}: {est.data_kind_} data, {hp['conditioning']} "
+              f"conditioning, {length}, latent {hp['latent_dim']}, lr "
+              f"{hp['generator_lr']:g}/{hp['discriminator_lr']:g}, d_steps "
+              f"{hp['d_steps']}, batch {est.batch_size}", flush=True)
+
+
+def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:
+    """Fit the codec (kept on a warm refit) and return the encoded rows."""
+    if warm:  # keep the codec: the generator's output space is defined by it
+        return est.codec_.to_storage(X) if kind == "image" else est.codec_.transform(X)
+    if kind == "image":
+        est.codec_ = ImageCodec().fit(X, est.image_shape)
+        return est.codec_.to_storage(X)
+    if mixed:
+        est.codec_ = TabularEncoder(
+            categorical_features=est.categorical_features,
+            max_categories=est.max_categories,
+            random_state=int(rng.randint(_MAX_SEED)),
+        ).fit(X)
+    else:
+        est.codec_ = NumericEncoder().fit(X)
+    return est.codec_.transform(X)
+
+
+def resolve_hparams(est) -> dict:
+    """Kind-dependent defaults for the parameters left at None.
+
+    Images follow the BigGAN/SNGAN recipe (z of 128, Adam 2e-4, betas (0, 0.999)).
+    Tables use a faster schedule (Adam 1e-3, betas (0, 0.99)) and a small z
+    (twice the encoded width, clipped to [8, 64]): on the 8-Gaussian ring a z of 64
+    and an SN critic left the generator on the curve between modes, while z=8 and a
+    plain critic covered all modes within ~1,500 steps; with one critic step per
+    generator step one seed in three still collapsed, with two none did (seeds 0-2).
+    """
+    image = est.data_kind_ == "image"
+    mode = conditioning(est)
+    if image:
+        latent = 128
+    elif mode == "anchor":  # room for the prior's noise (up to 64 directions) + 16
+        latent = int(min(est.codec_.n_features_, 64) + 16)
+    else:
+        latent = int(np.clip(2 * est.codec_.n_features_, 8, 64))
+    lr = 2e-4 if image else 1e-3
+    steps = None
+    if est.epochs is None:
+        steps = est.max_steps or DEFAULT_STEPS[mode if not image else "image"]
+    elif est.max_steps is not None:
+        steps = est.max_steps
+    return {
+        "conditioning": mode,
+        "max_steps": steps,
+        "latent_dim": est.latent_dim or latent,
+        "generator_lr": est.generator_lr or lr,
+        "discriminator_lr": est.discriminator_lr or lr,
+        "adam_betas": tuple(est.adam_betas or ((0.0, 0.999) if image else (0.0, 0.99))),
+        "d_steps": est.d_steps or (1 if image else 2),
+    }
+
+
+def conditioning(est) -> str:
+    """'anchor' or 'label' (see the ``conditioning`` parameter)."""
+    if est.conditioning != "auto":
+        if est.conditioning == "anchor" and est.data_kind_ == "image":
+            raise ValueError(
+                "conditioning='anchor' is for tables; images use the conditional "
+                "ResNet (conditioning='label' or 'auto')."
+            )
+        return est.conditioning
+    return "anchor" if est._anchor_by_default and est.data_kind_ != "image" else "label"
+
+
+def train_config(est, desc: str) -> TrainConfig:
+    """The :class:`~ganaug.train.TrainConfig` of one GAN of this fit."""
+    comm = _ddp.comm_of(est)
+    amp = None
+    if est.device_.type == "cuda" and est.mixed_precision in ("auto", True):
+        amp = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    hp = est.hparams_
+    policy = est.diffaug
+    if policy == "auto":
+        policy = "translation,cutout" if est.data_kind_ == "image" else None
+    return TrainConfig(
+        epochs=est.epochs, max_steps=hp["max_steps"], batch_size=est.batch_size,
+        latent_dim=hp["latent_dim"],
+        g_lr=hp["generator_lr"], d_lr=hp["discriminator_lr"],
+        betas=tuple(float(b) for b in hp["adam_betas"]), loss=est.loss,
+        d_steps=hp["d_steps"], diversity_weight=est.diversity_weight,
+        ema_decay=est.ema_decay, lecam_weight=est.lecam_weight,
+        gsr_weight=est.gsr_weight if est.data_kind_ == "image" else 0.0,
+        time_budget=est.time_budget,
+        policy=parse_policy(policy) if est.data_kind_ == "image" else (),
+        class_balanced=est.class_balanced, amp_dtype=amp,
+        channels_last=est.device_.type == "cuda",
+        compile=True if est.compile == "default" else est.compile,
+        verbose=est.verbose if _ddp.is_main(comm) else 0, desc=desc, comm=comm,
+    )
+
+
+def build_for(est, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
+    """Fresh G and D for a fitted estimator (its codec, ``hparams_`` and ``device_``)."""
+    if est.data_kind_ == "image":
+        # CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small elsewhere
+        width = est.width or (256 if est.device_.type == "cuda" else 64)
+        # D at half G's width: SNGAN's CIFAR recipe, the measured configuration
+        d_width = est.discriminator_width or max(width // 2, 8)
+    else:
+        width = est.width or 256
+        d_width = est.discriminator_width or width
+    return build_networks(
+        est.data_kind_, est.hparams_["conditioning"],
+        latent_dim=est.hparams_["latent_dim"], n_classes=n_classes, seed=seed,
+        width=width, discriminator_width=d_width, depth=est.depth,
+        n_features=getattr(est.codec_, "n_features_", None),
+        spans=getattr(est.codec_, "spans_", None),
+        image_shape=getattr(est.codec_, "shape_", None),
+        anchor_gain=_ABL.get("gain", 10.0),  # ABLATION-TEMP
+    )
+
+
+def build_generator(est, n_classes: int) -> nn.Module:
+    """A freshly initialised generator of a fitted estimator, to load saved weights into.
+
+    Parameters
+    ----------
+    est : GANAugmenter or ConditionalGANAugmenter
+        An estimator with its fitted attributes set (codec, ``hparams_``, ``device_``).
+    n_classes : int
+        Classes the generator takes as input (see :func:`generator_classes`).
+
+    Returns
+    -------
+    torch.nn.Module
+        The generator (built on torch's current default device, e.g. "meta").
+    """
+    return build_for(est, n_classes, 0)[0]
+
+
+def generator_classes(est) -> int:
+    """Classes the estimator's single generator takes as input (0: unconditional).
+
+    Parameters
+    ----------
+    est : GANAugmenter or ConditionalGANAugmenter
+        A fitted estimator.
+
+    Returns
+    -------
+    int
+        ``len(classes_)`` for a class-conditional generator, else 0.
+    """
+    classes = getattr(est, "classes_", None)
+    if classes is None:
+        return 0
+    return len(classes) if est._conditional_generator else 0
+
+
+def fit_one(est, data: np.ndarray, codes, n_classes: int, seed: int, desc: str,
+            resume: dict | None = None):
+    """Build and train one GAN.
+
+    Returns (EMA generator on CPU, history, train state or None). ``resume`` is a
+    train state kept by an earlier fit (warm start); it is copied, never modified, so
+    an interrupted fit leaves it intact. The train state (CPU tensors) is returned
+    only when ``warm_start`` is set.
+    """
+    with cpu_threads(est.cpu_threads, getattr(est, "device_", None),
+                     getattr(est, "data_kind_", None)):
+        return _fit_one(est, data, codes, n_classes, seed, desc, resume)
+
+
+def _fit_one(est, data, codes, n_classes, seed, desc, resume):
+    G, D = build_for(est, n_classes, seed)
+    anchor = est.hparams_["conditioning"] == "anchor"
+    if anchor and resume is None:  # the generator's starting noise model
+        G.prior.copy_(float(est.spread) * torch.from_numpy(class_roots(
+            data, codes, G.prior.shape[0], G.prior.shape[1],
+            getattr(est.codec_, "spans_", None),
+        )))
+        if _ABL.get("pooled"):  # ABLATION-TEMP
+            from .data import pooled_within_class_root
+            G.prior.copy_(float(est.spread) * torch.from_numpy(pooled_within_class_root(
+                data, codes, G.prior.shape[1], getattr(est.codec_, "spans_", None))))
+    checkpoint = copy.deepcopy(resume) if resume is not None else (
+        {} if est.warm_start else None
+    )
+    device, gen_seed = _ddp.job_setup(est, seed + 1)
+    gen = torch.Generator(device=device).manual_seed(gen_seed)
+    if getattr(G, "heads", None) is not None:  # Gumbel noise of the one-hot heads
+        G.heads.noise_generator = gen
+    data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard
+    partners = None
+    if anchor:  # real pairs: each row and its nearest neighbours of the same class
+        partners = torch.from_numpy(neighbour_pairs(data, codes)).to(device)
+    x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
+    y = None if codes is None else torch.from_numpy(codes).to(device)
+    scale, offset = (
+        (est.codec_.scale, est.codec_.offset) if est.data_kind_ == "image" else (1.0, 0.0)
+    )
+    G_ema, history = train_gan(
+        G, D, x, y, n_classes, train_config(est, desc), gen, scale, offset,
+        checkpoint=checkpoint, partners=partners,
+    )
+    if resume is not None:
+        history = {k: list(resume["history"].get(k, [])) + v for k, v in history.items()}
+    if checkpoint is not None:
+        checkpoint["history"] = {k: list(v) for k, v in history.items()}
+    return G_ema.cpu(), history, checkpoint
+
+
+def keep_anchors(est, data: np.ndarray, codes: np.ndarray | None) -> None:
+    """Anchor mode: keep the encoded training rows that sampling starts from."""
+    if est.hparams_["conditioning"] != "anchor":
+        est.__dict__.pop("anchors_", None)
+        est.__dict__.pop("anchor_codes_", None)
+        return
+    est.anchors_ = np.asarray(data, dtype=np.float32)
+    est.anchor_codes_ = None if codes is None else np.asarray(codes, dtype=np.int64)

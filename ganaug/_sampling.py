@@ -1,0 +1,177 @@
+"""Sampling: class codes, generation in bounded memory, decoding into the caller's container.
+
+Sampling never changes fitted attributes: when the estimator samples on another device
+than the CPU its generators are kept on, the copies on that device are cached in the
+transient attribute ``_device_generators``, which pickling and ``ganaug.save`` drop
+(see ``BaseGANAugmenter._transient_attrs``).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+from torch import nn
+
+from ._device import cpu_threads
+from .data.assembler import Assembler
+from .train import generate_chunks
+
+_MAX_SEED = 2**31 - 1
+
+
+def device_generator(est, code: int | None) -> tuple[nn.Module, bool]:
+    """The generator of class ``code`` on ``est.device_``, and whether it takes the class.
+
+    The fitted generator itself when it is already there; otherwise a copy on the
+    device, made once and cached in ``est._device_generators`` (never saved).
+    """
+    G, conditional = est._generator_for(code)
+    device = est.device_
+    if all(p.device == device for p in G.parameters()) and all(
+            b.device == device for b in G.buffers()):
+        return G, conditional
+    cache = est.__dict__.setdefault("_device_generators", {})
+    key = (code, str(device))
+    if key not in cache:
+        cache[key] = copy.deepcopy(G).to(device)
+    return cache[key], conditional
+
+
+def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 128) -> None:
+    """Warn when the generated rows of a class barely vary compared with the real ones.
+
+    Mode collapse (every sample the same row) is silent otherwise: the spread of
+    ``n`` encoded samples per class is compared with that of the class's real rows.
+    """
+    groups = [None] if codes is None else range(len(est.classes_))
+    latent = est.hparams_["latent_dim"]
+    worst = []
+    for code in groups:
+        real = data if code is None else data[codes == code]
+        if len(real) < 2 or data.ndim != 2:
+            continue
+        real_std = float(np.asarray(real, dtype=np.float64).std(0).mean())
+        if real_std <= 0:
+            continue
+        try:
+            G, conditional = device_generator(est, code)
+        except ValueError:  # a class fit_resample did not train
+            continue
+        fake = next(generate_chunks(
+            G, code if conditional else None, n, latent, est.device_, 0,
+            anchors=anchors_for(est, code),
+        ))
+        # clipped to the real range, as decoding does: exploded outputs collapse there
+        fake = np.clip(fake, real.min(0), real.max(0))
+        ratio = float(fake.std(0).mean()) / real_std if np.isfinite(fake).all() else 0.0
+        worst.append((ratio, code))
+    if worst and min(worst)[0] < 0.05:
+        ratio, code = min(worst)
+        which = "" if code is None else f" of class {est.classes_.tolist()[code]!r}"
+        warnings.warn(
+            f"GAN training collapsed: generated rows{which} vary {ratio:.1%} as much as "
+            "the real rows (near-identical samples). Refit with lower learning rates "
+            "(generator_lr, discriminator_lr), another random_state, or the defaults.",
+            UserWarning, stacklevel=5,
+        )
+
+def anchors_for(est, code: int | None) -> np.ndarray | None:
+    """Encoded real rows of class ``code`` to generate from (None: label mode)."""
+    anchors = getattr(est, "anchors_", None)
+    if anchors is None:
+        return None
+    if code is not None and est.anchor_codes_ is not None:
+        anchors = anchors[est.anchor_codes_ == code]
+    # the condition row: the anchor and its class code (the generator's noise root)
+    column = np.full((len(anchors), 1), 0 if code is None else code, dtype=anchors.dtype)
+    return np.hstack([anchors, column])
+
+def generate(est, codes: np.ndarray | None, n: int):
+    """Decoded synthetic rows for class codes (or n unconditional rows), in order."""
+    # Bounded memory: each chunk is generated, checked, decoded and written into one
+    # preallocated output; nothing of size n exists besides the output and the codes.
+    seed = est._sample_rng.randint(_MAX_SEED)
+    if codes is None:
+        groups = [(None, None)]
+    else:
+        present = np.flatnonzero(np.bincount(codes, minlength=len(est.classes_)))
+        groups = [(int(c), np.flatnonzero(codes == c)) for c in present]
+    out = Assembler(n)
+    with cpu_threads(est.cpu_threads, est.device_, est.data_kind_):
+        _generate_into(est, out, groups, n, seed)
+    return out.result()
+
+def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None:
+    for i, (code, where) in enumerate(groups):
+        G, conditional = device_generator(est, code)
+        m = n if where is None else len(where)
+        start = 0
+        for rows in generate_chunks(
+            G, code if conditional else None, m, est.hparams_["latent_dim"], est.device_,
+            seed + i, anchors=anchors_for(est, code),
+        ):
+            if not np.isfinite(rows).all():  # never hand back NaN/inf
+                raise FloatingPointError(
+                    "The generator produced non-finite values (NaN/inf); refit it, with "
+                    "lower learning rates if this repeats."
+                )
+            stop = start + len(rows)
+            pos = slice(start, stop) if where is None else where[start:stop]
+            out.put(pos, est.codec_.inverse_transform(rows))
+            start = stop
+
+def codes_for(est, n: int, y) -> np.ndarray:
+    """Class codes for ``sample``: proportions, one label, or an array of labels."""
+    if y is None:
+        priors = est.class_counts_ / est.class_counts_.sum()
+        base = np.floor(priors * n).astype(int)
+        rest = n - base.sum()
+        order = np.argsort(-(priors * n - base), kind="stable")
+        base[order[:rest]] += 1
+        codes = np.repeat(np.arange(len(est.classes_)), base)
+        return est._sample_rng.permutation(codes)
+    # never cast labels to the classes' dtype: a cast truncates ('ab' -> 'a' for
+    # '<U1' classes, 0.5 -> 0 for int classes) and turns unknown labels into known ones
+    labels = np.asarray(y, dtype=object if est.classes_.dtype == object else None)
+    if labels.ndim == 0:
+        labels = np.full(n, labels.item(), dtype=labels.dtype)
+    elif labels.ndim != 1 or len(labels) != n:
+        raise ValueError(
+            f"y must be one label or an array of n_samples={n} labels; got shape "
+            f"{labels.shape}."
+        )
+    try:
+        pos = np.searchsorted(est.classes_, labels)
+        pos = np.clip(pos, 0, len(est.classes_) - 1)
+        unknown = np.asarray(est.classes_[pos] != labels, dtype=bool)
+    except TypeError:  # mixed label types that cannot be sorted: look each one up
+        index = {c: i for i, c in enumerate(est.classes_.tolist())}
+        pos = np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)
+        unknown = pos < 0
+    if np.any(unknown):
+        bad = pd.unique(pd.Series(labels[unknown], dtype=object)).tolist()[:5]
+        raise ValueError(
+            f"Unknown label(s) {bad} in y; the augmenter was fitted on classes "
+            f"{est.classes_.tolist()}."
+        )
+    return pos.astype(np.int64)
+
+
+def check_output_fits(n: int, n_features: int) -> None:
+    """Refuse a ``sample(n)`` whose output alone would not fit in this machine's memory."""
+    need = n * max(int(n_features), 1) * 8  # float64 / object pointers
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: allow up to 1 TiB
+        total = 2**40
+    if need > total:
+        raise ValueError(
+            f"sample({n}) would need about {need / 2**30:,.0f} GiB for the output alone, "
+            f"more than this machine's {total / 2**30:,.0f} GiB of memory. Sample in "
+            "chunks instead, e.g. `for _ in range(k): part = aug.sample(100_000)` and write "
+            "each part out."
+        )

@@ -1,0 +1,284 @@
+"""Validation of what the estimators are given: parameters, X, y and sampling_strategy.
+
+Nothing here sets attributes besides what scikit-learn's ``validate_data`` sets
+(``n_features_in_``, ``feature_names_in_``): what validation decides about X (its data
+kind, and whether a table needs the mixed-type encoder) is returned, never stored.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from imblearn.utils import check_sampling_strategy, check_target_type
+from scipy import sparse
+from sklearn.utils._param_validation import Options
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, validate_data
+
+from ._warm import warm_ready
+from .data import resolve_categorical
+from .nn.diffaug import POLICIES, parse_policy
+
+
+class Checked(NamedTuple):
+    """Validated X and what validation learnt about it."""
+
+    X: Any  # the caller's container (DataFrame or array), unchanged
+    kind: str  # 'tabular' or 'image'
+    mixed: bool  # a table that needs the mixed-type TabularEncoder
+
+
+# ------------------------------------------------------------- parameter constraints --
+class _Check(Options):
+    """A ``_parameter_constraints`` entry checked by ``is_satisfied_by``.
+
+    scikit-learn's ``make_constraint`` accepts only its own constraint classes, so
+    these derive from its ``Options`` (with no fixed options) and override the test
+    and the text of the error message.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(object, set())
+
+
+class AdamBetas(_Check):
+    """Constraint: two numbers in [0, 1) (a tuple or a list)."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return isinstance(val, tuple | list) and len(val) == 2 and all(
+            isinstance(b, Real) and 0 <= b < 1 for b in val
+        )
+
+    def __str__(self) -> str:
+        return "a tuple of two numbers in [0, 1)"
+
+
+class ImageShape(_Check):
+    """Constraint: ``(H, W)`` or ``(H, W, C)`` of positive ints (a tuple or a list)."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return isinstance(val, tuple | list) and len(val) in (2, 3) and all(
+            isinstance(s, Integral) and s > 0 for s in val
+        )
+
+    def __str__(self) -> str:
+        return "a tuple (H, W) or (H, W, C) of positive ints"
+
+
+class DiffAugPolicy(_Check):
+    """Constraint: 'auto' or a comma list of DiffAugment ops (see ``parse_policy``)."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if not isinstance(val, str):
+            return False
+        if val == "auto":
+            return True
+        try:
+            parse_policy(val)
+        except ValueError:
+            return False
+        return True
+
+    def __str__(self) -> str:
+        return f"'auto' or a comma list of DiffAugment ops from {POLICIES}"
+
+
+# ---------------------------------------------------------------------------- X and y --
+def check_X(est, X) -> Checked:
+    """Validate X without changing it; return it with its data kind (sets n_features_in_)."""
+    if X is None:
+        raise ValueError("X is None; pass a 2-D array, a DataFrame or an array of images.")
+    if sparse.issparse(X):
+        raise TypeError(
+            "A sparse matrix was passed, but ganaug needs dense data: convert it with "
+            "X.toarray() (or pass a dense numpy array / DataFrame)."
+        )
+    if isinstance(X, pd.DataFrame):
+        sparse_cols = [c for c, d in X.dtypes.items() if isinstance(d, pd.SparseDtype)]
+        if sparse_cols:
+            raise TypeError(
+                f"Columns {sparse_cols[:5]} of X are pandas sparse columns, but ganaug "
+                "needs dense data: pass X.sparse.to_dense() (or X.astype(float) for "
+                "those columns)."
+            )
+        if X.columns.has_duplicates:
+            dup = list(X.columns[X.columns.duplicated()].unique())
+            raise ValueError(f"X has duplicate column names {dup}; rename them first.")
+    elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
+        X = np.asarray(X)
+    kind = kind_of(est, X)
+    if kind == "tabular":
+        if getattr(X, "ndim", 2) != 2:
+            raise ValueError(
+                f"Tabular X must be 2-D (n_samples, n_features); got {np.ndim(X)} "
+                "dimension(s). Use X.reshape(-1, 1) for a single feature, or pass "
+                "data_kind='image' / `image_shape` for images."
+            )
+        if is_mixed_table(est, X):  # categorical columns / missing values
+            return Checked(check_mixed(est, X), kind, True)
+        Xc = check_array(
+            X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
+            input_name="X",
+        )
+        validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
+        return Checked(X if isinstance(X, pd.DataFrame) else Xc, kind, False)
+    if isinstance(X, pd.DataFrame):
+        X = X.to_numpy()
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"Images must have a numeric dtype; got {X.dtype}.")
+    if X.shape[0] < 2:
+        raise ValueError(
+            f"Found array with {X.shape[0]} sample(s) while a minimum of 2 is required."
+        )
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        raise ValueError("Images contain NaN or infinity; clean them before fitting.")
+    if X.ndim == 2:
+        validate_data(est, X=X, reset=True, skip_check_array=True)
+    else:
+        est.n_features_in_ = int(np.prod(X.shape[1:]))
+        if hasattr(est, "feature_names_in_"):
+            del est.feature_names_in_
+    return Checked(X, kind, False)
+
+def is_mixed_table(est, X) -> bool:
+    """Whether X needs the mixed-type encoder (categories, strings, missing values)."""
+    explicit = not (
+        est.categorical_features is None
+        or (isinstance(est.categorical_features, str)
+            and est.categorical_features == "auto")
+    )
+    if isinstance(X, pd.DataFrame):
+        if any(
+            not pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d)
+            or isinstance(d, pd.CategoricalDtype) for d in X.dtypes
+        ):
+            return True
+        if X.shape[0] and bool(X.isna().to_numpy().any()):
+            return True
+    elif getattr(X, "dtype", None) is None or X.dtype.kind != "O":
+        if X.dtype.kind == "f" and X.size and bool(np.isnan(X).any()):
+            return True  # missing values: indicators, as in DataFrames
+        # numeric (and string) arrays keep the strict numeric path unless told
+        return explicit and X.shape[1] > 0 and bool(
+            resolve_categorical(X, est.categorical_features).any()
+        )
+    else:
+        return True
+    return explicit and bool(resolve_categorical(X, est.categorical_features).any())
+
+def check_mixed(est, X):
+    """Validate a mixed-type table (DataFrame or object array); set n_features_in_."""
+    n, d = X.shape
+    if n < 2:
+        raise ValueError(
+            f"Found array with {n} sample(s) (shape={X.shape}) while a minimum of 2 "
+            "is required."
+        )
+    if d < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            "required."
+        )
+    mask = resolve_categorical(X, est.categorical_features)  # checks the spec
+    if not isinstance(X, pd.DataFrame):
+        arr = np.asarray(X)
+        for j in np.flatnonzero(~mask):
+            col = pd.to_numeric(pd.Series(arr[:, j], dtype=object), errors="coerce")
+            bad = col.isna().to_numpy() & ~pd.isna(arr[:, j])
+            if bad.any():
+                raise ValueError(
+                    f"Column {j} of X holds non-numbers (e.g. {arr[bad, j][0]!r}); list "
+                    "it in categorical_features."
+                )
+    validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
+    return X
+
+def kind_of(est, X) -> str:
+    """The data kind of X: ``data_kind``, or read from X's shape and ``image_shape``."""
+    if est.data_kind != "auto":
+        return est.data_kind
+    ndim = getattr(X, "ndim", 2)
+    if ndim in (3, 4) or (ndim == 2 and est.image_shape is not None):
+        return "image"
+    return "tabular"
+
+
+
+def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
+    """Validate X and class labels y: (checked X, y, whether imblearn binarised y)."""
+    if y is None:
+        raise ValueError(
+            f"{type(est).__name__} requires y to be passed, but the target y is None."
+        )
+    if sparse.issparse(y):
+        raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
+    # missing labels first: sorting labels (type_of_target) fails on None with a
+    # message about '<' instead of the real problem
+    if pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).any():
+        raise ValueError("y contains missing labels (NaN/None); drop or fill those rows.")
+    y = plain_labels(y)
+    check_classification_targets(y)  # "Unknown label type: continuous ..."
+    y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+    y_arr = np.asarray(y)
+    if y_arr.ndim != 1:
+        raise ValueError(f"y must be 1-D; got shape {y_arr.shape}.")
+    checked = check_X(est, X)
+    if len(checked.X) != len(y_arr):
+        raise ValueError(
+            f"X and y have different lengths: {len(checked.X)} rows vs {len(y_arr)} labels."
+        )
+    return checked, y, binarize_y
+
+
+
+def check_strategy(est, y) -> dict:
+    """``sampling_strategy_`` for labels y, checking a callable's answer first."""
+    strategy = est.sampling_strategy
+    if callable(strategy):  # check its answer here, before any training
+        strategy = strategy(y)
+        classes = set(np.unique(np.asarray(y)).tolist())
+        if not isinstance(strategy, dict):
+            raise TypeError(
+                "A callable sampling_strategy must return a dict {class: number of rows "
+                f"after resampling}}; it returned {type(strategy).__name__}."
+            )
+        for label, count in strategy.items():
+            if label not in classes:
+                raise ValueError(
+                    f"The sampling_strategy callable returned class {label!r}, which is "
+                    f"not in y (classes {sorted(classes, key=str)})."
+                )
+            if isinstance(count, bool) or not isinstance(count, Integral | np.integer):
+                raise TypeError(
+                    f"The sampling_strategy callable returned {count!r} rows for class "
+                    f"{label!r}; counts must be ints (e.g. int(round(x)))."
+                )
+    return check_sampling_strategy(strategy, y, est._sampling_type)
+
+
+def plain_labels(y):
+    """Object arrays of plain ints as ints (as scikit-learn's classifiers take them).
+
+    scikit-learn's ``type_of_target`` calls any object array that does not hold strings
+    'unknown'; labels mixing types (ints and strings) are refused with a clear message.
+    The caller's labels are not modified (a converted copy is returned).
+    """
+    arr = np.asarray(y)
+    if arr.dtype != object or arr.ndim != 1:
+        return y
+    kinds = {type(v) for v in arr.tolist()}
+    if all(issubclass(k, Integral) and not issubclass(k, bool | np.bool_) for k in kinds):
+        return arr.astype(np.int64)
+    if all(issubclass(k, str) for k in kinds):
+        return y
+    if len(kinds) == 1:  # one non-string type (floats, bools): its own numpy dtype
+        return np.array(arr.tolist())
+    names = sorted(k.__name__ for k in kinds)
+    raise ValueError(
+        f"y mixes label types ({', '.join(names)}); use one type for all labels, e.g. "
+        "y.astype(str)."
+    )

@@ -18,7 +18,7 @@ from torch import nn
 
 from ._device import cpu_threads
 from .data.assembler import Assembler
-from .train import generate_chunks
+from ._generation import generate_chunks
 
 _MAX_SEED = 2**31 - 1
 

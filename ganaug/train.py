@@ -8,24 +8,35 @@ per-sample Python work and never synchronises with the host.
 
 :class:`GANTrainer` holds the state of one run and exposes ``step()`` (one generator
 update and its ``d_steps`` discriminator updates), which ``benchmarks/gan_speed.py``
-times directly; :func:`train_gan` is the epoch loop around it.
+times directly; :func:`train_gan` is the epoch loop around it. Warm-start checkpoints
+(:func:`export_checkpoint`, :func:`load_checkpoint`) live in ``ganaug/_checkpoint.py``
+and generation (:func:`generate_chunks`) in ``ganaug/_generation.py``; both are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ._checkpoint import export_checkpoint, load_checkpoint
+from ._generation import generate_chunks
 from .nn.diffaug import diff_augment
 from .nn.losses import d_loss, g_loss, gradient_penalty, gsr_penalty, lecam
+
+__all__ = [
+    "SNAPSHOT_STEPS", "GANTrainer", "TrainConfig", "export_checkpoint", "generate_chunks",
+    "load_checkpoint", "train_gan",
+]
 
 
 @dataclass
@@ -99,67 +110,6 @@ def _snapshot(*objs) -> list:
 def _restore(objs, states) -> None:
     for o, s in zip(objs, states):
         o.load_state_dict(copy.deepcopy(s))
-
-
-def _cpu_copy(obj):
-    """A deep copy of a nested state dict with every tensor detached onto the CPU."""
-    if isinstance(obj, Tensor):
-        return obj.detach().to("cpu", copy=True)
-    if isinstance(obj, dict):
-        return {k: _cpu_copy(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(_cpu_copy(v) for v in obj)
-    return copy.deepcopy(obj)
-
-
-def export_checkpoint(tr: GANTrainer) -> dict:
-    """The raw G, D, EMA G and Adam states of a run as CPU tensors (for warm starts).
-
-    Parameters
-    ----------
-    tr : GANTrainer
-        The run.
-
-    Returns
-    -------
-    checkpoint : dict
-        Keys 'G', 'D', 'G_ema', 'opt_g', 'opt_d' (state dicts), 'step' (int) and
-        'lecam_ema' (tensor); only plain containers, numbers and tensors.
-    """
-    return {
-        "G": _cpu_copy(tr.G.state_dict()),
-        "D": _cpu_copy(tr.D.state_dict()),
-        "G_ema": _cpu_copy(tr.G_ema.state_dict()),
-        "opt_g": _cpu_copy(tr.opt_g.state_dict()),
-        "opt_d": _cpu_copy(tr.opt_d.state_dict()),
-        "step": int(tr.t),
-        "lecam_ema": _cpu_copy(tr.lecam_ema),
-    }
-
-
-def load_checkpoint(tr: GANTrainer, checkpoint: dict) -> None:
-    """Continue ``tr`` from ``checkpoint`` (see :func:`export_checkpoint`).
-
-    Adam moments and step counts come from the checkpoint; learning rates, betas and
-    device-specific flags (fused, foreach) stay those of ``tr.cfg`` and this device.
-
-    Parameters
-    ----------
-    tr : GANTrainer
-        A freshly built run with the same architecture.
-    checkpoint : dict
-        A state from :func:`export_checkpoint` (tensors on any device).
-    """
-    tr.G.load_state_dict(checkpoint["G"])
-    tr.D.load_state_dict(checkpoint["D"])
-    tr.G_ema.load_state_dict(checkpoint["G_ema"])
-    for opt, key in ((tr.opt_g, "opt_g"), (tr.opt_d, "opt_d")):
-        own = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
-        opt.load_state_dict(checkpoint[key])
-        for group, settings in zip(opt.param_groups, own):
-            group.update(settings)
-    tr.t = int(checkpoint["step"])
-    tr.lecam_ema.copy_(checkpoint["lecam_ema"].to(tr.lecam_ema.device))
 
 
 def _adam(params, lr: float, betas: tuple[float, float], device: torch.device) -> torch.optim.Adam:
@@ -340,31 +290,36 @@ class GANTrainer:
 
 
 def train_gan(
-    G: nn.Module,
-    D: nn.Module,
-    data: Tensor,
-    labels: Tensor | None,
-    n_classes: int,
-    cfg: TrainConfig,
-    gen: torch.Generator,
-    scale: float = 1.0,
-    offset: float = 0.0,
-    checkpoint: dict | None = None,
-    partners: Tensor | None = None,
+    *args: Any, checkpoint: dict | None = None, **kwargs: Any
 ) -> tuple[nn.Module, dict[str, list[float]]]:
-    """Train ``G`` against ``D`` on ``data`` (already on the device) and return the EMA G.
+    """Train ``G`` against ``D`` and return the EMA generator and the history.
 
-    ``data`` rows are decoded per batch as ``data.float() * scale + offset``. ``labels``
-    are class codes (int64 on the device) or None for an unconditional GAN. ``gen`` is
-    the only source of randomness (a ``torch.Generator`` on the data's device). Training
-    runs ``cfg.epochs`` epochs, or stops after ``cfg.max_steps`` generator steps or at
-    the first step after ``cfg.time_budget`` seconds, whichever comes first (the last
-    epoch is then partial); the history holds per-epoch means. ``partners`` turns on
-    anchor-conditioned training (see :class:`GANTrainer`).
+    Parameters
+    ----------
+    *args, **kwargs
+        The arguments of :class:`GANTrainer` (``G, D, data, labels, n_classes, cfg, gen,
+        scale=1.0, offset=0.0, partners=None``), documented there only.
+    checkpoint : dict or None, default=None
+        Warm start: a state from :func:`export_checkpoint` to continue from; it is
+        updated in place with the state at the end of the run. None: a fresh run.
+
+    Returns
+    -------
+    G_ema : torch.nn.Module
+        The EMA generator, on the data's device.
+    history : dict of str to list of float
+        Per-epoch means of 'd_loss', 'g_loss', 'd_real' and 'd_fake'.
+
+    Notes
+    -----
+    Training runs ``cfg.epochs`` epochs, or stops after ``cfg.max_steps`` generator
+    steps or at the first step after ``cfg.time_budget`` seconds, whichever comes first
+    (the last epoch is then partial); the history holds per-epoch means.
     """
+    tr = GANTrainer(*args, **kwargs)
+    cfg = tr.cfg
     if cfg.epochs is None and cfg.max_steps is None and cfg.time_budget is None:
         raise ValueError("Training needs an end: epochs, max_steps or time_budget.")
-    tr = GANTrainer(G, D, data, labels, n_classes, cfg, gen, scale, offset, partners)
     if checkpoint:  # warm start: continue from a kept state
         load_checkpoint(tr, checkpoint)
     if cfg.comm is not None:  # DDP: rank 0's start, gradients averaged before each step
@@ -441,38 +396,9 @@ def train_gan(
     return G_ema, history
 
 
-def generate_chunks(
-    G: nn.Module,
-    codes: np.ndarray | int | None,
-    n: int,
-    latent_dim: int,
-    device: torch.device,
-    seed: int,
-    chunk: int = 8192,
-    anchors: np.ndarray | None = None,
-) -> Iterator[np.ndarray]:
-    """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
-
-    ``codes`` holds one class code per row, one code for all rows (an int: no array of
-    size ``n`` is made), or None for an unconditional generator. ``anchors`` (encoded
-    real rows of one class, each followed by its class code) makes each row from a
-    uniformly drawn anchor instead (anchor-conditioned generators; ``codes`` is then
-    ignored).
-
-    ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
-    gives the same samples on any device; G runs in eval mode without gradients.
-    """
-    gen = torch.Generator().manual_seed(int(seed))
-    G.eval()
-    with torch.no_grad():
-        for start in range(0, n, chunk):
-            m = min(chunk, n - start)
-            z = torch.randn(m, latent_dim, generator=gen).to(device)
-            y = None
-            if anchors is not None:
-                pick = torch.randint(0, len(anchors), (m,), generator=gen).numpy()
-                y = torch.from_numpy(np.ascontiguousarray(anchors[pick])).float().to(device)
-            elif codes is not None:
-                part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
-                y = torch.as_tensor(part, dtype=torch.long).to(device)
-            yield G(z, y).float().cpu().numpy()
+train_gan.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [p for p in inspect.signature(GANTrainer).parameters.values()]
+    + [inspect.Parameter("checkpoint", inspect.Parameter.KEYWORD_ONLY, default=None,
+                         annotation="dict | None")],
+    return_annotation="tuple[nn.Module, dict[str, list[float]]]",
+)

@@ -1,0 +1,49 @@
+"""Generation from a fitted generator in chunks of bounded size.
+
+Re-exported by ``ganaug.train``; sampling (``ganaug/_sampling.py``) decodes the chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def generate_chunks(
+    G: nn.Module,
+    codes: np.ndarray | int | None,
+    n: int,
+    latent_dim: int,
+    device: torch.device,
+    seed: int,
+    chunk: int = 8192,
+    anchors: np.ndarray | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
+
+    ``codes`` holds one class code per row, one code for all rows (an int: no array of
+    size ``n`` is made), or None for an unconditional generator. ``anchors`` (encoded
+    real rows of one class, each followed by its class code) makes each row from a
+    uniformly drawn anchor instead (anchor-conditioned generators; ``codes`` is then
+    ignored).
+
+    ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
+    gives the same samples on any device; G runs in eval mode without gradients.
+    """
+    gen = torch.Generator().manual_seed(int(seed))
+    G.eval()
+    with torch.no_grad():
+        for start in range(0, n, chunk):
+            m = min(chunk, n - start)
+            z = torch.randn(m, latent_dim, generator=gen).to(device)
+            y = None
+            if anchors is not None:
+                pick = torch.randint(0, len(anchors), (m,), generator=gen).numpy()
+                y = torch.from_numpy(np.ascontiguousarray(anchors[pick])).float().to(device)
+            elif codes is not None:
+                part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
+                y = torch.as_tensor(part, dtype=torch.long).to(device)
+            yield G(z, y).float().cpu().numpy()

@@ -17,8 +17,8 @@ import pandas as pd
 from torch import nn
 
 from ._device import cpu_threads
-from .data.assembler import Assembler
 from ._generation import generate_chunks
+from .data.assembler import Assembler
 
 _MAX_SEED = 2**31 - 1
 

@@ -39,28 +39,26 @@ scalars), ``{"__tensor__": "t7"}``, ``{"__dtype__": "<f8"}``, ``{"__pd_index__":
 ``{"__npscalar__": 3, "dtype": "<i8"}``, ``{"__tuple__": [...]}``, ``{"__dict__": [[k,
 v], ...]}`` (any dict, keys keep their types), ``{"__device__": "cuda:0"}``,
 ``{"__random_state__": ...}`` and ``{"__object__": "ganaug.data.tabular:NumericEncoder",
-"state": {...}}`` (classes of ``ganaug.data`` and scikit-learn estimators only).
+"state": {...}}`` (classes of ``ganaug.data`` and scikit-learn estimators only). The
+codec of these tags is ``ganaug/_tagged_json.py``; this module holds the file format
+and :func:`save` / :func:`load`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import pickle
-import sys
 import warnings
 import zipfile
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import torch
-from sklearn.base import BaseEstimator
 from torch import nn
 
 from ._fitting import build_generator, generator_classes
+from ._tagged_json import Decoder, Encoder
 from ._version import __version__
 
 __all__ = ["load", "save"]
@@ -68,9 +66,6 @@ __all__ = ["load", "save"]
 FORMAT = "ganaug"
 FORMAT_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
-_MODULE_ROOTS = ("ganaug", "sklearn")
-# the only scikit-learn classes a file may name (checked before anything is imported)
-_SKLEARN_CLASSES = frozenset({"sklearn.preprocessing._data:StandardScaler"})
 # fitted attributes of older files that this version no longer uses (ignored on load)
 _DROPPED = frozenset({"_kind", "_mixed"})
 
@@ -83,249 +78,6 @@ def _digest(config: str, tensors: dict[str, torch.Tensor]) -> str:
         h.update(f"\0{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
         h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
-
-
-# ----------------------------------------------------------------------------- encoding --
-class _Encoder:
-    """Turns fitted attributes into JSON-able values plus a table of tensors."""
-
-    def __init__(self) -> None:
-        self.tensors: dict[str, torch.Tensor] = {}
-
-    def _tensor(self, t: torch.Tensor) -> str:
-        name = f"t{len(self.tensors)}"
-        self.tensors[name] = t.detach().to("cpu").contiguous().clone()
-        return name
-
-    def encode(self, v: Any, where: str) -> Any:  # noqa: C901 - one branch per type
-        if v is None or isinstance(v, bool | str):
-            return v
-        if v is pd.NA:
-            return {"__pd_na__": None}
-        if v is pd.NaT:
-            return {"__pd_nat__": None}
-        if isinstance(v, pd.Timestamp):
-            return {"__pd_timestamp__": v.isoformat()}
-        if isinstance(v, pd.Timedelta):
-            return {"__pd_timedelta__": int(v.value)}
-        if isinstance(v, np.datetime64 | np.timedelta64):
-            return {"__npdatetime__": str(v), "dtype": v.dtype.str}
-        if isinstance(v, int | float) and not isinstance(v, np.generic):
-            return v
-        if isinstance(v, np.generic):
-            if v.dtype.kind not in "biufUS":
-                raise TypeError(f"ganaug.save cannot store {where}: numpy {v.dtype} scalar.")
-            return {"__npscalar__": v.item(), "dtype": v.dtype.str}
-        if isinstance(v, torch.Tensor):
-            return {"__tensor__": self._tensor(v)}
-        if isinstance(v, np.ndarray):
-            return self._array(v, where)
-        if isinstance(v, np.dtype):
-            return {"__dtype__": v.str}
-        if isinstance(v, pd.CategoricalDtype):
-            cats = None if v.categories is None else self.encode(v.categories, where)
-            return {"__pd_categorical__": cats, "ordered": bool(v.ordered)}
-        if isinstance(v, pd.api.extensions.ExtensionDtype):
-            return {"__pd_dtype__": str(v)}
-        if isinstance(v, pd.MultiIndex):
-            return {
-                "__pd_multiindex__": [self.encode(tuple(t), where) for t in v.tolist()],
-                "names": self.encode(list(v.names), where),
-            }
-        if isinstance(v, pd.Index):
-            return {
-                "__pd_index__": self._array(np.asarray(v, dtype=object), where),
-                "dtype": self.encode(v.dtype, where),
-                "name": self.encode(v.name, where),
-            }
-        if isinstance(v, pd.Series):
-            return {
-                "__pd_series__": [self.encode(x, where) for x in v.tolist()],
-                "index": self.encode(v.index, where),
-                "dtype": self.encode(v.dtype, where),
-                "name": self.encode(v.name, where),
-            }
-        if isinstance(v, torch.device):
-            return {"__device__": str(v)}
-        if isinstance(v, np.random.RandomState):
-            return {"__random_state__": self.encode(v.get_state(), where)}
-        if isinstance(v, tuple):
-            return {"__tuple__": [self.encode(x, f"{where}[{i}]") for i, x in enumerate(v)]}
-        if isinstance(v, list):
-            return [self.encode(x, f"{where}[{i}]") for i, x in enumerate(v)]
-        if isinstance(v, dict):
-            return {"__dict__": [
-                [self.encode(k, where), self.encode(x, f"{where}[{k!r}]")] for k, x in v.items()
-            ]}
-        if isinstance(v, nn.Module):
-            raise TypeError(
-                f"ganaug.save cannot store {where}: a torch module that is not a generator."
-            )
-        cls = type(v)
-        if _allowed_class(cls):
-            skip = getattr(cls, "_transient_attrs", ())  # caches rebuilt on first use
-            state = {k: self.encode(x, f"{where}.{k}") for k, x in vars(v).items()
-                     if k not in skip}
-            return {"__object__": f"{cls.__module__}:{cls.__qualname__}", "state": state}
-        raise TypeError(
-            f"ganaug.save cannot store {where} of type {cls.__module__}.{cls.__qualname__}; "
-            "use pickle for estimators holding arbitrary objects."
-        )
-
-    def _array(self, a: np.ndarray, where: str) -> dict:
-        if a.dtype.kind in "biufcmM":
-            raw = np.ascontiguousarray(a).reshape(-1).view(np.uint8)
-            return {
-                "__ndarray__": self._tensor(torch.from_numpy(raw.copy())),
-                "dtype": a.dtype.str, "shape": list(a.shape),
-            }
-        if a.dtype.kind in "USO":
-            items = [_json_scalar(x, where) if _is_json_scalar(x) else self.encode(x, where)
-                     for x in a.reshape(-1).tolist()]
-            return {"__ndarray_obj__": items, "dtype": a.dtype.str, "shape": list(a.shape)}
-        raise TypeError(f"ganaug.save cannot store {where}: numpy array of dtype {a.dtype}.")
-
-
-def _is_json_scalar(x: Any) -> bool:
-    return x is None or isinstance(x, bool | int | float | str | bytes)
-
-
-def _json_scalar(x: Any, where: str) -> Any:
-    if x is None or isinstance(x, bool | int | float | str):
-        return x
-    if isinstance(x, bytes):
-        return x.decode("latin-1")
-    raise TypeError(f"ganaug.save cannot store {where}: an array holding {type(x).__name__}.")
-
-
-def _allowed_class(cls: type) -> bool:
-    """ganaug's codecs (``ganaug.data``) and scikit-learn estimators, nothing else."""
-    module = cls.__module__
-    if module == "ganaug.data" or module.startswith("ganaug.data."):
-        return not issubclass(cls, nn.Module)
-    return module.split(".")[0] == "sklearn" and issubclass(cls, BaseEstimator)
-
-
-# ----------------------------------------------------------------------------- decoding --
-class _Decoder:
-    """The inverse of :class:`_Encoder`; builds only allowlisted classes."""
-
-    def __init__(self, tensors: dict[str, torch.Tensor]):
-        self.tensors = tensors
-
-    def tensor(self, name: Any) -> torch.Tensor:
-        if not isinstance(name, str) or name not in self.tensors:
-            raise ValueError(f"Corrupt ganaug file: no tensor {name!r}.")
-        t = self.tensors[name]
-        if not isinstance(t, torch.Tensor):
-            raise ValueError(f"Corrupt ganaug file: {name!r} is not a tensor.")
-        return t
-
-    def decode(self, v: Any) -> Any:  # noqa: C901 - one branch per tag
-        if v is None or isinstance(v, bool | int | float | str):
-            return v
-        if isinstance(v, list):
-            return [self.decode(x) for x in v]
-        if not isinstance(v, dict) or len(v) == 0:
-            raise ValueError(f"Corrupt ganaug file: unexpected value {v!r:.80}.")
-        tag = next(iter(v))
-        if tag == "__pd_na__":
-            return pd.NA
-        if tag == "__pd_nat__":
-            return pd.NaT
-        if tag == "__pd_timestamp__":
-            return pd.Timestamp(str(v[tag]))
-        if tag == "__pd_timedelta__":
-            return pd.Timedelta(int(v[tag]))
-        if tag == "__npdatetime__":
-            dtype = np.dtype(v["dtype"])
-            if dtype.kind not in "mM":
-                raise ValueError(f"Corrupt ganaug file: datetime of dtype {dtype}.")
-            return np.array(str(v[tag]), dtype=dtype)[()]
-        if tag == "__pd_multiindex__":
-            return pd.MultiIndex.from_tuples(self.decode(v[tag]), names=self.decode(v["names"]))
-        if tag == "__tuple__":
-            return tuple(self.decode(x) for x in v[tag])
-        if tag == "__dict__":
-            return {self.decode(k): self.decode(x) for k, x in v[tag]}
-        if tag == "__tensor__":
-            return self.tensor(v[tag])
-        if tag == "__ndarray__":
-            dtype = np.dtype(v["dtype"])
-            if dtype.kind not in "biufcmM":  # raw bytes never become object pointers
-                raise ValueError(f"Corrupt ganaug file: raw array of dtype {dtype}.")
-            raw = self.tensor(v[tag]).numpy()
-            return raw.view(dtype).reshape(v["shape"]).copy()
-        if tag == "__ndarray_obj__":
-            dtype = np.dtype(v["dtype"])
-            if dtype.kind not in "USO":
-                raise ValueError(f"Corrupt ganaug file: object array of dtype {dtype}.")
-            out = np.empty(len(v[tag]), dtype=dtype)
-            items = [self.decode(x) if isinstance(x, dict) else x for x in v[tag]]
-            out[:] = items if dtype.kind != "S" else [x.encode("latin-1") for x in items]
-            return out.reshape(v["shape"])
-        if tag == "__npscalar__":
-            return np.array(v[tag], dtype=np.dtype(v["dtype"]))[()]
-        if tag == "__dtype__":
-            return np.dtype(v[tag])
-        if tag == "__pd_categorical__":
-            cats = None if v[tag] is None else self.decode(v[tag])
-            return pd.CategoricalDtype(cats, ordered=bool(v["ordered"]))
-        if tag == "__pd_dtype__":
-            return pd.api.types.pandas_dtype(v[tag])
-        if tag == "__pd_index__":
-            values = self.decode(v[tag])
-            return pd.Index(values, dtype=self.decode(v["dtype"]), name=self.decode(v["name"]))
-        if tag == "__pd_series__":
-            values = [self.decode(x) for x in v[tag]]
-            index = self.decode(v["index"])
-            dtype = self.decode(v["dtype"])
-            if dtype == np.dtype(object):
-                arr = np.empty(len(values), dtype=object)
-                arr[:] = values
-                return pd.Series(arr, index=index, name=self.decode(v["name"]), dtype=object)
-            return pd.Series(values, index=index, dtype=dtype, name=self.decode(v["name"]))
-        if tag == "__device__":
-            return torch.device(v[tag])
-        if tag == "__random_state__":
-            rs = np.random.RandomState()
-            rs.set_state(self.decode(v[tag]))
-            return rs
-        if tag == "__object__":
-            cls = _resolve_class(v[tag])
-            obj = object.__new__(cls)
-            state = {k: self.decode(x) for k, x in v["state"].items()}
-            obj.__dict__.update(state)
-            return obj
-        raise ValueError(f"Corrupt ganaug file: unknown tag {tag!r}.")
-
-
-def _resolve_class(name: Any) -> type:
-    """A class named ``module:qualname`` from the allowlist, or ValueError."""
-    if not isinstance(name, str) or name.count(":") != 1:
-        raise ValueError(f"Refusing to load: {name!r} is not a class name.")
-    module, qualname = name.split(":")
-    parts = module.split(".")
-    if parts[0] not in _MODULE_ROOTS or "." in qualname or "__main__" in parts or (
-        parts[0] == "sklearn" and name not in _SKLEARN_CLASSES
-    ):
-        raise ValueError(
-            f"Refusing to load: class {name!r} is not a ganaug or allowed scikit-learn class."
-        )
-    try:
-        # ganaug's modules are imported already; scikit-learn's may be imported here
-        # (importing a library module is what `import ganaug` itself does)
-        mod = sys.modules.get(module)
-        if mod is None:
-            if parts[0] != "sklearn":
-                raise ImportError(module)
-            mod = importlib.import_module(module)
-        cls = getattr(mod, qualname)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"Cannot load: class {name!r} does not exist here.") from exc
-    if not isinstance(cls, type) or not _allowed_class(cls) or cls.__module__ != module:
-        raise ValueError(f"Refusing to load: {name!r} is not an allowed class.")
-    return cls
 
 
 # --------------------------------------------------------------------------------- API --
@@ -378,7 +130,7 @@ def save(estimator, path: str | os.PathLike) -> None:
             f"ganaug.save stores ganaug's own augmenter classes; {type(estimator).__name__} "
             "is a subclass defined elsewhere: use pickle."
         )
-    enc = _Encoder()
+    enc = Encoder()
     params = estimator.get_params(deep=False)
     for key, value in params.items():
         if callable(value) and not isinstance(value, type):
@@ -417,7 +169,7 @@ def save(estimator, path: str | os.PathLike) -> None:
     torch.save(payload, path)
 
 
-def _module_entry(enc: _Encoder, module: nn.Module, where: str, n_classes: int) -> dict:
+def _module_entry(enc: Encoder, module: nn.Module, where: str, n_classes: int) -> dict:
     state = {k: enc.encode(t, f"{where}.{k}") for k, t in module.state_dict().items()}
     return {"n_classes": n_classes, "state": state}
 
@@ -507,7 +259,7 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     cls = getattr(augmenters, name, None) if isinstance(name, str) else None
     if not (isinstance(cls, type) and issubclass(cls, BaseGANAugmenter)):
         raise ValueError(f"Refusing to load: {name!r} is not a ganaug augmenter.")
-    dec = _Decoder(tensors)
+    dec = Decoder(tensors)
     params = {k: dec.decode(v) for k, v in config["params"].items()}
     known = cls().get_params(deep=False)
     unknown = sorted(set(params) - set(known))
@@ -540,7 +292,7 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     return est
 
 
-def _rebuild(est, entry: dict, dec: _Decoder, where: str) -> nn.Module:
+def _rebuild(est, entry: dict, dec: Decoder, where: str) -> nn.Module:
     n_classes = entry["n_classes"]
     if not isinstance(n_classes, int) or n_classes < 0:
         raise ValueError(f"Corrupt ganaug file: bad n_classes for {where}.")

@@ -21,6 +21,8 @@ from torch import nn
 _MODULE_ROOTS = ("ganaug", "sklearn")
 # the only scikit-learn classes a file may name (checked before anything is imported)
 _SKLEARN_CLASSES = frozenset({"sklearn.preprocessing._data:StandardScaler"})
+# classes that moved: the name older files hold -> where the class lives now
+_MOVED = {"ganaug.data.tabular:NumericEncoder": "ganaug.data.numeric:NumericEncoder"}
 
 
 # ----------------------------------------------------------------------------- encoding --
@@ -242,6 +244,7 @@ def _resolve_class(name: Any) -> type:
     """A class named ``module:qualname`` from the allowlist, or ValueError."""
     if not isinstance(name, str) or name.count(":") != 1:
         raise ValueError(f"Refusing to load: {name!r} is not a class name.")
+    name = _MOVED.get(name, name)
     module, qualname = name.split(":")
     parts = module.split(".")
     if parts[0] not in _MODULE_ROOTS or "." in qualname or "__main__" in parts or (

@@ -38,8 +38,9 @@ scalars), ``{"__tensor__": "t7"}``, ``{"__dtype__": "<f8"}``, ``{"__pd_index__":
 ``{"__pd_series__": ...}``, ``{"__pd_dtype__": "Int64"}``, ``{"__pd_categorical__": ...}``,
 ``{"__npscalar__": 3, "dtype": "<i8"}``, ``{"__tuple__": [...]}``, ``{"__dict__": [[k,
 v], ...]}`` (any dict, keys keep their types), ``{"__device__": "cuda:0"}``,
-``{"__random_state__": ...}`` and ``{"__object__": "ganaug.data.tabular:NumericEncoder",
-"state": {...}}`` (classes of ``ganaug.data`` and scikit-learn estimators only). The
+``{"__random_state__": ...}`` and ``{"__object__": "ganaug.data.numeric:NumericEncoder",
+"state": {...}}`` (classes of ``ganaug.data`` and scikit-learn estimators only; files that
+name ``ganaug.data.tabular:NumericEncoder``, its former place, still load). The
 codec of these tags is ``ganaug/_tagged_json.py``; this module holds the file format
 and :func:`save` / :func:`load`.
 """

@@ -1,9 +1,12 @@
 """Encoders for tables: rows <-> float32 matrices the tabular GAN works in.
 
-Two encoders:
+Two encoders (both importable from here and from ``ganaug.data``):
 
-* :class:`NumericEncoder`: all-numeric tables without missing values (standardisation).
-* :class:`TabularEncoder`: mixed-type tables (numbers, integers, nullable integers,
+* :class:`NumericEncoder` (``data/numeric.py``): all-numeric tables without missing
+  values (standardisation).
+* :class:`TabularEncoder` (this module; its decoding half is ``data/tabular_decode.py``
+  and the choice of categorical columns, :func:`resolve_categorical`, is
+  ``data/categorical.py``): mixed-type tables (numbers, integers, nullable integers,
   booleans, categories, strings) with missing values anywhere. Each column becomes one
   or more *spans* of the encoded row; the generator applies an activation per span
   (identity for continuous values, softmax / Gumbel-softmax for one-hot blocks).
@@ -23,115 +26,17 @@ Design of :class:`TabularEncoder` (see its docstring for the reasons):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
-from sklearn.preprocessing import StandardScaler
+from scipy.special import ndtri
 
-from .images import _to_integer
+from .categorical import resolve_categorical
+from .numeric import NumericEncoder
+from .tabular_decode import TabularDecoding
 
-
-class NumericEncoder:
-    """Standardise numeric columns for the GAN and map generated rows back.
-
-    ``inverse_transform`` returns values in the original units, clipped to the range seen
-    in training, with integer (and boolean) columns rounded, in the caller's container:
-    a DataFrame with the same column names and dtypes, or an array of the same dtype.
-    """
-
-    def fit(self, X: np.ndarray | pd.DataFrame) -> NumericEncoder:
-        if isinstance(X, pd.DataFrame):
-            self.columns_ = X.columns
-            self.dtypes_ = X.dtypes
-            kinds = [np.dtype(getattr(d, "numpy_dtype", d)) for d in X.dtypes]
-            values = X.to_numpy(dtype=np.float64)
-        else:
-            self.columns_ = None
-            self.dtypes_ = np.asarray(X).dtype
-            kinds = [self.dtypes_] * np.asarray(X).shape[1]
-            values = np.asarray(X, dtype=np.float64)
-        self.integer_ = np.array(
-            [np.issubdtype(k, np.integer) or k == np.bool_ for k in kinds], dtype=bool
-        )
-        self.kinds_ = kinds
-        # float columns holding only whole numbers (counts, pixel levels) come back on
-        # that grid: all values integers and at most half of them distinct
-        finite = np.isfinite(values).all(0)
-        whole = finite & (values == np.rint(values)).all(0) & ~self.integer_
-        distinct = np.array([len(np.unique(values[:, j])) for j in range(values.shape[1])])
-        self.grid_ = whole & (distinct <= max(2, 0.5 * len(values)))
-        # exact integer bounds (float64 rounds integers beyond 2**53)
-        raw = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
-        self.int_bounds_ = {
-            j: (raw.iloc[:, j].min(), raw.iloc[:, j].max())
-            for j in np.flatnonzero(self.integer_) if kinds[j] != np.bool_
-        }
-        self.min_ = values.min(axis=0)
-        self.max_ = values.max(axis=0)
-        # exact power-of-two pre-scaling to magnitude ~1: the variance of columns near
-        # 1e-300 would underflow to 0 (constant), and that of columns near 1e300 overflow
-        big = np.maximum(np.abs(self.min_), np.abs(self.max_))
-        self.exponent_ = np.where(big > 0, np.frexp(big)[1], 0).astype(np.int64)
-        # constant columns: StandardScaler keeps scale 1, which is what we want
-        self.scaler_ = StandardScaler().fit(np.ldexp(values, -self.exponent_))
-        self.n_features_ = values.shape[1]
-        return self
-
-    def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
-        """Problems (refuse) and warnings for encoding new data with this fitted codec."""
-        problems, warns = [], []
-        if isinstance(X, pd.DataFrame) != (self.columns_ is not None):
-            problems.append("X is a DataFrame now and was not then (or the reverse)")
-            return problems, warns
-        new = list(X.dtypes) if isinstance(X, pd.DataFrame) else [np.asarray(X).dtype]
-        old = list(self.dtypes_) if self.columns_ is not None else [self.dtypes_]
-        if [str(d) for d in new] != [str(d) for d in old]:
-            problems.append(f"column dtypes changed from {[str(d) for d in old]} to "
-                            f"{[str(d) for d in new]}")
-            return problems, warns
-        values = (X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame)
-                  else np.asarray(X, dtype=np.float64))
-        out = (values.min(0) < self.min_) | (values.max(0) > self.max_)
-        if out.any():
-            warns.append(f"{int(out.sum())} column(s) have values outside the first fit's "
-                         "range; generated values stay inside that range")
-        return problems, warns
-
-    def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
-        values = (
-            X.to_numpy(dtype=np.float64)
-            if isinstance(X, pd.DataFrame)
-            else np.asarray(X, dtype=np.float64)
-        )
-        return self.scaler_.transform(np.ldexp(values, -self.exponent_)).astype(np.float32)
-
-    def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
-        values = self.scaler_.inverse_transform(np.asarray(Z, dtype=np.float64))
-        values = np.ldexp(values, self.exponent_)
-        np.clip(values, self.min_, self.max_, out=values)
-        values[:, self.integer_] = np.rint(values[:, self.integer_])
-        grid = getattr(self, "grid_", None)
-        if grid is not None and grid.any():  # float columns that only held whole numbers
-            values[:, grid] = np.rint(values[:, grid])
-        if self.columns_ is None:
-            if not self.integer_.any():
-                return values.astype(self.dtypes_, copy=False)
-            out = _to_integer(values, self.dtypes_)  # no wrap-around at the dtype's limits
-            for j, bounds in self.int_bounds_.items():
-                out[:, j] = np.clip(out[:, j], *bounds)
-            return out
-        columns = {}
-        for j, dtype in enumerate(self.dtypes_):
-            col = values[:, j]
-            if self.integer_[j]:
-                col = _to_integer(col, np.dtype(self.kinds_[j]), self.int_bounds_.get(j))
-            columns[j] = pd.Series(col, copy=False).astype(dtype)
-        frame = pd.DataFrame(columns, copy=False)
-        frame.columns = self.columns_
-        return frame
+__all__ = ["NumericEncoder", "Span", "TabularEncoder", "resolve_categorical"]
 
 
 # ------------------------------------------------------------------ mixed-type tables --
@@ -145,107 +50,6 @@ class Span(NamedTuple):
     start: int
     stop: int
     kind: str
-
-
-def _is_categorical_dtype(dtype: Any) -> bool:
-    """Categorical by dtype ('auto'): category, object, string and boolean columns."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        return True
-    if pd.api.types.is_bool_dtype(dtype):
-        return True
-    return not pd.api.types.is_numeric_dtype(dtype)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(
-        v, bool | np.bool_
-    )
-
-
-def resolve_categorical(
-    X: np.ndarray | pd.DataFrame, categorical_features: Any = "auto"
-) -> np.ndarray:
-    """Boolean mask of the categorical columns of ``X``, as SMOTENC reads its argument.
-
-    Parameters
-    ----------
-    X : ndarray or DataFrame of shape (n_samples, n_features)
-        The table.
-    categorical_features : 'auto', None, array-like of str, int or bool, default='auto'
-        'auto': from dtypes (DataFrame columns of dtype category, object, string or bool;
-        numpy object-array columns holding any non-number); None or an empty list: none;
-        a list of column names (DataFrames), a list of column indices, or a boolean mask
-        of length ``n_features``.
-
-    Returns
-    -------
-    mask : ndarray of bool of shape (n_features,)
-        True for the categorical columns.
-    """
-    n_features = X.shape[1]
-    if categorical_features is None:
-        return np.zeros(n_features, dtype=bool)
-    if isinstance(categorical_features, str):
-        if categorical_features != "auto":
-            raise ValueError(
-                f"categorical_features must be 'auto', None, a list of column names, "
-                f"indices or a boolean mask; got {categorical_features!r}."
-            )
-        if isinstance(X, pd.DataFrame):
-            return np.array([_is_categorical_dtype(d) for d in X.dtypes], dtype=bool)
-        arr = np.asarray(X)
-        if arr.dtype == object:
-            mask = np.zeros(n_features, dtype=bool)
-            for j in range(n_features):
-                col = arr[:, j]
-                values = col[~np.asarray(pd.isna(col), dtype=bool)]
-                for v in values:
-                    if not isinstance(v, str | bytes | bool | int | float | np.generic):
-                        raise TypeError(
-                            f"Column {j} of X holds a {type(v).__name__} ({v!r}): argument "
-                            "must be a string or a number."
-                        )
-                mask[j] = not all(_is_number(v) for v in values)
-            return mask
-        if arr.dtype.kind in "USb":
-            return np.ones(n_features, dtype=bool)
-        return np.zeros(n_features, dtype=bool)
-    feats = list(np.asarray(categorical_features, dtype=object).ravel())
-    mask = np.zeros(n_features, dtype=bool)
-    if not feats:
-        return mask
-    if all(isinstance(f, bool | np.bool_) for f in feats):
-        if len(feats) != n_features:
-            raise ValueError(
-                f"categorical_features as a boolean mask must have {n_features} entries "
-                f"(one per column); got {len(feats)}."
-            )
-        return np.asarray(feats, dtype=bool)
-    if all(isinstance(f, Integral) for f in feats):
-        for f in feats:
-            if not -n_features <= int(f) < n_features:
-                raise ValueError(
-                    f"categorical_features index {f} is out of range for {n_features} "
-                    "columns."
-                )
-            mask[int(f)] = True
-        return mask
-    if all(isinstance(f, str) for f in feats):
-        if not isinstance(X, pd.DataFrame):
-            raise ValueError(
-                "categorical_features holds column names, but X is not a DataFrame; "
-                "pass column indices or a boolean mask."
-            )
-        cols = [str(c) for c in X.columns]
-        for f in feats:
-            if f not in cols:
-                raise ValueError(f"categorical_features names unknown column {f!r}.")
-            mask[cols.index(f)] = True
-        return mask
-    raise ValueError(
-        "categorical_features must be 'auto', None, or a list of column names, column "
-        f"indices or booleans; got {categorical_features!r}."
-    )
 
 
 @dataclass
@@ -272,7 +76,7 @@ class _Column:
     stop: int = 0
 
 
-class TabularEncoder:
+class TabularEncoder(TabularDecoding):
     """Mixed-type table <-> float32 matrix with per-column output spans.
 
     Parameters
@@ -544,155 +348,3 @@ class TabularEncoder:
         frac = (x[~tie] - q0) / np.where(q1 > q0, q1 - q0, 1.0)
         u[~tie] = p[i - 1] + frac * (p[i] - p[i - 1])
         return u
-
-    # ---------------------------------------------------------- inverse transform --
-    def _pick(self, P: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
-        """One category index per row, drawn from the rows of probabilities ``P``."""
-        c = np.cumsum(np.maximum(P, 0.0, dtype=np.float32), axis=1)
-        total = c[:, -1:]
-        bad = total[:, 0] <= 0
-        if bad.any():  # all-zero rows: uniform
-            c[bad] = np.arange(1, P.shape[1] + 1)
-            total = c[:, -1:]
-        u = rng.random_sample(size=(P.shape[0], 1)).astype(np.float32) * total
-        return np.minimum((c < u).sum(axis=1), P.shape[1] - 1)
-
-    def inverse_transform(
-        self, Z: np.ndarray, random_state: np.random.RandomState | None = None
-    ) -> np.ndarray | pd.DataFrame:
-        """Decode encoded rows into the training container, columns and dtypes.
-
-        One-hot blocks are read as probabilities (the generator's softmax) and a slot is
-        drawn from them; exact one-hot rows decode to their slot. Continuous values go
-        through the normal CDF and the training quantiles (inside the training range);
-        integer columns are rounded.
-
-        Parameters
-        ----------
-        Z : ndarray of shape (n_rows, n_features_)
-            Encoded rows.
-        random_state : RandomState or None, default=None
-            Source of the draws; None uses the encoder's own stream (seeded in ``fit``).
-
-        Returns
-        -------
-        X : DataFrame or ndarray
-            DataFrame with the training columns, order and dtypes (categories
-            included), or an array of the training dtype.
-        """
-        rng = self._sample_rng if random_state is None else random_state
-        Z = np.asarray(Z)
-        n = Z.shape[0]
-        out: list = []
-        for info in self.columns_info_:
-            s = info.start
-            if info.categorical:
-                k = len(info.categories)
-                idx = self._pick(Z[:, s:info.stop], rng)
-                if info.tail_values is not None:
-                    other = np.flatnonzero(idx == k)
-                    if len(other):  # "other": a draw from the empirical tail
-                        idx[other] = k + rng.choice(
-                            len(info.tail_values), size=len(other), p=info.tail_probs
-                        )
-                    slot_missing = k + 1
-                else:
-                    slot_missing = k
-                if info.has_missing:
-                    idx[(idx == slot_missing) | (k == 0)] = -1
-                out.append(self._restore_categorical(idx, info))
-            else:
-                u = ndtr(Z[:, s].astype(np.float64))
-                x = np.interp(u, info.p, info.q)
-                if info.integer:
-                    x = np.rint(x)
-                missing = None
-                if info.has_missing:
-                    missing = self._pick(Z[:, s + 1 : s + 3], rng) == 1
-                    if info.all_missing:  # never observed: no value to make up
-                        missing[:] = True
-                out.append(self._restore_numeric(x, missing, info))
-        if self.is_frame_:
-            out = [  # object columns stay object (pandas 3 would infer 'str')
-                pd.Series(c, dtype=object, copy=False)
-                if isinstance(c, np.ndarray) and c.dtype.kind == "O" else c
-                for c in out
-            ]
-            frame = pd.DataFrame(dict(enumerate(out)), copy=False)
-            frame.columns = self.columns_
-            return frame
-        return self._stack(out, n)
-
-    @staticmethod
-    def _lookup(info: _Column, frame: bool):
-        """The column's values (kept categories, then the tail) in its output type."""
-        if info.lookup is not None:
-            return info.lookup
-        values = info.categories
-        if info.tail_values is not None:
-            values = np.concatenate([values, info.tail_values])
-        values = np.asarray(values, dtype=object)
-        dtype = info.dtype
-        if not frame:
-            lookup = values if dtype.kind == "O" else values.astype(dtype)
-        elif isinstance(dtype, pd.CategoricalDtype):
-            lookup = np.asarray(dtype.categories.get_indexer(values), dtype=np.int64)
-        elif isinstance(dtype, np.dtype):
-            lookup = values if dtype.kind == "O" else values.astype(dtype)
-        else:
-            lookup = pd.array(values, dtype=dtype)
-        info.lookup = lookup
-        return lookup
-
-    def _restore_categorical(self, idx: np.ndarray, info: _Column):
-        """Slot indices (-1: missing) -> the column in its training dtype."""
-        lookup = self._lookup(info, self.is_frame_)
-        missing = idx < 0
-        has_na = bool(missing.any())
-        dtype = info.dtype
-        if self.is_frame_ and isinstance(dtype, pd.CategoricalDtype):
-            codes = np.where(missing, -1, lookup[np.maximum(idx, 0)])
-            return pd.Categorical.from_codes(codes, dtype=dtype)
-        if isinstance(lookup, np.ndarray):
-            values = lookup[np.maximum(idx, 0)] if len(lookup) else np.empty(len(idx), object)
-            if has_na:
-                if values.dtype.kind != "O" and values.dtype.kind != "f":
-                    values = values.astype(object)
-                values[missing] = info.missing_value if values.dtype.kind == "O" else np.nan
-            return values
-        return lookup.take(idx, allow_fill=True)
-
-    def _restore_numeric(self, values: np.ndarray, missing: np.ndarray | None, info: _Column):
-        """Decoded numbers (float64) -> the column in its training dtype."""
-        dtype = info.dtype
-        has_na = missing is not None and bool(missing.any())
-        if not self.is_frame_:
-            if has_na:
-                values = values.astype(object)
-                values[missing] = info.missing_value
-            return values
-        kind = getattr(dtype, "numpy_dtype", dtype)
-        if info.integer and isinstance(kind, np.dtype) and kind.kind in "iub":
-            values = _to_integer(values, kind, info.int_bounds)  # no wrap-around, exact
-        if isinstance(dtype, np.dtype):
-            if has_na:  # only float (or object) numpy columns can hold missing values
-                values[missing] = np.nan
-            return values.astype(dtype, copy=False)
-        arr = pd.array(values, dtype=dtype)
-        if has_na:
-            arr[missing] = pd.NA
-        return arr
-
-    def _stack(self, out: list, n: int) -> np.ndarray:
-        dtype = self.array_dtype_
-        result = np.empty((n, len(out)), dtype=dtype)
-        for j, (col, info) in enumerate(zip(out, self.columns_info_)):
-            if dtype.kind == "O" and not info.categorical:
-                if info.integer:
-                    col = np.array(
-                        [v if pd.isna(v) else int(v) for v in col], dtype=object
-                    ) if col.dtype == object else col.astype(np.int64).astype(object)
-                else:
-                    col = col.astype(object)
-            result[:, j] = col
-        return result

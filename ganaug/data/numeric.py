@@ -1,0 +1,109 @@
+"""NumericEncoder: all-numeric tables without missing values, by standardisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import StandardScaler
+
+from .images import _to_integer
+
+
+class NumericEncoder:
+    """Standardise numeric columns for the GAN and map generated rows back.
+
+    ``inverse_transform`` returns values in the original units, clipped to the range seen
+    in training, with integer (and boolean) columns rounded, in the caller's container:
+    a DataFrame with the same column names and dtypes, or an array of the same dtype.
+    """
+
+    def fit(self, X: np.ndarray | pd.DataFrame) -> NumericEncoder:
+        if isinstance(X, pd.DataFrame):
+            self.columns_ = X.columns
+            self.dtypes_ = X.dtypes
+            kinds = [np.dtype(getattr(d, "numpy_dtype", d)) for d in X.dtypes]
+            values = X.to_numpy(dtype=np.float64)
+        else:
+            self.columns_ = None
+            self.dtypes_ = np.asarray(X).dtype
+            kinds = [self.dtypes_] * np.asarray(X).shape[1]
+            values = np.asarray(X, dtype=np.float64)
+        self.integer_ = np.array(
+            [np.issubdtype(k, np.integer) or k == np.bool_ for k in kinds], dtype=bool
+        )
+        self.kinds_ = kinds
+        # float columns holding only whole numbers (counts, pixel levels) come back on
+        # that grid: all values integers and at most half of them distinct
+        finite = np.isfinite(values).all(0)
+        whole = finite & (values == np.rint(values)).all(0) & ~self.integer_
+        distinct = np.array([len(np.unique(values[:, j])) for j in range(values.shape[1])])
+        self.grid_ = whole & (distinct <= max(2, 0.5 * len(values)))
+        # exact integer bounds (float64 rounds integers beyond 2**53)
+        raw = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        self.int_bounds_ = {
+            j: (raw.iloc[:, j].min(), raw.iloc[:, j].max())
+            for j in np.flatnonzero(self.integer_) if kinds[j] != np.bool_
+        }
+        self.min_ = values.min(axis=0)
+        self.max_ = values.max(axis=0)
+        # exact power-of-two pre-scaling to magnitude ~1: the variance of columns near
+        # 1e-300 would underflow to 0 (constant), and that of columns near 1e300 overflow
+        big = np.maximum(np.abs(self.min_), np.abs(self.max_))
+        self.exponent_ = np.where(big > 0, np.frexp(big)[1], 0).astype(np.int64)
+        # constant columns: StandardScaler keeps scale 1, which is what we want
+        self.scaler_ = StandardScaler().fit(np.ldexp(values, -self.exponent_))
+        self.n_features_ = values.shape[1]
+        return self
+
+    def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
+        """Problems (refuse) and warnings for encoding new data with this fitted codec."""
+        problems, warns = [], []
+        if isinstance(X, pd.DataFrame) != (self.columns_ is not None):
+            problems.append("X is a DataFrame now and was not then (or the reverse)")
+            return problems, warns
+        new = list(X.dtypes) if isinstance(X, pd.DataFrame) else [np.asarray(X).dtype]
+        old = list(self.dtypes_) if self.columns_ is not None else [self.dtypes_]
+        if [str(d) for d in new] != [str(d) for d in old]:
+            problems.append(f"column dtypes changed from {[str(d) for d in old]} to "
+                            f"{[str(d) for d in new]}")
+            return problems, warns
+        values = (X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame)
+                  else np.asarray(X, dtype=np.float64))
+        out = (values.min(0) < self.min_) | (values.max(0) > self.max_)
+        if out.any():
+            warns.append(f"{int(out.sum())} column(s) have values outside the first fit's "
+                         "range; generated values stay inside that range")
+        return problems, warns
+
+    def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
+        values = (
+            X.to_numpy(dtype=np.float64)
+            if isinstance(X, pd.DataFrame)
+            else np.asarray(X, dtype=np.float64)
+        )
+        return self.scaler_.transform(np.ldexp(values, -self.exponent_)).astype(np.float32)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
+        values = self.scaler_.inverse_transform(np.asarray(Z, dtype=np.float64))
+        values = np.ldexp(values, self.exponent_)
+        np.clip(values, self.min_, self.max_, out=values)
+        values[:, self.integer_] = np.rint(values[:, self.integer_])
+        grid = getattr(self, "grid_", None)
+        if grid is not None and grid.any():  # float columns that only held whole numbers
+            values[:, grid] = np.rint(values[:, grid])
+        if self.columns_ is None:
+            if not self.integer_.any():
+                return values.astype(self.dtypes_, copy=False)
+            out = _to_integer(values, self.dtypes_)  # no wrap-around at the dtype's limits
+            for j, bounds in self.int_bounds_.items():
+                out[:, j] = np.clip(out[:, j], *bounds)
+            return out
+        columns = {}
+        for j, dtype in enumerate(self.dtypes_):
+            col = values[:, j]
+            if self.integer_[j]:
+                col = _to_integer(col, np.dtype(self.kinds_[j]), self.int_bounds_.get(j))
+            columns[j] = pd.Series(col, copy=False).astype(dtype)
+        frame = pd.DataFrame(columns, copy=False)
+        frame.columns = self.columns_
+        return frame

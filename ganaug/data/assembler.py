@@ -20,12 +20,22 @@ class Assembler:
     """
 
     def __init__(self, n: int):
+        """Prepare for ``n`` rows (allocated on the first :meth:`put`)."""
         self.n = n
         self.out = None  # ndarray, or one ndarray / list of pieces per column
         self.kind = None
         self.positions: list = []  # where each chunk went (for extension columns)
 
-    def put(self, pos, part) -> None:
+    def put(self, pos: slice | np.ndarray, part: np.ndarray | pd.DataFrame) -> None:
+        """Write the decoded chunk ``part`` at rows ``pos`` (a slice or row indices).
+
+        Parameters
+        ----------
+        pos : slice or ndarray of int
+            Rows of the output the chunk fills, in the chunk's order.
+        part : ndarray or DataFrame
+            The decoded rows; every chunk has the same type, columns and dtypes.
+        """
         if self.kind is None:
             self._allocate(part)
         if self.kind == "array":
@@ -70,7 +80,14 @@ class Assembler:
         order[where] = np.arange(self.n)
         return order
 
-    def result(self):
+    def result(self) -> np.ndarray | pd.DataFrame:
+        """The assembled output, in row order (call once, after the last :meth:`put`).
+
+        Returns
+        -------
+        ndarray or DataFrame
+            All ``n`` rows, in the container and dtypes of the chunks.
+        """
         if self.kind == "array":
             return self.out
         if self.kind == "block":  # object stays object (pandas 3 would infer 'str')

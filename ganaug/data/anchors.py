@@ -140,16 +140,16 @@ def class_roots(
     rank: int,
     spans: Sequence | None = None,
 ) -> np.ndarray:
-    """One noise root per class: its own covariance, shrunk towards the pooled shape.
+    """One noise root per class: its own covariance, shrunk towards the pooled one.
 
-    Each class's covariance ``S`` is shrunk towards ``r * P``, the pooled within-class
-    covariance ``P`` rescaled to the class's own total variance (``r = tr S / tr P``),
-    with the Ledoit-Wolf intensity for that target: a class with too few rows to show
-    its own shape takes the pool's (rare classes borrow the variation of common ones),
-    a class with enough rows keeps its own, and every class keeps its own scale. A class
-    whose rows are tight inside a broad "rest" class (one-vs-rest tables) thus keeps its
-    own small spread instead of the majority's. Everything is computed in the ``rank``
-    leading directions of ``P``.
+    Each class's covariance ``S`` is shrunk towards the pooled within-class covariance
+    ``P`` (as in regularised discriminant analysis), ``(1 - a) S + a P``, with the
+    Ledoit-Wolf intensity ``a`` for that target: a class with too few rows to estimate
+    its own covariance takes the pool's (rare classes borrow the variation of common
+    ones), a class with enough rows keeps its own. A large class whose rows are tight
+    inside a broad "rest" class (one-vs-rest tables) thus keeps its own small spread
+    instead of the majority's. Everything is computed in the ``rank`` leading
+    directions of ``P``.
 
     Parameters
     ----------
@@ -188,8 +188,7 @@ def class_roots(
         cov = np.diag(w)
         if len(y) >= 2:
             own = y.T @ y / (len(y) - 1)
-            target = np.trace(own) / w.sum() * cov
-            cov = own + _ledoit_wolf_intensity(y, own, target) * (target - own)
+            cov = own + _ledoit_wolf_intensity(y, own, cov) * (cov - own)
         g, u = np.linalg.eigh(cov)
         part = v @ (u * np.sqrt(np.clip(g, 0.0, None)))  # part @ part.T == v cov v.T
         roots[c][: part.shape[1], cont] = part.T.astype(np.float32)

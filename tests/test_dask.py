@@ -9,6 +9,7 @@ starts in a fraction of a second on a busy CI box.
 from __future__ import annotations
 
 import os
+import re
 import runpy
 from pathlib import Path
 
@@ -48,6 +49,17 @@ def _data():
     )
 
 
+def _calls(task_stream, function: str) -> int:
+    """Calls of ``function`` run as dask tasks (joblib names a task
+    ``batch_of_<function>_<n>_calls-<id>``, however it batched them)."""
+    calls = 0
+    for task in task_stream.data:
+        m = re.match(r"batch_of_(.+)_(\d+)_calls-", task["key"])
+        if m and m.group(1) == function:
+            calls += int(m.group(2))
+    return calls
+
+
 def _worker_view(_):
     return current_worker_index(), select_device("auto", n_gpus=2, env={})
 
@@ -56,7 +68,9 @@ def test_per_class_gans_run_on_dask_workers(client):
     X, y = _data()
     with distributed.get_task_stream(client) as ts, joblib.parallel_backend("dask"):
         aug = GANAugmenter(**TINY).fit(X, y)
-    assert len(ts.data) >= 3  # one task per class (joblib may batch more)
+    assert _calls(ts, "_fit_one") == 3  # one GAN per class, each a dask task
+    workers = set(client.scheduler_info()["workers"])
+    assert {t["worker"] for t in ts.data} <= workers
     # bit-identical to the same fit without a cluster: the seeds are drawn in the caller
     ref = GANAugmenter(**TINY).fit(X, y)
     for a, b in zip(aug.generators_, ref.generators_):
@@ -71,7 +85,7 @@ def test_cross_validation_of_pipeline_on_dask(client):
     pipe = Pipeline([("aug", ConditionalGANAugmenter(**TINY)), ("clf", LogisticRegression())])
     with distributed.get_task_stream(client) as ts, joblib.parallel_backend("dask"):
         res = cross_validate(pipe, X, y, cv=3, n_jobs=2, scoring="balanced_accuracy")
-    assert len(ts.data) >= 3
+    assert _calls(ts, "_fit_and_score") == 3  # one task per fold
     assert np.isfinite(res["test_score"]).all() and len(res["test_score"]) == 3
 
 
@@ -89,4 +103,9 @@ def test_example_runs_fast(monkeypatch, capsys):
     assert os.path.exists(EXAMPLE)
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
-    assert "cross-validated balanced accuracy" in out
+    assert re.search(r"^per-class GANs: 3 in ", out, flags=re.MULTILINE), out
+    assert re.search(r"^cross-validated balanced accuracy: [01]\.\d{3} \+- 0\.\d{3}$", out,
+                     flags=re.MULTILINE), out
+    for arm in ("GAN", "cGAN"):
+        assert re.search(rf"^grid {arm}: balanced accuracy [01]\.\d{{3}} over 2 seeds$", out,
+                         flags=re.MULTILINE), out

@@ -1,9 +1,10 @@
 """Many jobs on a Dask cluster through joblib, with no change to ganaug code or calls.
 
-Needs the optional extra ``ganaug[dask]`` (skipped without it). The cluster is a
-``LocalCluster`` of two single-thread workers in this process (``processes=False``):
-the joblib->Dask path is the same as with worker processes or remote machines, and it
-starts in a fraction of a second on a busy CI box.
+Needs the optional extra ``ganaug[dask]`` (skipped without it on a developer's machine,
+a failure under CI=true). The cluster is a ``LocalCluster`` of two single-thread
+workers in this process (``processes=False``): the joblib->Dask path is the same as
+with worker processes or remote machines, and it starts in a fraction of a second on a
+busy CI box.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _shared import need_module
 from imblearn.pipeline import Pipeline
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
@@ -24,7 +26,7 @@ from sklearn.model_selection import cross_validate
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 from ganaug.distributed import current_worker_index, parallel_map, select_device
 
-distributed = pytest.importorskip("distributed")
+distributed = need_module("distributed")  # skipped without it; under CI=true it fails
 
 TINY = dict(epochs=1, batch_size=16, width=16, latent_dim=8, depth=1, device="cpu",
             random_state=0)

@@ -20,12 +20,19 @@ from sklearn.base import _fit_context
 # module is private, with no public equivalent (scikit-learn >= 1.2).
 from sklearn.utils._param_validation import Interval, StrOptions
 
+# Public, but only since scikit-learn 1.6 (before: the private estimator method
+# ``_validate_data``); kept here so the version floor is decided in one place. The
+# package also passes ``ensure_all_finite`` (1.6+) to check_array, so it needs
+# scikit-learn >= 1.6 although pyproject.toml says >= 1.4.
+from sklearn.utils.validation import validate_data
+
 __all__ = [
     "Interval",
     "StrOptions",
     "_fit_context",
     "flatten_dense_tensors",
     "unflatten_dense_tensors",
+    "validate_data",
 ]
 
 

@@ -16,17 +16,20 @@ from ganaug import _compat
 def test_scikit_learn_names_are_scikit_learns_objects():
     import sklearn.base
     import sklearn.utils._param_validation as pv
+    import sklearn.utils.validation
 
     # identity, not look-alikes: scikit-learn's validator dispatches on its own classes
     assert _compat._fit_context is sklearn.base._fit_context
     assert _compat.Interval is pv.Interval
     assert _compat.StrOptions is pv.StrOptions
+    assert _compat.validate_data is sklearn.utils.validation.validate_data
     # what the package modules use is the same object (before and after they import it
     # from ganaug._compat)
     assert ganaug.base.Interval is _compat.Interval
     assert ganaug.base.StrOptions is _compat.StrOptions
     assert ganaug.augmenters._fit_context is _compat._fit_context
-    assert set(_compat.__all__) == {"Interval", "StrOptions", "_fit_context",
+    assert ganaug.base.validate_data is _compat.validate_data
+    assert set(_compat.__all__) == {"Interval", "StrOptions", "_fit_context", "validate_data",
                                     "flatten_dense_tensors", "unflatten_dense_tensors"}
 
 

@@ -31,7 +31,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import platform
@@ -39,6 +38,8 @@ import resource
 import subprocess
 import sys
 import time
+
+from ganaug_bench.record import code_version
 
 MB = 2**20
 SCENARIOS = ("conditional-array", "unconditional-array", "conditional-dataframe")
@@ -143,16 +144,6 @@ def run_scenario(name: str, n: int, d: int, device: str = "cpu") -> dict:
     }
 
 
-def _code_version() -> str | None:
-    """The commit stamp the other benchmarks write (its helper moves with the harness)."""
-    for module in ("ganaug_bench.record", "ganaug.bench"):
-        try:
-            return importlib.import_module(module).code_version()
-        except (ImportError, AttributeError):
-            continue
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run every scenario in its own process and write one JSON file."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -182,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "benchmark": "memory_sample",
         "command": " ".join([os.path.basename(sys.executable), *sys.argv]),
-        "git_commit": _code_version(),
+        "git_commit": code_version(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),

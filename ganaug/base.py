@@ -31,11 +31,12 @@ from torch import nn
 
 from ._device import resolve_device
 from .data import (
+    ClassNeighbourhood,
     ImageCodec,
     NumericEncoder,
     TabularEncoder,
-    neighbour_pairs,
     class_roots,
+    neighbour_pairs,
     resolve_categorical,
 )
 from .distributed import get_comm, job_device, select_device
@@ -912,6 +913,10 @@ class BaseGANAugmenter(BaseOverSampler):
         return out.result()
 
     def _generate_into(self, out: _Assembler, groups: list, n: int, seed: int) -> None:
+        hood = None
+        if _ABL.get("filter") and getattr(self, "anchors_", None) is not None and (  # ABLATION-TEMP
+                self.anchor_codes_ is not None and len(self.classes_) > 1):
+            hood = ClassNeighbourhood(self.anchors_, self.anchor_codes_)
         for i, (code, where) in enumerate(groups):
             G, conditional = self._generator_for(code)
             G = G.to(self.device_)
@@ -921,6 +926,8 @@ class BaseGANAugmenter(BaseOverSampler):
                 G, code if conditional else None, m, self.hparams_["latent_dim"], self.device_,
                 seed + i, anchors=self._anchors_for(code),
             ):
+                if hood is not None:
+                    rows = self._redraw_foreign(G, code, rows, hood, seed + i, start)
                 if not np.isfinite(rows).all():  # never hand back NaN/inf
                     raise FloatingPointError(
                         "The generator produced non-finite values (NaN/inf); refit it, with "
@@ -930,6 +937,19 @@ class BaseGANAugmenter(BaseOverSampler):
                 pos = slice(start, stop) if where is None else where[start:stop]
                 out.put(pos, self.codec_.inverse_transform(rows))
                 start = stop
+
+    def _redraw_foreign(self, G, code: int, rows: np.ndarray, hood, seed: int, start: int):
+        """Redraw (up to 10 times) the rows that fall inside another class's region."""
+        for attempt in range(10):
+            bad = hood.foreign(rows, code)
+            if not bad.any():
+                break
+            sub = (seed * 1_000_003 + start * 7_919 + attempt + 1) % _MAX_SEED
+            rows[bad] = next(generate_chunks(
+                G, None, int(bad.sum()), self.hparams_["latent_dim"], self.device_, sub,
+                anchors=self._anchors_for(code),
+            ))
+        return rows
 
     def _codes_for(self, n: int, y) -> np.ndarray:
         """Class codes for ``sample``: proportions, one label, or an array of labels."""

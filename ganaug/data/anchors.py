@@ -209,3 +209,31 @@ def _ledoit_wolf_intensity(y: np.ndarray, cov: np.ndarray, target: np.ndarray) -
     biased = cov * (n - 1) / n
     b2 = (float(((y**2).sum(1) ** 2).sum()) - n * float((biased**2).sum())) / n**2
     return float(np.clip(b2 / d2, 0.0, 1.0))
+
+
+class ClassNeighbourhood:
+    """Which rows fall where a class has no training rows nearby.
+
+    A row counts as *foreign* to class ``c`` when none of its ``k`` nearest training
+    rows (all classes, in the encoded space) belongs to ``c``: it lies inside another
+    class's region, where a classifier trained on it learns to predict ``c`` in that
+    class's place.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n, d)
+        Encoded training rows.
+    codes : ndarray of int of shape (n,)
+        Class code per row.
+    k : int, default=5
+        Neighbours consulted.
+    """
+
+    def __init__(self, data: np.ndarray, codes: np.ndarray, k: int = 5):
+        self.codes = np.asarray(codes)
+        self.nn = NearestNeighbors(n_neighbors=min(k, len(data))).fit(data)
+
+    def foreign(self, rows: np.ndarray, code: int) -> np.ndarray:
+        """Boolean mask of the ``rows`` that are foreign to class ``code``."""
+        ind = self.nn.kneighbors(rows, return_distance=False)
+        return ~(self.codes[ind] == code).any(axis=1)

@@ -31,12 +31,11 @@ from torch import nn
 
 from ._device import resolve_device
 from .data import (
-    ClassNeighbourhood,
     ImageCodec,
     NumericEncoder,
     TabularEncoder,
-    class_roots,
     neighbour_pairs,
+    pooled_within_class_root,
     resolve_categorical,
 )
 from .distributed import get_comm, job_device, select_device
@@ -48,8 +47,6 @@ from .train import TrainConfig, generate_chunks, train_gan
 
 _MAX_SEED = 2**31 - 1
 # Generator steps when ``epochs`` and ``max_steps`` are None (see the ``max_steps`` doc)
-import json as _json, os as _os  # noqa  ABLATION-TEMP
-_ABL = _json.loads(_os.environ.get("GANAUG_ABLATION", "{}"))  # ABLATION-TEMP
 DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
 # _build seeds torch's process-wide CPU generator: one build at a time, or jobs run as
 # threads (joblib threads, Dask thread workers) would interleave their initialisations
@@ -756,10 +753,7 @@ class BaseGANAugmenter(BaseOverSampler):
                 width = self.width or 256
                 d = self.codec_.n_features_
                 spans = getattr(self.codec_, "spans_", None)
-                G = AnchorGenerator(
-                    self.hparams_["latent_dim"], d, width, self.depth, spans, n_roots=n_classes,
-                    anchor_gain=_ABL.get("gain", 10.0),  # ABLATION-TEMP
-                )
+                G = AnchorGenerator(self.hparams_["latent_dim"], d, width, self.depth, spans)
                 D = PairDiscriminator(d, self.discriminator_width or width, self.depth)
             else:
                 width = self.width or 256
@@ -792,14 +786,9 @@ class BaseGANAugmenter(BaseOverSampler):
         G, D = self._build(n_classes, seed)
         anchor = self.hparams_["conditioning"] == "anchor"
         if anchor and resume is None:  # the generator's starting noise model
-            G.prior.copy_(float(self.spread) * torch.from_numpy(class_roots(
-                data, codes, G.prior.shape[0], G.prior.shape[1],
-                getattr(self.codec_, "spans_", None),
+            G.prior.copy_(float(self.spread) * torch.from_numpy(pooled_within_class_root(
+                data, codes, G.prior.shape[0], getattr(self.codec_, "spans_", None)
             )))
-            if _ABL.get("pooled"):  # ABLATION-TEMP
-                from .data import pooled_within_class_root
-                G.prior.copy_(float(self.spread) * torch.from_numpy(pooled_within_class_root(
-                    data, codes, G.prior.shape[1], getattr(self.codec_, "spans_", None))))
         checkpoint = copy.deepcopy(resume) if resume is not None else (
             {} if self.warm_start else None
         )
@@ -888,13 +877,9 @@ class BaseGANAugmenter(BaseOverSampler):
     def _anchors_for(self, code: int | None) -> np.ndarray | None:
         """Encoded real rows of class ``code`` to generate from (None: label mode)."""
         anchors = getattr(self, "anchors_", None)
-        if anchors is None:
-            return None
-        if code is not None and self.anchor_codes_ is not None:
-            anchors = anchors[self.anchor_codes_ == code]
-        # the condition row: the anchor and its class code (the generator's noise root)
-        column = np.full((len(anchors), 1), 0 if code is None else code, dtype=anchors.dtype)
-        return np.hstack([anchors, column])
+        if anchors is None or code is None or self.anchor_codes_ is None:
+            return anchors
+        return anchors[self.anchor_codes_ == code]
 
     # ------------------------------------------------------------------ sampling -----
     def _generate(self, codes: np.ndarray | None, n: int):
@@ -913,10 +898,6 @@ class BaseGANAugmenter(BaseOverSampler):
         return out.result()
 
     def _generate_into(self, out: _Assembler, groups: list, n: int, seed: int) -> None:
-        hood = None
-        if _ABL.get("filter") and getattr(self, "anchors_", None) is not None and (  # ABLATION-TEMP
-                self.anchor_codes_ is not None and len(self.classes_) > 1):
-            hood = ClassNeighbourhood(self.anchors_, self.anchor_codes_)
         for i, (code, where) in enumerate(groups):
             G, conditional = self._generator_for(code)
             G = G.to(self.device_)
@@ -926,8 +907,6 @@ class BaseGANAugmenter(BaseOverSampler):
                 G, code if conditional else None, m, self.hparams_["latent_dim"], self.device_,
                 seed + i, anchors=self._anchors_for(code),
             ):
-                if hood is not None:
-                    rows = self._redraw_foreign(G, code, rows, hood, seed + i, start)
                 if not np.isfinite(rows).all():  # never hand back NaN/inf
                     raise FloatingPointError(
                         "The generator produced non-finite values (NaN/inf); refit it, with "
@@ -937,19 +916,6 @@ class BaseGANAugmenter(BaseOverSampler):
                 pos = slice(start, stop) if where is None else where[start:stop]
                 out.put(pos, self.codec_.inverse_transform(rows))
                 start = stop
-
-    def _redraw_foreign(self, G, code: int, rows: np.ndarray, hood, seed: int, start: int):
-        """Redraw (up to 10 times) the rows that fall inside another class's region."""
-        for attempt in range(10):
-            bad = hood.foreign(rows, code)
-            if not bad.any():
-                break
-            sub = (seed * 1_000_003 + start * 7_919 + attempt + 1) % _MAX_SEED
-            rows[bad] = next(generate_chunks(
-                G, None, int(bad.sum()), self.hparams_["latent_dim"], self.device_, sub,
-                anchors=self._anchors_for(code),
-            ))
-        return rows
 
     def _codes_for(self, n: int, y) -> np.ndarray:
         """Class codes for ``sample``: proportions, one label, or an array of labels."""

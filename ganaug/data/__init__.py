@@ -1,10 +1,10 @@
 """How rows become tensors and back: encoders for tables and images (no torch here)."""
 
-from .anchors import ClassNeighbourhood, class_roots, neighbour_pairs, pooled_within_class_root
+from .anchors import neighbour_pairs, pooled_within_class_root
 from .images import ImageCodec
 from .tabular import NumericEncoder, Span, TabularEncoder, resolve_categorical
 
 __all__ = [
-    "ClassNeighbourhood", "ImageCodec", "NumericEncoder", "Span", "TabularEncoder",
-    "class_roots", "neighbour_pairs", "pooled_within_class_root", "resolve_categorical",
+    "ImageCodec", "NumericEncoder", "Span", "TabularEncoder", "neighbour_pairs",
+    "pooled_within_class_root", "resolve_categorical",
 ]

@@ -4,11 +4,24 @@ Each scenario runs in a fresh subprocess: fit a small augmenter on a 10-feature 
 then sample ``--n`` rows (default 10 million) and record
 
 - ``output_mb``: bytes of what ``sample`` returns (X plus labels),
-- ``peak_rss_above_baseline_mb``: peak resident memory during the call (polled from
-  /proc/self/status every 2 ms, cross-checked with ``getrusage`` ru_maxrss) minus the
-  resident memory just before it,
+- ``peak_rss_above_baseline_mb``: the process's peak resident memory during the call
+  minus its resident memory just before it,
 - ``overhead_mb``: the difference, i.e. memory used beyond the output itself,
-- ``tracemalloc_peak_mb``: in a second call, the peak of Python/numpy allocations alone.
+- with ``--device cuda``, ``cuda_peak_above_baseline_mb``: the same for torch's CUDA
+  allocator.
+
+All readings come from one helper, :func:`peak_memory` (``getrusage`` ``ru_maxrss`` on
+the CPU, which counts every allocation of the process: numpy's, torch's and C
+libraries'; ``torch.cuda.max_memory_allocated`` on a GPU), and the peak is restarted
+just before the call with :func:`reset_peak_memory` (Linux: ``/proc/self/clear_refs``).
+Where the CPU peak cannot be restarted (not Linux), ``peak_reset`` is false and the
+baseline is the peak so far, so the numbers are lower bounds. Linux carries the
+launching process's peak into a child (``ru_maxrss`` starts there), so the scenarios are
+launched by a parent that imports neither numpy nor torch.
+
+Files recorded before 2026-11-29 (``benchmarks/results/memory/``) came from an earlier
+version that polled ``/proc/self/status`` and also ran ``tracemalloc``; their extra
+fields (``polled_peak_mb``, ``ru_maxrss_mb``, ``tracemalloc_*``) are not written now.
 
 Usage::
 
@@ -24,43 +37,44 @@ import platform
 import resource
 import subprocess
 import sys
-import threading
 import time
-import tracemalloc
+
+from ganaug_bench.record import code_version
 
 MB = 2**20
 SCENARIOS = ("conditional-array", "unconditional-array", "conditional-dataframe")
 
 
-def _rss() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
+def peak_memory(device: str = "cpu") -> int:
+    """The process's peak memory in bytes since the last :func:`reset_peak_memory`.
+
+    ``device='cpu'``: peak resident set size (``getrusage`` ``ru_maxrss``: kB on Linux,
+    bytes on macOS). A CUDA device: the peak of torch's CUDA allocator on it.
+    """
+    if device.startswith("cuda"):
+        import torch
+
+        return int(torch.cuda.max_memory_allocated(device))
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(maxrss if sys.platform == "darwin" else maxrss * 1024)
 
 
-class _PeakPoller:
-    def __init__(self, interval: float = 0.002):
-        self.interval, self.peak, self._stop = interval, _rss(), threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+def reset_peak_memory(device: str = "cpu") -> bool:
+    """Restart the peak at the current usage; False where that is not possible."""
+    if device.startswith("cuda"):
+        import torch
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _rss())
-            time.sleep(self.interval)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss())
+        torch.cuda.reset_peak_memory_stats(device)
+        return True
+    try:  # Linux >= 4.0: "5" resets the resident-set high-water mark
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return True
 
 
-def run_scenario(name: str, n: int, d: int) -> dict:
+def run_scenario(name: str, n: int, d: int, device: str = "cpu") -> dict:
     """Fit a small augmenter and measure ``sample(n)`` (runs in this process)."""
     import numpy as np
     import pandas as pd
@@ -73,7 +87,7 @@ def run_scenario(name: str, n: int, d: int) -> dict:
     X = rs.normal(size=(400, d))
     y = np.r_[np.zeros(300), np.ones(100)].astype(int)
     params = dict(epochs=1, batch_size=64, width=32, latent_dim=16, depth=1,
-                  random_state=0, device="cpu")
+                  random_state=0, device=device)
     if name == "conditional-array":
         est = ConditionalGANAugmenter(**params).fit(X, y)
     elif name == "unconditional-array":
@@ -96,36 +110,32 @@ def run_scenario(name: str, n: int, d: int) -> dict:
                 else p.nbytes
         return total
 
-    base_rss = _rss()
+    devices = ["cpu"] + ([device] if device.startswith("cuda") else [])
+    reset = all([reset_peak_memory(dev) for dev in devices])
+    base = {dev: peak_memory(dev) for dev in devices}
     t0 = time.perf_counter()
-    with _PeakPoller() as poll:
-        out = call()
+    out = call()
     seconds = time.perf_counter() - t0
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    peak = {dev: peak_memory(dev) for dev in devices}
     out_bytes = nbytes(out)
     X_out = out[0] if isinstance(out, tuple) else out
     finite = bool(np.isfinite(np.asarray(X_out, dtype=np.float64)[:100_000]).all())
     shape = list(X_out.shape)
     del out, X_out
-    tracemalloc.start()
-    out = call()
-    _, tm_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    del out
-    peak = max(poll.peak, maxrss)
+    extra = {}
+    if len(devices) == 2:
+        extra["cuda_peak_above_baseline_mb"] = round((peak[device] - base[device]) / MB, 1)
     return {
         "scenario": name,
         "n_samples": n,
         "n_features": d,
         "output_shape": shape,
         "output_mb": round(out_bytes / MB, 1),
-        "baseline_rss_mb": round(base_rss / MB, 1),
-        "peak_rss_above_baseline_mb": round((peak - base_rss) / MB, 1),
-        "overhead_mb": round((peak - base_rss - out_bytes) / MB, 1),
-        "polled_peak_mb": round(poll.peak / MB, 1),
-        "ru_maxrss_mb": round(maxrss / MB, 1),
-        "tracemalloc_peak_mb": round(tm_peak / MB, 1),
-        "tracemalloc_overhead_mb": round((tm_peak - out_bytes) / MB, 1),
+        "baseline_rss_mb": round(base["cpu"] / MB, 1),
+        "peak_rss_above_baseline_mb": round((peak["cpu"] - base["cpu"]) / MB, 1),
+        "overhead_mb": round((peak["cpu"] - base["cpu"] - out_bytes) / MB, 1),
+        "peak_reset": reset,
+        **extra,
         "seconds": round(seconds, 1),
         "finite_sample_check": finite,
         "ganaug_version": ganaug.__version__,
@@ -139,18 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000_000, help="rows to sample")
     ap.add_argument("--features", type=int, default=10)
+    ap.add_argument("--device", default="cpu", help="where to fit and sample (cpu, cuda)")
     ap.add_argument("--scenarios", nargs="*", default=list(SCENARIOS), choices=SCENARIOS)
     ap.add_argument("--out", default="benchmarks/results/memory/")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one scenario
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(run_scenario(args.one, args.n, args.features)))
+        print(json.dumps(run_scenario(args.one, args.n, args.features, args.device)))
         return 0
     results = []
     for name in args.scenarios:
         proc = subprocess.run(
             [sys.executable, os.path.abspath(__file__), "--one", name, "--n", str(args.n),
-             "--features", str(args.features)],
+             "--features", str(args.features), "--device", args.device],
             capture_output=True, text=True,
         )
         if proc.returncode != 0:
@@ -159,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         res = json.loads(proc.stdout.strip().splitlines()[-1])
         print(json.dumps(res))
         results.append(res)
-    from ganaug.bench import code_version
-
     record = {
         "benchmark": "memory_sample",
         "command": " ".join([os.path.basename(sys.executable), *sys.argv]),

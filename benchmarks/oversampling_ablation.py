@@ -120,19 +120,20 @@ def markdown(lines: list[dict]) -> str:
     by = defaultdict(dict)
     for r in lines:
         if "error" not in r:
-            by[r["design"]][r["seed"]] = r
-    ref = by.get("rose", {})
+            by[(r["design"], r.get("note") or "")][r["seed"]] = r
+    ref = {r["seed"]: r for r in lines if r["design"] == "rose" and "error" not in r}
     out = ["# Design ablation: digits-LT, training-split cross-validation", "",
            "Balanced accuracy of an SVC, stratified k-fold CV inside the long-tailed training "
            "split (dev seeds; the test split is never scored). `vs rose` is the mean paired "
            "difference to ROSE (`RandomOverSampler(shrinkage=0.5)`) over the seeds both "
-           "have, with its 95 % t-interval. Latest run per design and seed.", ""]
+           "have, with its 95 % t-interval. Latest run per design, note and seed (the note "
+           "names what else differed, e.g. code between commits).", ""]
     from ganaug_bench.markdown import table
     from ganaug_bench.stats import paired_difference
 
     rows = []
 
-    for design, runs in sorted(by.items(), key=lambda kv: -np.mean(
+    for (design, note), runs in sorted(by.items(), key=lambda kv: -np.mean(
             [r["cv_balanced_accuracy"] for r in kv[1].values()])):
         seeds = sorted(runs)
         acc = [runs[s]["cv_balanced_accuracy"] for s in seeds]
@@ -143,9 +144,9 @@ def markdown(lines: list[dict]) -> str:
               if d["ci_low"] is not None else "n/a")
         fit = np.mean([runs[s]["fit_seconds"] for s in seeds])
         codes = sorted({str(runs[s]["code_version"]) for s in seeds})
-        rows.append([f"`{design}`", len(seeds), f"{np.mean(acc):.4f}", ci, f"{fit:.1f}",
-                     ", ".join(codes)])
-    out.append(table(["design", "seeds", "CV balanced accuracy", "vs rose [95 % CI]",
+        rows.append([f"`{design}`", note, len(seeds), f"{np.mean(acc):.4f}", ci,
+                     f"{fit:.1f}", ", ".join(codes)])
+    out.append(table(["design", "note", "seeds", "CV balanced accuracy", "vs rose [95 % CI]",
                       "fit s", "code"], rows))
     errors = [r for r in lines if "error" in r]
     if errors:
@@ -156,7 +157,7 @@ def markdown(lines: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("designs", nargs="+")
+    ap.add_argument("designs", nargs="*", help="none: only rebuild the markdown table")
     ap.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--out", default=str(OUT))
@@ -171,6 +172,9 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = out / "digits_lt_cv.jsonl"
+    if not args.designs:
+        render(out)
+        return
     run = run_record(command_line(), "cpu")
     base = {"command": run["command"], "date": run["date"],
             "device": f"cpu ({run['device']['name']}), 1 torch thread",
@@ -187,6 +191,12 @@ def main() -> None:
             with log.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps({k: row[k] for k in row if k not in base}), flush=True)
+    render(out)
+
+
+def render(out: Path) -> None:
+    """Rebuild ``digits_lt_cv.md`` from every line of ``digits_lt_cv.jsonl``."""
+    log = out / "digits_lt_cv.jsonl"
     lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
     (out / "digits_lt_cv.md").write_text(markdown(lines))
     print((out / "digits_lt_cv.md").read_text())

@@ -399,6 +399,9 @@ def main() -> None:
     names = sorted(names, key=lambda n: size.get(n, 0))  # small data sets first
     started, t0, load0 = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), time.time(), \
         os.getloadavg()
+    from ganaug_bench.record import code_version
+
+    args.code_version = code_version() or "unknown"  # the code that runs, read at the start
     print(f"{len(names)} data sets x {len(args.seeds)} seeds x {args.folds} folds, arms "
           f"{args.arms}", flush=True)
     rows, done, skipped = [], [], []
@@ -424,9 +427,7 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
     df = pd.DataFrame(rows)
     errors = [r for r in rows if "error" in r and isinstance(r.get("error"), str)]
     summary = summarise(df, args.arms)
-    from ganaug_bench.record import code_version
-
-    rev = code_version() or "unknown"
+    rev = args.code_version
     report = {
         "started": started, "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "wall_minutes": (time.time() - t0) / 60,

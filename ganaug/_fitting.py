@@ -20,14 +20,18 @@ from torch import nn
 from . import _ddp
 from ._device import cpu_threads
 from ._warm import check_warm, warm_ready
-from .data import ImageCodec, NumericEncoder, TabularEncoder, class_roots, neighbour_pairs
+from .data import (
+    ImageCodec,
+    NumericEncoder,
+    TabularEncoder,
+    neighbour_pairs,
+    pooled_within_class_root,
+)
 from .nn.build import build_networks
 from .nn.diffaug import parse_policy
 from .train import TrainConfig, train_gan
 
 _MAX_SEED = 2**31 - 1
-import json as _json, os as _os  # noqa  ABLATION-TEMP
-_ABL = _json.loads(_os.environ.get("GANAUG_ABLATION", "{}"))  # ABLATION-TEMP
 # Generator steps when ``epochs`` and ``max_steps`` are None (see the ``max_steps`` doc)
 DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
 
@@ -211,7 +215,6 @@ def build_for(est, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
         n_features=getattr(est.codec_, "n_features_", None),
         spans=getattr(est.codec_, "spans_", None),
         image_shape=getattr(est.codec_, "shape_", None),
-        anchor_gain=_ABL.get("gain", 10.0),  # ABLATION-TEMP
     )
 
 
@@ -270,14 +273,9 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     G, D = build_for(est, n_classes, seed)
     anchor = est.hparams_["conditioning"] == "anchor"
     if anchor and resume is None:  # the generator's starting noise model
-        G.prior.copy_(float(est.spread) * torch.from_numpy(class_roots(
-            data, codes, G.prior.shape[0], G.prior.shape[1],
-            getattr(est.codec_, "spans_", None),
+        G.prior.copy_(float(est.spread) * torch.from_numpy(pooled_within_class_root(
+            data, codes, G.prior.shape[0], getattr(est.codec_, "spans_", None)
         )))
-        if _ABL.get("pooled"):  # ABLATION-TEMP
-            from .data import pooled_within_class_root
-            G.prior.copy_(float(est.spread) * torch.from_numpy(pooled_within_class_root(
-                data, codes, G.prior.shape[1], getattr(est.codec_, "spans_", None))))
     checkpoint = copy.deepcopy(resume) if resume is not None else (
         {} if est.warm_start else None
     )

@@ -26,9 +26,8 @@ def generate_chunks(
 
     ``codes`` holds one class code per row, one code for all rows (an int: no array of
     size ``n`` is made), or None for an unconditional generator. ``anchors`` (encoded
-    real rows of one class, each followed by its class code) makes each row from a
-    uniformly drawn anchor instead (anchor-conditioned generators; ``codes`` is then
-    ignored).
+    real rows of one class) makes each row from a uniformly drawn anchor instead
+    (anchor-conditioned generators; ``codes`` is then ignored).
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.

@@ -82,13 +82,9 @@ def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 
 def anchors_for(est, code: int | None) -> np.ndarray | None:
     """Encoded real rows of class ``code`` to generate from (None: label mode)."""
     anchors = getattr(est, "anchors_", None)
-    if anchors is None:
-        return None
-    if code is not None and est.anchor_codes_ is not None:
-        anchors = anchors[est.anchor_codes_ == code]
-    # the condition row: the anchor and its class code (the generator's noise root)
-    column = np.full((len(anchors), 1), 0 if code is None else code, dtype=anchors.dtype)
-    return np.hstack([anchors, column])
+    if anchors is None or code is None or est.anchor_codes_ is None:
+        return anchors
+    return anchors[est.anchor_codes_ == code]
 
 def generate(est, codes: np.ndarray | None, n: int):
     """Decoded synthetic rows for class codes (or n unconditional rows), in order."""

@@ -126,33 +126,50 @@ def make_long_tailed(
     y = np.asarray(y)
     if imbalance_ratio < 1:
         raise ValueError(f"imbalance_ratio must be >= 1; got {imbalance_ratio}.")
-    rs = check_random_state(random_state)
     classes = np.unique(y)
     counts = long_tailed_counts(len(y) / len(classes), len(classes), imbalance_ratio)
-    keep = []
-    for c, k in zip(classes, counts):
-        idx = np.where(y == c)[0]
-        rs.shuffle(idx)
-        keep.append(idx[:k])
-    indices = np.concatenate(keep)
+    indices = _per_class_subsample(y, dict(zip(classes, counts)), random_state)
     out = (np.asarray(X)[indices], y[indices])
     return (*out, indices) if return_indices else out
+
+
+def _per_class_subsample(y: np.ndarray, counts: dict, random_state) -> np.ndarray:
+    """Positions of ``counts[c]`` random rows of each class ``c`` (all rows if fewer).
+
+    imbalanced-learn's ``make_imbalance`` (a ``RandomUnderSampler``) does the drawing: per
+    class in label order, ``RandomState.choice(n_c, k, replace=False)``, which is
+    ``permutation(n_c)[:k]``, the same draws as shuffling the class's positions and
+    taking the first ``k`` (what this module did before; the outputs are identical).
+    It runs on the row positions, so ``X`` may be images or any array. With one class
+    the under-sampler refuses to run, so the draw is done here in the same way.
+    """
+    from imblearn.datasets import make_imbalance
+
+    classes, sizes = np.unique(y, return_counts=True)
+    want = {c: min(int(counts[c]), int(n)) for c, n in zip(classes, sizes)}
+    rs = check_random_state(random_state)
+    positions = np.arange(len(y))
+    if len(classes) == 1:
+        (c,) = classes
+        return positions[rs.choice(len(y), want[c], replace=False)]
+    kept, _ = make_imbalance(positions[:, None], y, sampling_strategy=want, random_state=rs)
+    return kept[:, 0]
 
 
 def make_low_data(
     X: np.ndarray, y: np.ndarray, fraction: float = 0.1, random_state: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Keep ``round(fraction * n_c)`` random rows of every class (at least one)."""
+    """Keep ``round(fraction * n_c)`` random rows of every class (at least one).
+
+    The rows are drawn by imbalanced-learn's ``make_imbalance`` (see
+    ``_per_class_subsample``); rows come out grouped by class, in label order.
+    """
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1]; got {fraction}.")
     y = np.asarray(y)
-    rs = check_random_state(random_state)
-    keep = []
-    for c in np.unique(y):
-        idx = np.where(y == c)[0]
-        rs.shuffle(idx)
-        keep.append(idx[: max(1, int(round(fraction * len(idx))))])
-    indices = np.concatenate(keep)
+    classes, sizes = np.unique(y, return_counts=True)
+    counts = {c: max(1, int(round(fraction * n))) for c, n in zip(classes, sizes)}
+    indices = _per_class_subsample(y, counts, random_state)
     return np.asarray(X)[indices], y[indices]
 
 

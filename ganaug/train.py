@@ -148,9 +148,9 @@ class GANTrainer:
     partners : Tensor or None
         Anchor-conditioned training (int64 ``(n, k)`` on the device, from
         :func:`ganaug.data.neighbour_pairs`): a batch is then a real row of the data
-        (the anchor, with its class code in an extra last column, passed to G and D
-        in place of the label) and one of its same-class neighbours (the real sample D
-        sees); ``G(z, anchor)`` must make a row that D cannot tell from such a neighbour.
+        (the anchor, passed to G and D in place of the label) and one of its
+        same-class neighbours (the real sample D sees); ``G(z, anchor)`` must make a
+        row that D cannot tell from such a neighbour.
     """
 
     def __init__(
@@ -205,8 +205,6 @@ class GANTrainer:
                 0, self.partners.shape[1], (self.b,), device=self.device, generator=self.gen
             )
             anchor = self.data[idx].float() * self.scale + self.offset
-            code = (self.labels[idx] if self.labels is not None else torch.zeros_like(idx))
-            anchor = torch.cat([anchor, code.to(anchor.dtype)[:, None]], 1)
             idx = self.partners[idx, pick]
         x = self.data[idx].float() * self.scale + self.offset
         if self.mem is torch.channels_last:

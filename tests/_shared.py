@@ -1,4 +1,5 @@
-"""Where the shared data sets are, and what a test does when they are missing.
+"""Where the shared data sets are, and what a test does when they (or a test-only
+dependency) are missing.
 
 The project's data live in ``shared/data`` beside the checkout (``../shared`` here and in
 CI's clone). A test that needs them calls :func:`need`: without the data it is skipped
@@ -30,3 +31,19 @@ def need(path: Path) -> Path:
             pytest.fail(message + "; CI must have it")
         pytest.skip(message)
     return Path(path)
+
+
+def need_module(name: str):
+    """``import name``; if missing, skip (a developer's machine) or fail (CI).
+
+    For the modules of the ``test`` extra (matplotlib, dask's distributed): CI installs
+    it, so there a missing one is a broken environment, not a reason to skip.
+    """
+    if os.environ.get("CI", "").lower() == "true":
+        import importlib
+
+        try:
+            return importlib.import_module(name)
+        except ImportError as exc:
+            pytest.fail(f"{name} is not installed ({exc}); CI installs the test extra")
+    return pytest.importorskip(name, reason=f"{name} (the test extra) is not installed")

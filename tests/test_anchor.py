@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganaug import ConditionalGANAugmenter, GANAugmenter, load, save
-from ganaug.data import class_roots, neighbour_pairs, pooled_within_class_root
+from ganaug.data import neighbour_pairs, pooled_within_class_root
 from ganaug.nn.tabular import AnchorGenerator
 
 
@@ -49,15 +49,12 @@ def test_pooled_root_reproduces_the_pooled_within_class_covariance():
     assert np.abs(R2[:, 2:]).max() == 0 and np.abs(R2[:, :2]).max() > 0
 
 
-def test_untrained_anchor_generator_is_anchor_plus_its_class_noise():
-    G = AnchorGenerator(latent_dim=6, out_dim=3, width=8, depth=1, n_roots=2)
-    G.prior[0].copy_(torch.eye(3))
-    G.prior[1].copy_(2 * torch.eye(3))
+def test_untrained_anchor_generator_is_anchor_plus_prior_noise():
+    G = AnchorGenerator(latent_dim=6, out_dim=3, width=8, depth=1)
+    G.prior.copy_(torch.eye(3))
     z = torch.randn(5, 6)
     a = torch.randn(5, 3)
-    code = torch.tensor([0.0, 1, 1, 0, 1])[:, None]
-    expected = a + z[:, :3] * (1 + code)  # class 1's root is twice class 0's
-    torch.testing.assert_close(G(z, torch.cat([a, code], 1)), expected)
+    torch.testing.assert_close(G(z, a), a + z[:, :3])
 
 
 def test_untrained_anchor_generator_keeps_the_anchors_categories():
@@ -65,33 +62,10 @@ def test_untrained_anchor_generator_keeps_the_anchors_categories():
     # keeps the anchor's category (a gain of 4 would move 42 % of the draws elsewhere)
     spans = [(0, 1, "continuous"), (1, 41, "softmax")]
     G = AnchorGenerator(latent_dim=8, out_dim=41, width=8, depth=1, spans=spans).eval()
-    a = torch.zeros(1000, 42)
+    a = torch.zeros(1000, 41)
     a[torch.arange(1000), 1 + torch.arange(1000) % 40] = 1.0
     p = G(torch.randn(1000, 8), a)[:, 1:]
     assert p[torch.arange(1000), torch.arange(1000) % 40].min() > 0.99
-
-
-def test_class_roots_shrink_each_class_towards_the_pool_at_its_own_scale():
-    rs = np.random.RandomState(2)
-    # a broad majority and a tight minority inside it (one-vs-rest tables look so)
-    X = np.vstack([rs.normal(size=(2000, 3)) * [3.0, 1.0, 1.0],
-                   rs.normal(size=(400, 3)) * 0.1])
-    codes = np.repeat([0, 1], [2000, 400])
-    R = class_roots(X, codes, n_classes=3, rank=3)
-    assert R.shape == (3, 3, 3) and R.dtype == np.float32
-    cov = [R[c].T.astype(float) @ R[c] for c in range(3)]
-    np.testing.assert_allclose(np.diag(cov[0]), [9.0, 1.0, 1.0], rtol=0.1)
-    np.testing.assert_allclose(np.diag(cov[1]), [0.01] * 3, rtol=0.2)  # its own, not 9
-    pooled = pooled_within_class_root(X, codes, rank=3)
-    np.testing.assert_allclose(cov[2], pooled.T.astype(float) @ pooled, rtol=1e-4, atol=1e-6)
-    # a class of 3 rows in 3 dimensions: the pool's shape at the class's own scale
-    small = np.vstack([X[:2000], rs.normal(size=(3, 3)) * 0.1])
-    R = class_roots(small, np.repeat([0, 1], [2000, 3]), n_classes=2, rank=3)
-    c1 = R[1].T.astype(float) @ R[1]
-    assert np.trace(c1) < 0.2 * np.trace(cov[0])
-    # one-hot spans get no noise
-    R2 = class_roots(X, codes, 2, 3, spans=[(0, 2, "continuous"), (2, 3, "softmax")])
-    assert np.abs(R2[:, :, 2]).max() == 0 and np.abs(R2[:, :, :2]).max() > 0
 
 
 def _lt_table(seed=0):

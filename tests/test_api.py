@@ -8,6 +8,7 @@ checks behaviour, never sample quality or timing.
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -483,6 +484,7 @@ def test_model_pickled_on_cuda_loads_and_samples_on_cpu(Aug, monkeypatch):
     aug = Aug(**TINY).fit(X, y)
     expected = pickle.loads(pickle.dumps(aug)).sample(12, y=2)
     aug.device_ = torch.device("cuda")  # as if it had been trained on a GPU
+    assert aug.__getstate__()["device_"] == "cuda"  # the pickle carries the device name
     blob = pickle.dumps(aug)
     _no_cuda_no_mps(monkeypatch)  # ... and is loaded on a machine without one
     loaded = pickle.loads(blob)
@@ -491,6 +493,50 @@ def test_model_pickled_on_cuda_loads_and_samples_on_cpu(Aug, monkeypatch):
     assert all(_first_param(g).device.type == "cpu" for g in gens)
     X_new, y_new = loaded.sample(12, y=2)
     assert np.array_equal(X_new, expected[0]) and np.array_equal(y_new, expected[1])
+
+
+def test_image_model_saved_from_a_gpu_loads_on_a_cpu_machine(tmp_path, monkeypatch):
+    """A GPU fit with width=None builds 256-channel networks (64 on a CPU). The file says
+    'cuda'; on a machine without CUDA, load must rebuild at the GPU's size (or the stored
+    weights would not fit), then fall back to the CPU as documented, and sample the same
+    images. The GPU model is made on the CPU: fit, then set device_ to cuda and rebuild
+    the generator as a GPU fit would have built it."""
+    import copy
+    import json
+
+    import ganaug
+
+    rs = np.random.RandomState(0)
+    X = rs.randint(0, 256, (24, 8, 8, 1)).astype(np.uint8)
+    y = np.repeat([0, 1], [16, 8])
+    aug = ConditionalGANAugmenter(**{**TINY, "width": None, "max_steps": 1}).fit(X, y)
+    assert aug.generator_.width == 64  # the CPU default
+    aug.device_ = torch.device("cuda")
+    G, _ = aug._build(len(aug.classes_), 0)
+    aug.generator_ = G.eval().requires_grad_(False)
+    assert aug.generator_.width == 256  # the GPU default
+    on_cpu = copy.deepcopy(aug)
+    on_cpu.device_ = torch.device("cpu")
+    expected = on_cpu.sample(6, y=1)
+    path = tmp_path / "gpu.ganaug"
+    ganaug.save(aug, path)
+    config = json.loads(torch.load(path, weights_only=True)["config"])
+    assert config["fitted"]["device_"] == {"__device__": "cuda"}
+
+    _no_cuda_no_mps(monkeypatch)  # a CPU-only machine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fallback is silent, as documented
+        loaded = ganaug.load(path)
+    assert loaded.device_ == torch.device("cpu")
+    assert loaded.generator_.width == 256
+    assert _first_param(loaded.generator_).device.type == "cpu"
+    X_new, y_new = loaded.sample(6, y=1)
+    assert X_new.dtype == np.uint8 and X_new.shape == (6, 8, 8, 1)
+    np.testing.assert_array_equal(X_new, expected[0])
+    np.testing.assert_array_equal(y_new, expected[1])
+    # asking for the missing GPU explicitly is an error, not a silent CPU
+    with pytest.raises(ValueError, match="CUDA"):
+        ganaug.load(path, device="cuda")
 
 
 # ----------------------------------------------------------------------- model selection

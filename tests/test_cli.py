@@ -13,8 +13,32 @@ from ganaug import cli
 from ganaug_bench import digits as bench
 
 
-def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+class _FakeClock:
+    """The ``time`` module as the bench sees it: every wall reading is 1 s later and every
+    CPU reading 0.25 s later than the one before; everything else is the real module."""
+
+    def __init__(self):
+        self.wall, self.cpu = 1000.0, 50.0
+
+    def perf_counter(self) -> float:
+        self.wall += 1.0
+        return self.wall
+
+    def process_time(self) -> float:
+        self.cpu += 0.25
+        return self.cpu
+
+    def __getattr__(self, name):
+        import time
+
+        return getattr(time, name)
+
+
+def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys, monkeypatch):
+    from _shared import need_module
+
+    need_module("matplotlib")
+    monkeypatch.setattr(bench, "time", _FakeClock())  # timings exact, whatever the load
     out = tmp_path / "bench"
     status = cli.main(["bench", "--seeds", "1", "--epochs", "1", "--out", str(out), "--quiet"])
     assert status == 0
@@ -46,9 +70,11 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
     for run in record["runs"]:
         for m in bench.METRICS:
             assert 0.0 <= run[m] <= 1.0, (run["arm"], m)
-        assert isinstance(run["fit_seconds"], float)
+        # a fit is timed by two readings of the (fake) clock around it
         if run["arm"] == bench.CEILING:  # a reference row: no sampler is fitted
-            assert run["fit_seconds"] == 0.0
+            assert (run["fit_seconds"], run["fit_cpu_seconds"]) == (0.0, 0.0)
+        else:
+            assert (run["fit_seconds"], run["fit_cpu_seconds"]) == (1.0, 0.25), run["arm"]
         if run["arm"] in ("GANAugmenter", "ConditionalGANAugmenter"):
             assert set(run["final_losses"]) >= {"d_loss", "g_loss"}
             assert set(run["samples"]) == {"recognised", "recognised_min", "spread_ratio",
@@ -58,7 +84,12 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys):
     for stats in record["summary"].values():
         assert set(stats) == set(bench.METRICS)
         assert all(s["n"] == 1 and s["std"] == 0.0 for s in stats.values())
-    assert record["timing"]["total_seconds"] > 0
+    timing = record["timing"]
+    assert timing["fit_seconds_per_arm"] == {**{a: 1.0 for a in bench.ARMS}, bench.CEILING: 0.0}
+    # the total spans every fit: at least their two readings each, plus its own start
+    assert timing["total_seconds"] >= 2 * len(bench.ARMS) + 1
+    assert timing["total_cpu_seconds"] >= 0.25 * (2 * len(bench.ARMS) + 1)
+    assert float(timing["total_seconds"]).is_integer()
     png = out / "samples.png"
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "results.md").read_text().count("|") > 20
@@ -139,9 +170,10 @@ def _ganaug(*args, env=None):
                           env={**os.environ, **(env or {})})
 
 
-@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without CUDA")
 def test_bench_on_a_missing_device_is_one_line_and_exit_2(tmp_path):
-    proc = _ganaug("bench", "--device", "cuda", "--seeds", "1", "--out", str(tmp_path))
+    # CUDA_VISIBLE_DEVICES="" hides every GPU from the command: the test runs everywhere
+    proc = _ganaug("bench", "--device", "cuda", "--seeds", "1", "--out", str(tmp_path),
+                   env={"CUDA_VISIBLE_DEVICES": ""})
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganaug: error:") and "CUDA" in lines[0]

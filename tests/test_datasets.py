@@ -95,14 +95,76 @@ def test_make_long_tailed_matches_reference_shuffling():
     assert len(y_lt) == 12406
 
 
+def _reference_low_data_indices(y, fraction, seed):
+    """The protocol as first written: shuffle each class's positions, keep the first k."""
+    rs = np.random.RandomState(seed)
+    keep = []
+    for c in np.unique(y):
+        idx = np.where(y == c)[0]
+        rs.shuffle(idx)
+        keep.append(idx[: max(1, int(round(fraction * len(idx))))])
+    return np.concatenate(keep)
+
+
 def test_make_low_data_fraction():
     y = np.repeat(np.arange(4), [10, 20, 30, 3])
     X = np.arange(len(y))[:, None]
     Xl, yl = make_low_data(X, y, 0.2, random_state=0)
     assert np.bincount(yl).tolist() == [2, 4, 6, 1]
-    assert set(Xl[:, 0].tolist()) <= set(range(len(y)))
-    with pytest.raises(ValueError):
+    # the same rows as the original shuffle-and-take protocol (recorded runs used it)
+    np.testing.assert_array_equal(Xl[:, 0], _reference_low_data_indices(y, 0.2, 0))
+    np.testing.assert_array_equal(yl, y[Xl[:, 0]])
+    assert len(set(Xl[:, 0].tolist())) == len(Xl)  # no row twice
+    with pytest.raises(ValueError, match="fraction"):
         make_low_data(X, y, 0.0)
+    with pytest.raises(ValueError, match="fraction"):
+        make_low_data(X, y, 1.5)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+@pytest.mark.parametrize("fraction", [0.05, 0.1, 0.5, 1.0])
+def test_make_low_data_is_make_imbalance(seed, fraction):
+    """make_low_data is imbalanced-learn's make_imbalance with per-class counts, for
+    images too (it draws row positions), and equal to the original protocol."""
+    from imblearn.datasets import make_imbalance
+
+    rs = np.random.RandomState(100 + seed)
+    y = np.array(["cat", "dog", "owl"])[rs.randint(0, 3, 211)]
+    X = rs.randint(0, 256, (211, 4, 4, 3)).astype(np.uint8)
+    Xl, yl = make_low_data(X, y, fraction, random_state=seed)
+    idx = _reference_low_data_indices(y, fraction, seed)
+    np.testing.assert_array_equal(Xl, X[idx])
+    np.testing.assert_array_equal(yl, y[idx])
+    assert Xl.dtype == np.uint8 and yl.dtype == y.dtype
+    classes, sizes = np.unique(y, return_counts=True)
+    want = {c: max(1, int(round(fraction * n))) for c, n in zip(classes, sizes)}
+    rows, y_imb = make_imbalance(np.arange(len(y))[:, None], y, sampling_strategy=want,
+                                 random_state=seed)
+    np.testing.assert_array_equal(rows[:, 0], idx)
+    np.testing.assert_array_equal(y_imb, yl)
+
+
+def test_make_low_data_one_class_and_instance_seed():
+    y = np.zeros(40, dtype=int)
+    Xl, yl = make_low_data(np.arange(40), y, 0.25, random_state=np.random.RandomState(3))
+    np.testing.assert_array_equal(Xl, _reference_low_data_indices(y, 0.25, 3))
+    assert yl.tolist() == [0] * 10
+
+
+def test_make_long_tailed_keeps_small_classes_whole():
+    # class 0 has fewer rows than its long-tailed count: it is kept whole, not refused
+    y = np.repeat([0, 1, 2], [5, 30, 30])
+    _, y_lt, idx = make_long_tailed(np.arange(65), y, 4, random_state=0, return_indices=True)
+    counts = long_tailed_counts(65 / 3, 3, 4)
+    assert counts == [21, 10, 5]
+    assert np.bincount(y_lt).tolist() == [5, 10, 5]
+    rs = np.random.RandomState(0)
+    expected = []
+    for c, k in zip(range(3), counts):
+        pos = np.where(y == c)[0]
+        rs.shuffle(pos)
+        expected.append(pos[:k])
+    np.testing.assert_array_equal(idx, np.concatenate(expected))
 
 
 def _real_cifar_home() -> Path | None:

@@ -92,7 +92,7 @@ def test_diffaugment_shape_determinism(policy):
     # differentiable: gradients reach the input
     xg = x.clone().requires_grad_(True)
     diff_augment(xg, ops, torch.Generator().manual_seed(0)).sum().backward()
-    assert xg.grad is not None and torch.isfinite(xg.grad).all()
+    assert xg.grad is not None and torch.isfinite(xg.grad).all() and xg.grad.abs().sum() > 0
 
 
 def test_translation_is_an_integer_shift():
@@ -148,7 +148,11 @@ def _cfg(**kw) -> TrainConfig:
     return TrainConfig(**{**base, **kw})
 
 
-def test_trainer_step_and_time_budget():
+def test_trainer_step_and_time_budget(monkeypatch):
+    import types
+
+    import ganaug.train
+
     G = ImageGenerator(8, (3, 16, 16), 8, 2)
     D = ImageDiscriminator((3, 16, 16), 8, 2)
     data = torch.randint(0, 256, (32, 3, 16, 16), dtype=torch.uint8)
@@ -159,28 +163,39 @@ def test_trainer_step_and_time_budget():
     out = tr.step()
     assert out.shape == (4,) and torch.isfinite(out).all() and tr.t == 1
 
-    def run(monkeypatch_clock=None, **kw):
+    steps = []
+    real_step = GANTrainer.step
+
+    def counted(self):
+        steps.append(self.t)
+        return real_step(self)
+
+    monkeypatch.setattr(GANTrainer, "step", counted)
+
+    def run(**kw):
+        steps.clear()
         return train_gan(
             ImageGenerator(8, (3, 16, 16), 8, 2), ImageDiscriminator((3, 16, 16), 8, 2),
             data, labels, 2, _cfg(**kw), torch.Generator().manual_seed(0), 2 / 255, -1.0,
         )
 
-    # a fake clock (0.1 s per reading): a 0.5 s budget ends after exactly 6 steps, never
-    # hangs on a slow machine and never depends on real time
-    import ganaug.train
-
-    ticks = iter(np.arange(1, 10**6) * 0.1)
-    real_clock = ganaug.train.time.perf_counter
-    ganaug.train.time.perf_counter = lambda: float(next(ticks))
-    try:
-        G_ema, hist = run(epochs=10**6, time_budget=0.5)
-    finally:
-        ganaug.train.time.perf_counter = real_clock
-    assert len(hist["d_loss"]) == 2  # 4 steps an epoch: one full epoch and 2 steps
+    # the trainer's clock, faked: each reading is 1 s after the previous one (the start
+    # reads 0). A 5.5 s budget is passed at the reading after the 6th step, whatever the
+    # machine's speed: 4 steps an epoch, so one full epoch and a partial one of 2 steps.
+    readings = iter(range(10**6))
+    monkeypatch.setattr(ganaug.train, "time",
+                        types.SimpleNamespace(perf_counter=lambda: float(next(readings))))
+    G_ema, hist = run(epochs=10**6, time_budget=5.5)
+    assert len(steps) == 6
+    assert len(hist["d_loss"]) == 2 and all(np.isfinite(hist["d_loss"]))
     assert not G_ema.training
+    # no budget: no per-step clock readings, and training runs all its epochs
+    readings = iter(range(10**6))
+    _, hist = run(epochs=3)
+    assert len(steps) == 12 and len(hist["d_loss"]) == 3 and next(readings) <= 1
     # max_steps ends training at that generator step, whatever the epochs
     _, hist = run(epochs=10**6, max_steps=7)
-    assert len(hist["d_loss"]) == 2
+    assert len(steps) == 7 and len(hist["d_loss"]) == 2
     with pytest.raises(ValueError, match="needs an end"):
         run(epochs=None)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -17,6 +17,8 @@ from ganaug.io import _digest
 RS = np.random.RandomState(0)
 X = RS.normal(size=(60, 4))
 Y = np.repeat([0, 1], [45, 15])
+REFUSALS = (r"is damaged: its content does not match its checksum|Cannot read .*damaged or "
+            r"truncated|not a safe ganaug file|is not a ganaug file|has format version")
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +58,12 @@ def test_bit_flips_are_refused_or_harmless(saved, tmp_path):
         flipped[pos] ^= 1 << int(rs.randint(8))
         bad = tmp_path / f"flip{i}.ganaug"
         bad.write_bytes(bytes(flipped))
-        t0 = time.perf_counter()
         try:
             loaded = ganaug.load(bad)
-        except ValueError:
+        except ValueError as exc:  # one of load's documented refusals, naming the file
             refused += 1
-            assert time.perf_counter() - t0 < 5
+            assert re.search(REFUSALS, str(exc)), exc
+            assert str(bad) in str(exc), exc
             continue
         # a flip in bytes the archive does not use changes nothing
         got, _ = loaded.sample(20, y=1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import os
 import pickle
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -421,25 +420,41 @@ def test_unfitted_estimator_roundtrip(tmp_path):
 
 
 # ========================================================================== bounded memory
+def _memory_helper():
+    """benchmarks/memory_sample.py's one memory reading (peak_memory, reset_peak_memory)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "memory_sample.py"
+    spec = importlib.util.spec_from_file_location("memory_sample", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize("as_frame", [False, True])
 def test_sample_in_chunks_keeps_peak_memory_near_the_output(as_frame):
-    n = 120_000
+    # The process's peak resident memory (getrusage, restarted before the call), not
+    # tracemalloc: sample generates with torch, whose buffers tracemalloc cannot see.
+    # Measured on 1M rows: about 58 MB above the start for a 38 MB output; generating
+    # all rows in one torch call instead (no chunks) takes about 180 MB.
+    mem = _memory_helper()
+    n = 1_000_000
     data = pd.DataFrame(X[:, :4], columns=list("abcd")) if as_frame else X
     est = C(random_state=0).fit(data, Y)
     est.sample(10)  # warm up allocations
     if as_frame:  # columns of one numpy dtype: filled in place, like an array
         assert isinstance(est.sample(10)[0], pd.DataFrame)
-    tracemalloc.start()
-    try:
-        out, labels = est.sample(n)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    if not mem.reset_peak_memory():
+        pytest.skip("the peak resident memory cannot be restarted on this OS (Linux can)")
+    before = mem.peak_memory()
+    out, labels = est.sample(n)
+    grown = mem.peak_memory() - before
     out_bytes = (out.memory_usage(index=False).sum() if as_frame else out.nbytes)
     out_bytes += labels.nbytes
+    assert out.shape == (n, 4) and labels.dtype == Y.dtype and len(labels) == n
     codes_bytes = 8 * n * 3  # codes, per-class positions, label lookup
-    assert len(out) == n
-    assert peak < out_bytes + codes_bytes + 8 * 2**20, (peak, out_bytes)
+    assert grown < out_bytes + codes_bytes + 16 * 2**20, (grown, out_bytes)
 
 
 def test_chunked_sampling_is_consistent_across_chunks():

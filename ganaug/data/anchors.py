@@ -3,9 +3,7 @@
 - :func:`neighbour_pairs`: for every row, real partners of the same class (its nearest
   neighbours), the "real pairs" a :class:`ganaug.nn.tabular.PairDiscriminator` learns from;
 - :func:`pooled_within_class_root`: a low-rank square root of the pooled within-class
-  covariance;
-- :func:`class_roots`: one root per class, each class's own covariance shrunk towards the
-  pooled one (Ledoit-Wolf in the pooled metric), the generator's starting noise model.
+  covariance, the generator's starting noise model (shared by all classes).
 """
 
 from __future__ import annotations
@@ -55,40 +53,6 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5) -> n
     return out
 
 
-def _continuous(d: int, spans: Sequence | None) -> np.ndarray:
-    """Mask of the encoded columns that take noise (one-hot blocks do not)."""
-    cont = np.ones(d, dtype=bool)
-    for start, stop, kind in spans or ():
-        if kind == "softmax":
-            cont[start:stop] = False
-    return cont
-
-
-def _pooled_basis(centred: np.ndarray, dof: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """Leading ``m`` eigenvectors (columns) and eigenvalues of ``centred.T @ centred / dof``."""
-    sub = centred / np.sqrt(max(dof, 1))  # sub.T @ sub: the pooled covariance
-    if sub.shape[1] <= 256:  # exact eigen-decomposition of a small covariance
-        w, v = np.linalg.eigh(sub.T @ sub)
-        top = np.argsort(w)[::-1][:m]
-        return v[:, top], np.clip(w[top], 0.0, None)
-    # wide tables: the leading directions only, O(n d m) instead of O(d^3)
-    from sklearn.utils.extmath import randomized_svd
-
-    _, sing, vt = randomized_svd(sub, m, random_state=0)
-    return vt.T, sing**2
-
-
-def _centre(data: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, int]:
-    """Rows minus their class mean, and the pooled degrees of freedom."""
-    centred = np.empty_like(data)
-    dof = 0
-    for c in np.unique(codes):
-        rows = codes == c
-        centred[rows] = data[rows] - data[rows].mean(0)
-        dof += max(int(rows.sum()) - 1, 0)
-    return centred, dof
-
-
 def pooled_within_class_root(
     data: np.ndarray,
     codes: np.ndarray | None,
@@ -121,92 +85,30 @@ def pooled_within_class_root(
     data = np.asarray(data, dtype=np.float64)
     n, d = data.shape
     codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
-    centred, dof = _centre(data, codes)
-    cont = _continuous(d, spans)
+    centred = np.empty_like(data)
+    dof = 0
+    for c in np.unique(codes):
+        rows = codes == c
+        centred[rows] = data[rows] - data[rows].mean(0)
+        dof += max(int(rows.sum()) - 1, 0)
+    cont = np.ones(d, dtype=bool)
+    for start, stop, kind in spans or ():
+        if kind == "softmax":
+            cont[start:stop] = False
     k = min(rank, d)
     root = np.zeros((k, d), dtype=np.float32)
-    m = min(k, int(cont.sum()))
+    sub = centred[:, cont] / np.sqrt(max(dof, 1))  # sub.T @ sub: the pooled covariance
+    m = min(k, sub.shape[1])
     if m == 0:
         return root
-    v, w = _pooled_basis(centred[:, cont], dof, m)
-    root[:m, cont] = (v * np.sqrt(w)).T.astype(np.float32)
+    if sub.shape[1] <= 256:  # exact eigen-decomposition of a small covariance
+        w, v = np.linalg.eigh(sub.T @ sub)
+        top = np.argsort(w)[::-1][:m]
+        part = v[:, top] * np.sqrt(np.clip(w[top], 0.0, None))
+    else:  # wide tables: the leading directions only, O(n d k) instead of O(d^3)
+        from sklearn.utils.extmath import randomized_svd
+
+        _, sing, vt = randomized_svd(sub, m, random_state=0)
+        part = (vt.T * sing)
+    root[:m, cont] = part.T.astype(np.float32)
     return root
-
-
-def class_roots(
-    data: np.ndarray,
-    codes: np.ndarray | None,
-    n_classes: int,
-    rank: int,
-    spans: Sequence | None = None,
-) -> np.ndarray:
-    """One noise root per class: its own covariance, shrunk towards the pooled shape.
-
-    Each class's covariance ``S`` is shrunk towards ``r * P``, the pooled within-class
-    covariance ``P`` rescaled to the class's own total variance (``r = tr S / tr P``),
-    with the Ledoit-Wolf intensity for that target: a class with too few rows to show
-    its own shape takes the pool's (rare classes borrow the variation of common ones),
-    a class with enough rows keeps its own, and every class keeps its own scale. A class
-    whose rows are tight inside a broad "rest" class (one-vs-rest tables) thus keeps its
-    own small spread instead of the majority's. Everything is computed in the ``rank``
-    leading directions of ``P``.
-
-    Parameters
-    ----------
-    data : ndarray of shape (n, d)
-        Encoded rows.
-    codes : ndarray of int of shape (n,) or None
-        Class code per row in ``[0, n_classes)`` (None: one class).
-    n_classes : int
-        Roots to return (classes without rows, or with one, get the pooled root).
-    rank : int
-        Rows of each root (at most ``d``).
-    spans : sequence of (start, stop, kind) or None
-        The encoder's spans; 'softmax' spans get no noise.
-
-    Returns
-    -------
-    roots : ndarray of float32 of shape (n_classes, min(rank, d), d)
-        ``roots[c].T @ roots[c]`` is class ``c``'s noise covariance.
-    """
-    data = np.asarray(data, dtype=np.float64)
-    n, d = data.shape
-    codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
-    n_classes = max(int(n_classes), 1)
-    centred, dof = _centre(data, codes)
-    cont = _continuous(d, spans)
-    k = min(rank, d)
-    roots = np.zeros((n_classes, k, d), dtype=np.float32)
-    m = min(k, int(cont.sum()))
-    if m == 0:
-        return roots
-    v, w = _pooled_basis(centred[:, cont], dof, m)
-    if w.sum() <= 0:  # no class varies: no noise
-        return roots
-    for c in range(n_classes):
-        y = centred[codes == c][:, cont] @ v  # the class in the pool's leading directions
-        cov = np.diag(w)
-        if len(y) >= 2:
-            own = y.T @ y / (len(y) - 1)
-            target = np.trace(own) / w.sum() * cov
-            cov = own + _ledoit_wolf_intensity(y, own, target) * (target - own)
-        g, u = np.linalg.eigh(cov)
-        part = v @ (u * np.sqrt(np.clip(g, 0.0, None)))  # part @ part.T == v cov v.T
-        roots[c][: part.shape[1], cont] = part.T.astype(np.float32)
-    return roots
-
-
-def _ledoit_wolf_intensity(y: np.ndarray, cov: np.ndarray, target: np.ndarray) -> float:
-    """Ledoit-Wolf (2004) shrinkage intensity of the covariance of centred ``y`` to ``target``.
-
-    ``b2 / d2`` clipped to [0, 1], with ``d2 = ||cov - target||^2`` and ``b2`` the
-    estimated variance of the sample covariance, ``sum_k ||y_k y_k^T - cov||^2 / n^2``
-    (computed as ``(sum_k ||y_k||^4 - n ||cov||^2) / n^2``, no ``n x d x d`` array).
-    """
-    n = len(y)
-    d2 = float(((cov - target) ** 2).sum())
-    if d2 <= 0:
-        return 1.0
-    biased = cov * (n - 1) / n
-    b2 = (float(((y**2).sum(1) ** 2).sum()) - n * float((biased**2).sum())) / n**2
-    return float(np.clip(b2 / d2, 0.0, 1.0))

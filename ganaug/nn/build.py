@@ -33,7 +33,6 @@ def build_networks(
     n_features: int | None = None,
     spans: Sequence | None = None,
     image_shape: tuple[int, int, int] | None = None,
-    anchor_gain: float = 10.0,
 ) -> tuple[nn.Module, nn.Module]:
     """Fresh ``G`` and ``D``, initialised from ``seed`` without touching global RNG state.
 
@@ -47,8 +46,8 @@ def build_networks(
     latent_dim : int
         Size of the generator's noise input.
     n_classes : int
-        Classes the networks take as input (0: unconditional); anchor mode: the
-        number of noise roots of the generator.
+        Classes the networks take as input (0: unconditional; unused in anchor mode,
+        whose networks take no class).
     seed : int
         Seed of the weight initialisation.
     width, discriminator_width : int
@@ -61,8 +60,6 @@ def build_networks(
         One-hot blocks of a mixed table (Gumbel-softmax heads), if any.
     image_shape : tuple (C, H, W) or None
         Shape of one image (images).
-    anchor_gain : float, default=10.0
-        Gain of the anchor generator's residual (see ``AnchorGenerator``).
 
     Returns
     -------
@@ -78,8 +75,7 @@ def build_networks(
             D = ImageDiscriminator(image_shape, discriminator_width, n_classes)
         elif conditioning == "anchor":
             G = AnchorGenerator(
-                latent_dim, n_features, width, depth, spans, n_roots=n_classes,
-                anchor_gain=anchor_gain,
+                latent_dim, n_features, width, depth, spans,
             )
             D = PairDiscriminator(n_features, discriminator_width, depth)
         else:

@@ -139,23 +139,25 @@ def _mlp(in_dim: int, width: int, depth: int, out_dim: int, act: type[nn.Module]
 class AnchorGenerator(nn.Module):
     """(z, anchor) -> a new row near a real row of the class (DAGAN-style generation).
 
-    The condition is ``[anchor, code]``: an encoded real row of the class being generated
-    and, in the last column, its class code (a float holding a small integer). The output
-    is ``gain * anchor + z[:, :k] @ prior[code] + residual(anchor, z)``:
+    The output is ``gain * anchor + z[:, :k] @ prior + residual(anchor, z)``:
 
-    - one-hot blocks of the anchor are multiplied by ``gain`` (10) so that the softmax
-      heads keep the anchor's categories and missing-value flags (a smaller gain redraws
-      categories at random: at 4, a 40-category column would change in 42 % of rows);
-    - ``prior`` (``n_roots`` x k x d, a buffer) maps the first ``k`` noise dimensions to
-      the class's noise covariance, set by :func:`ganaug.data.class_roots` after building
-      (with one root, every class shares it);
+    - ``anchor`` is a real (encoded) row of the class being generated; one-hot blocks
+      (categories, missing-value flags) are multiplied by ``gain`` (10) so that the
+      softmax heads keep the anchor's values: decoding draws a category from the
+      softmax, and at a gain of 4 a 40-category column would take another, uniformly
+      drawn category in 42 % of the rows (rule-like classes, such as car_eval's, are
+      then mislabelled);
+    - ``prior`` (k x d, a buffer) maps the first ``k`` noise dimensions to the pooled
+      within-class covariance of the training rows (over all classes, so rare classes
+      borrow the variation learned on common ones); it is set by
+      :func:`pooled_within_class_root` after building;
     - the residual MLP starts at exactly zero and is trained adversarially against a
       :class:`PairDiscriminator`.
     """
 
     def __init__(
         self, latent_dim: int, out_dim: int, width: int, depth: int,
-        spans: Sequence | None = None, anchor_gain: float = 10.0, n_roots: int = 1,
+        spans: Sequence | None = None, anchor_gain: float = 10.0,
     ):
         super().__init__()
         gain = torch.ones(out_dim)
@@ -163,8 +165,7 @@ class AnchorGenerator(nn.Module):
             if kind == "softmax":
                 gain[start:stop] = anchor_gain
         self.register_buffer("gain", gain)
-        k = min(latent_dim, out_dim)
-        self.register_buffer("prior", torch.zeros(max(int(n_roots), 1), k, out_dim))
+        self.register_buffer("prior", torch.zeros(min(latent_dim, out_dim), out_dim))
         self.body = _mlp(out_dim + latent_dim, width, depth, out_dim, nn.ReLU)
         nn.init.zeros_(self.body[-1].weight)
         nn.init.zeros_(self.body[-1].bias)
@@ -173,39 +174,24 @@ class AnchorGenerator(nn.Module):
             if spans is not None and any(s[2] == "softmax" for s in spans) else None
         )
 
-    def noise(self, z: Tensor, code: Tensor) -> Tensor:
-        """``z[:, :k] @ prior[code]`` row by row, in slices of bounded memory."""
-        k, d = self.prior.shape[1:]
-        if self.prior.shape[0] == 1:
-            return z[:, :k] @ self.prior[0]
-        step = max(1, 2**22 // (k * d))  # rows per slice: at most 4M gathered weights
-        parts = [
-            torch.bmm(z[i : i + step, None, :k], self.prior[code[i : i + step]]).squeeze(1)
-            for i in range(0, z.shape[0], step)
-        ]
-        return parts[0] if len(parts) == 1 else torch.cat(parts)
-
-    def forward(self, z: Tensor, cond: Tensor) -> Tensor:
-        d = self.gain.shape[0]
-        anchor, code = cond[:, :d], cond[:, d].long()
-        out = anchor * self.gain + self.noise(z, code) + self.body(torch.cat([anchor, z], 1))
+    def forward(self, z: Tensor, anchor: Tensor) -> Tensor:
+        k = self.prior.shape[0]
+        out = anchor * self.gain + z[:, :k] @ self.prior + self.body(torch.cat([anchor, z], 1))
         return out if self.heads is None else self.heads(out)
 
 
 class PairDiscriminator(nn.Module):
     """Critic of pairs ``(anchor, x)``: is ``x`` a real neighbour of the real row ``anchor``?
 
-    It sees ``[anchor, x, x - anchor]`` (the condition's class-code column is ignored).
-    Real pairs are an anchor and one of its nearest neighbours of the same class, so a
-    copy of the anchor (distance 0) is as easy to spot as an implausible row, and,
-    having no class input, what it learns about within-class variation is shared by all
-    classes.
+    It sees ``[anchor, x, x - anchor]``. Real pairs are an anchor and one of its nearest
+    neighbours of the same class, so a copy of the anchor (distance 0) is as easy to
+    spot as an implausible row, and, having no class input, what it learns about
+    within-class variation is shared by all classes.
     """
 
     def __init__(self, in_dim: int, width: int, depth: int):
         super().__init__()
         self.body = _mlp(3 * in_dim, width, depth, 1, lambda: nn.LeakyReLU(0.2))
 
-    def forward(self, x: Tensor, cond: Tensor) -> Tensor:
-        anchor = cond[:, : x.shape[1]]
+    def forward(self, x: Tensor, anchor: Tensor) -> Tensor:
         return self.body(torch.cat([anchor, x, x - anchor], 1)).squeeze(1)

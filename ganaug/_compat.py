@@ -10,24 +10,33 @@ from __future__ import annotations
 
 import torch
 
+# imbalanced-learn's helper that turns resampled arrays back into the caller's
+# containers (DataFrame/Series, names, dtypes): the estimators run imbalanced-learn's
+# fit_resample steps themselves (to pass validation results along instead of storing
+# them), and this private class is how imbalanced-learn's own samplers do that step.
+from imblearn.utils._validation import ArraysTransformer
+
 # scikit-learn has no public way to run ``fit`` under its parameter validation and
 # ``skip_parameter_validation`` context: ``_fit_context`` is what its own estimators
 # (and imbalanced-learn's, via sklearn_compat) use; stable since scikit-learn 1.3.
 from sklearn.base import _fit_context
 
 # The constraint classes of ``_parameter_constraints``: scikit-learn's validator tests
-# constraints against its own classes, so they must be these objects, not copies; the
-# module is private, with no public equivalent (scikit-learn >= 1.2).
-from sklearn.utils._param_validation import Interval, StrOptions
+# constraints against its own classes, so they must be these objects, not copies (the
+# package's own constraints subclass ``Options``, as ``make_constraint`` refuses other
+# ``_Constraint`` objects); the module is private, with no public equivalent.
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 # Public, but only since scikit-learn 1.6 (before: the private estimator method
 # ``_validate_data``); kept here so the version floor is decided in one place. The
 # package also passes ``ensure_all_finite`` (1.6+) to check_array, so it needs
-# scikit-learn >= 1.6 although pyproject.toml says >= 1.4.
+# scikit-learn >= 1.6 (pyproject.toml says so).
 from sklearn.utils.validation import validate_data
 
 __all__ = [
+    "ArraysTransformer",
     "Interval",
+    "Options",
     "StrOptions",
     "_fit_context",
     "flatten_dense_tensors",

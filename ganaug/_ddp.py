@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
+from ._compat import flatten_dense_tensors, unflatten_dense_tensors
 from ._device import resolve_device
 
 _MAX_SEED = 2**31 - 1
@@ -153,8 +153,8 @@ class Comm:
             grads.append(p.grad)
         if not grads or self.world_size == 1:
             return
-        flat = self._all_reduce(_flatten_dense_tensors(grads)).div_(self.world_size)
-        for g, s in zip(grads, _unflatten_dense_tensors(flat, grads)):
+        flat = self._all_reduce(flatten_dense_tensors(grads)).div_(self.world_size)
+        for g, s in zip(grads, unflatten_dense_tensors(flat, grads)):
             g.copy_(s)
 
     def _broadcast_tensors_(self, tensors: list[Tensor]) -> None:
@@ -164,9 +164,9 @@ class Comm:
         for t in tensors:
             by_dtype.setdefault(t.dtype, []).append(t)
         for group in by_dtype.values():
-            flat = _flatten_dense_tensors([t.detach() for t in group])
+            flat = flatten_dense_tensors([t.detach() for t in group])
             self._broadcast_(flat)
-            for t, s in zip(group, _unflatten_dense_tensors(flat, group)):
+            for t, s in zip(group, unflatten_dense_tensors(flat, group)):
                 t.data.copy_(s)
 
     def broadcast_module_(self, module: nn.Module) -> None:

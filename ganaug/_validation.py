@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from imblearn.utils import check_sampling_strategy, check_target_type
 from scipy import sparse
-from sklearn.utils._param_validation import Options
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array
 
+from ._compat import Options, validate_data
 from ._warm import warm_ready
 from .data import resolve_categorical
 from .nn.diffaug import POLICIES, parse_policy

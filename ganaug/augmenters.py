@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import _fit_context
 from torch import nn
 
 from . import _ddp
+from ._compat import _fit_context
 from ._warm import keep_train_state, resume
 from .base import _MAX_SEED, BaseGANAugmenter
 

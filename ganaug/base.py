@@ -19,16 +19,14 @@ import pandas as pd
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy
-from imblearn.utils._validation import ArraysTransformer
 from scipy import sparse
-from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import _fitting, _sampling
+from ._compat import ArraysTransformer, Interval, StrOptions, _fit_context
 from ._device import resolve_or_cpu
 from ._validation import (
     AdamBetas,

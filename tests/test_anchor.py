@@ -57,15 +57,18 @@ def test_untrained_anchor_generator_is_anchor_plus_prior_noise():
     torch.testing.assert_close(G(z, a), a + z[:, :3])
 
 
-def test_untrained_anchor_generator_keeps_the_anchors_categories():
-    # a 40-category block: with the anchor's one-hot scaled by the gain, the softmax
-    # keeps the anchor's category (a gain of 4 would move 42 % of the draws elsewhere)
-    spans = [(0, 1, "continuous"), (1, 41, "softmax")]
-    G = AnchorGenerator(latent_dim=8, out_dim=41, width=8, depth=1, spans=spans).eval()
-    a = torch.zeros(1000, 41)
+def test_anchor_generator_copies_the_anchors_categories_and_missing_flags():
+    # a value column, a 40-category block and a missing-flag pair: only the value moves
+    spans = [(0, 1, "continuous"), (1, 41, "softmax"), (41, 43, "softmax")]
+    G = AnchorGenerator(latent_dim=8, out_dim=43, width=8, depth=1, spans=spans)
+    G.prior[0, 0] = 1.0
+    torch.nn.init.normal_(G.body[-1].weight)  # as if trained: the residual is not zero
+    a = torch.zeros(1000, 43)
     a[torch.arange(1000), 1 + torch.arange(1000) % 40] = 1.0
-    p = G(torch.randn(1000, 8), a)[:, 1:]
-    assert p[torch.arange(1000), torch.arange(1000) % 40].min() > 0.99
+    a[torch.arange(1000), 41 + torch.arange(1000) % 2] = 1.0
+    out = G(torch.randn(1000, 8), a)
+    assert torch.equal(out[:, 1:], a[:, 1:])
+    assert (out[:, 0] != 0).all()
 
 
 def _lt_table(seed=0):

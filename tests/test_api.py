@@ -512,8 +512,9 @@ def test_image_model_saved_from_a_gpu_loads_on_a_cpu_machine(tmp_path, monkeypat
     aug = ConditionalGANAugmenter(**{**TINY, "width": None, "max_steps": 1}).fit(X, y)
     assert aug.generator_.width == 64  # the CPU default
     aug.device_ = torch.device("cuda")
-    G, _ = aug._build(len(aug.classes_), 0)
-    aug.generator_ = G.eval().requires_grad_(False)
+    from ganaug._fitting import build_generator
+
+    aug.generator_ = build_generator(aug, len(aug.classes_)).eval().requires_grad_(False)
     assert aug.generator_.width == 256  # the GPU default
     on_cpu = copy.deepcopy(aug)
     on_cpu.device_ = torch.device("cpu")

@@ -8,6 +8,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import InvalidParameterError
 
+import ganaug._validation
 import ganaug.augmenters
 import ganaug.base
 from ganaug import _compat
@@ -28,9 +29,12 @@ def test_scikit_learn_names_are_scikit_learns_objects():
     assert ganaug.base.Interval is _compat.Interval
     assert ganaug.base.StrOptions is _compat.StrOptions
     assert ganaug.augmenters._fit_context is _compat._fit_context
-    assert ganaug.base.validate_data is _compat.validate_data
-    assert set(_compat.__all__) == {"Interval", "StrOptions", "_fit_context", "validate_data",
-                                    "flatten_dense_tensors", "unflatten_dense_tensors"}
+    assert ganaug._validation.validate_data is _compat.validate_data
+    assert ganaug._validation.Options is pv.Options
+    assert ganaug.base.ArraysTransformer is _compat.ArraysTransformer
+    assert set(_compat.__all__) == {
+        "ArraysTransformer", "Interval", "Options", "StrOptions", "_fit_context",
+        "validate_data", "flatten_dense_tensors", "unflatten_dense_tensors"}
 
 
 def test_fit_context_and_constraints_validate_through_the_shim():

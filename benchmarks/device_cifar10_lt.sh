@@ -3,8 +3,8 @@
 #
 # Arms: none, ros, reweight, drw, mixup (Mixup-DRW), cgan (ConditionalGANAugmenter, the
 # conditional ResNet for images) and cgan+filter; 3 seeds, each training its own GAN; the
-# same FastClassifier for every arm. Sized for at most ~9 minutes on an H100/H200: the GAN
-# gets --gan-time-budget seconds per seed, the classifier a fixed number of examples.
+# same classifier (ganaug.metrics.train_classifier) for every arm. Sized for at most ~9
+# minutes on an H100/H200: the GAN gets --gan-time-budget seconds per seed, the classifier a fixed number of examples.
 # Writes JSON, markdown and a PNG chart into $OUT (default bench_device_out/).
 #
 # On the GPU machine (from the repository root):

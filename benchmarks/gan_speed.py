@@ -36,7 +36,7 @@ from ganaug.nn.diffaug import diff_augment, parse_policy
 from ganaug.nn.images import ImageDiscriminator, ImageGenerator
 from ganaug.nn.losses import d_loss, g_loss
 from ganaug.train import GANTrainer, TrainConfig
-from ganaug_bench.record import command_line, memory_mb, run_record
+from ganaug_bench.record import command_line, memory_mb, reset_peak_memory, run_record
 
 
 def run_info(args: argparse.Namespace) -> dict:
@@ -224,6 +224,7 @@ def main(argv=None) -> dict:
               "images_per_step": images_per_step, "arms": {}}
     flops = None
     for arm in args.arms.split(","):
+        reset_peak_memory(device)  # each arm's own peak (the previous arm's models freed)
         G, D = build(args, n_classes, 0)
         rec: dict = {}
         try:
@@ -248,7 +249,6 @@ def main(argv=None) -> dict:
                 rec["tflops"] = flops / rec["s_per_step"] / 1e12
             if device.type == "cuda":
                 rec["max_memory_gib"] = memory_mb(device)["gpu_peak_mb"] * 1e6 / 2**30
-                torch.cuda.reset_peak_memory_stats()
         except Exception as exc:  # record and go on with the other arms
             rec["error"] = f"{type(exc).__name__}: {exc}"[:2000]
         result["arms"][arm] = rec

@@ -10,10 +10,11 @@ then sample ``--n`` rows (default 10 million) and record
 - with ``--device cuda``, ``cuda_peak_above_baseline_mb``: the same for torch's CUDA
   allocator.
 
-All readings come from one helper, :func:`peak_memory` (``getrusage`` ``ru_maxrss`` on
-the CPU, which counts every allocation of the process: numpy's, torch's and C
-libraries'; ``torch.cuda.max_memory_allocated`` on a GPU), and the peak is restarted
-just before the call with :func:`reset_peak_memory` (Linux: ``/proc/self/clear_refs``).
+All readings come from the benchmarks' one helper, ``ganaug_bench.record.memory_mb``
+(``getrusage`` ``ru_maxrss`` on the CPU, which counts every allocation of the process:
+numpy's, torch's and C libraries'; ``torch.cuda.max_memory_allocated`` on a GPU), and
+the peak is restarted just before the call with ``ganaug_bench.record.reset_peak_memory``
+(Linux: ``/proc/self/clear_refs``).
 Where the CPU peak cannot be restarted (not Linux), ``peak_reset`` is false and the
 baseline is the peak so far, so the numbers are lower bounds. Linux carries the
 launching process's peak into a child (``ru_maxrss`` starts there), so the scenarios are
@@ -34,44 +35,21 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
 
-from ganaug_bench.record import code_version
+from ganaug_bench.record import code_version, memory_mb, reset_peak_memory
 
 MB = 2**20
 SCENARIOS = ("conditional-array", "unconditional-array", "conditional-dataframe")
 
 
-def peak_memory(device: str = "cpu") -> int:
-    """The process's peak memory in bytes since the last :func:`reset_peak_memory`.
-
-    ``device='cpu'``: peak resident set size (``getrusage`` ``ru_maxrss``: kB on Linux,
-    bytes on macOS). A CUDA device: the peak of torch's CUDA allocator on it.
-    """
-    if device.startswith("cuda"):
-        import torch
-
-        return int(torch.cuda.max_memory_allocated(device))
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(maxrss if sys.platform == "darwin" else maxrss * 1024)
-
-
-def reset_peak_memory(device: str = "cpu") -> bool:
-    """Restart the peak at the current usage; False where that is not possible."""
-    if device.startswith("cuda"):
-        import torch
-
-        torch.cuda.reset_peak_memory_stats(device)
-        return True
-    try:  # Linux >= 4.0: "5" resets the resident-set high-water mark
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        return False
-    return True
+def _peak_bytes(device: str = "cpu") -> int:
+    """Peak since the last reset, in bytes: resident (``device='cpu'``) or CUDA."""
+    mem = memory_mb(device)
+    return int(round(1e6 * mem["gpu_peak_mb" if device.startswith("cuda") else
+                             "peak_rss_mb"]))
 
 
 def run_scenario(name: str, n: int, d: int, device: str = "cpu") -> dict:
@@ -111,12 +89,12 @@ def run_scenario(name: str, n: int, d: int, device: str = "cpu") -> dict:
         return total
 
     devices = ["cpu"] + ([device] if device.startswith("cuda") else [])
-    reset = all([reset_peak_memory(dev) for dev in devices])
-    base = {dev: peak_memory(dev) for dev in devices}
+    reset = reset_peak_memory(device)
+    base = {dev: _peak_bytes(dev) for dev in devices}
     t0 = time.perf_counter()
     out = call()
     seconds = time.perf_counter() - t0
-    peak = {dev: peak_memory(dev) for dev in devices}
+    peak = {dev: _peak_bytes(dev) for dev in devices}
     out_bytes = nbytes(out)
     X_out = out[0] if isinstance(out, tuple) else out
     finite = bool(np.isfinite(np.asarray(X_out, dtype=np.float64)[:100_000]).all())

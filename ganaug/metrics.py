@@ -11,11 +11,12 @@ standard FID is computed only when you pass the path of the Inception weights fi
 - :func:`precision_recall` (Kynkäänniemi et al., 2019), :func:`density_coverage`
   (Naeem et al., 2020);
 - :func:`train_classifier` -> :class:`ImageClassifier` (``predict``, ``features``,
-  ``score``); :func:`classification_accuracy_score` (CAS: train on synthetic images only,
-  test on real ones); :func:`recognition_rate` (how often a real-data classifier assigns
-  generated images to their intended class).
+  ``score``), settings in :class:`ClassifierConfig`; :func:`classification_accuracy_score`
+  (CAS: train on synthetic images only, test on real ones); :func:`recognition_rate` (how
+  often a real-data classifier assigns generated images to their intended class).
 
-The classifier lives in ``ganaug/_classifier.py`` and is re-exported here.
+The classifier lives in ``ganaug/_classifier.py`` and is re-exported here; it is the one
+image classifier of the project (the CIFAR-10 benchmark's arms train it too).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sklearn.utils import check_random_state
 from torch import Tensor
 
 from ._classifier import (
+    ClassifierConfig,
     ImageClassifier,
     classification_accuracy_score,
     recognition_rate,
@@ -37,6 +39,7 @@ from ._device import resolve_device
 from .data import ImageCodec
 
 __all__ = [
+    "ClassifierConfig",
     "ImageClassifier",
     "classification_accuracy_score",
     "density_coverage",

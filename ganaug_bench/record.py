@@ -178,9 +178,16 @@ def run_record(command: str | None = None, device: Any = "cpu",
 def memory_mb(device: Any = None) -> dict[str, float]:
     """Memory of this process: resident and peak resident set size, and GPU peak.
 
-    Resident size comes from ``/proc/self/statm`` (NaN where there is none), the peak from
-    the standard library's ``resource.getrusage`` (``ru_maxrss``: KiB on Linux, bytes on
-    macOS). With a CUDA ``device`` the peak memory torch allocated on it is added.
+    The one memory reading of the benchmarks (``tabular_vs_ctgan.py``, ``gan_speed.py``,
+    ``memory_sample.py``); :func:`reset_peak_memory` restarts the peaks. Resident size
+    comes from ``/proc/self/statm`` (NaN where there is none), the peak from the standard
+    library's ``resource.getrusage`` (``ru_maxrss``: KiB on Linux, bytes on macOS), which
+    counts every allocation of the process (numpy's, torch's, C libraries'). With a CUDA
+    ``device`` the peak memory torch's allocator held on it is added.
+
+    On Linux a process's ``ru_maxrss`` starts at the resident peak of the process that
+    launched it, and :func:`reset_peak_memory` cannot lower it below that: measure in a
+    process launched by a small one.
 
     Parameters
     ----------
@@ -200,8 +207,41 @@ def memory_mb(device: Any = None) -> dict[str, float]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_mb = peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
     out = {"rss_mb": rss, "peak_rss_mb": peak_mb}
-    if device is not None and str(device).startswith("cuda"):
+    if _is_cuda(device):
         import torch
 
         out["gpu_peak_mb"] = torch.cuda.max_memory_allocated(device) / 1e6
     return out
+
+
+def reset_peak_memory(device: Any = None) -> bool:
+    """Restart the peaks :func:`memory_mb` reads at the current usage.
+
+    The resident peak through ``/proc/self/clear_refs`` (writing ``5``; Linux >= 4.0),
+    and with a CUDA ``device`` torch's allocator peak on it.
+
+    Parameters
+    ----------
+    device : str, torch.device or None, default=None
+        A CUDA device whose peak to restart as well.
+
+    Returns
+    -------
+    reset : bool
+        False where the resident peak cannot be restarted (not Linux): later peaks are
+        then peaks since the process started.
+    """
+    if _is_cuda(device):
+        import torch
+
+        torch.cuda.reset_peak_memory_stats(device)
+    try:  # Linux >= 4.0: "5" resets the resident-set high-water mark
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _is_cuda(device: Any) -> bool:
+    return device is not None and str(device).startswith("cuda")

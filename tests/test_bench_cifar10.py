@@ -149,17 +149,19 @@ def test_merge_pools_seeds(tmp_path):
 def test_drw_and_mixup_change_training_as_described():
     import torch
 
-    from ganaug_bench.cifar10.classifier import ClassifierConfig, FastClassifier
+    from ganaug_bench.cifar10.classifier import bench_config, fit_classifier
 
     rs = np.random.RandomState(0)
     X = rs.randint(0, 255, (150, 32, 32, 3), dtype=np.uint8)
     y = np.repeat(np.arange(3), 50)
-    cfg = ClassifierConfig(widths=(8, 16, 16), train_examples=2560, batch_size=64, tta=1,
-                           eval_batch_size=500, lookahead_every=0)
+    cfg = bench_config(widths=(8, 16, 16), train_examples=2560, batch_size=64, tta=1,
+                       eval_batch_size=500, lookahead_every=0)
     w = np.array([1.0, 5.0, 9.0])
 
     def proba(**kw):
-        return FastClassifier(3, cfg, torch.device("cpu"), 0).fit(X, y, **kw).predict_proba(X)
+        clf = fit_classifier(X, y, cfg, torch.device("cpu"), 0, n_classes=3, **kw)
+        assert clf.n_steps == 40 and clf.train_seconds > 0
+        return clf.predict_proba(X)
 
     none, full = proba(), proba(class_weights=w)
     drw, late = proba(class_weights=w, weights_from=0.5), proba(class_weights=w,
@@ -169,6 +171,17 @@ def test_drw_and_mixup_change_training_as_described():
     mix = proba(mixup_alpha=1.0)
     assert np.abs(mix - none).max() > 1e-4
     np.testing.assert_array_equal(mix, proba(mixup_alpha=1.0))  # seeded: reproducible
+
+
+def test_bench_classifier_is_the_core_one_with_a_fixed_budget():
+    from ganaug.metrics import ClassifierConfig
+    from ganaug_bench.cifar10.classifier import TRAIN_EXAMPLES, bench_config
+
+    cfg = bench_config()
+    assert cfg.train_examples == TRAIN_EXAMPLES == 500_000 and cfg.bn_eps == 1e-12
+    # every other setting is the core recipe's default
+    core = ClassifierConfig().to_dict()
+    assert {**cfg.to_dict(), "train_examples": None, "bn_eps": core["bn_eps"]} == core
 
 
 @pytest.mark.slow

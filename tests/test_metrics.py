@@ -8,6 +8,7 @@ import torch
 from scipy import linalg
 
 from ganaug.metrics import (
+    ClassifierConfig,
     classification_accuracy_score,
     density_coverage,
     fid_inception,
@@ -91,6 +92,35 @@ def test_classifier_cas_recognition_on_toy_images():
     clf_g = train_classifier(Xg[..., 0], yg, flip=False, **{**kw, "batch_size": 16,
                                                             "epochs": 4})
     assert clf_g.score(Xg[..., 0], yg) > 0.9
+
+
+def test_classifier_options_classes_and_budget():
+    X, y = _toy_images(128, 4)
+    kw = dict(epochs=4, batch_size=16, widths=(8, 16, 16), device="cpu", random_state=0)
+    # all labels declared, one absent from y: outputs follow `classes`
+    clf = train_classifier(X, y, classes=["bright", "dark", "grey"], **kw)
+    assert clf.predict_proba(X[:4]).shape == (4, 3) and clf.score(X, y) > 0.9
+    assert clf.n_steps == 4 * 128 // 16 and clf.train_seconds > 0
+    with pytest.raises(ValueError, match="not in `classes`"):
+        train_classifier(X, y, classes=["dark", "grey"], **kw)
+    with pytest.raises(TypeError, match="unknown classifier options"):
+        train_classifier(X, y, epoch=3)
+    # a fixed budget of examples overrides epochs
+    cfg = ClassifierConfig(widths=(8, 16, 16), train_examples=64, batch_size=16)
+    assert train_classifier(X, y, config=cfg, device="cpu").n_steps == 4
+
+
+def test_classifier_learns_small_upscaled_grey_digits():
+    """8x8 digits upscaled to 16x16 (flat 2x2 blocks): with airbench's BatchNorm epsilon
+    (1e-12) this collapsed to chance; the core default (1e-5) learns it."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    u = np.clip(X.reshape(-1, 8, 8) * 16, 0, 255).astype(np.uint8)
+    u = np.repeat(np.repeat(u, 2, 1), 2, 2)
+    clf = train_classifier(u[:1200], y[:1200], epochs=10, batch_size=64, widths=(16, 32, 32),
+                           flip=False, device="cpu", random_state=0)
+    assert clf.score(u[1200:], y[1200:]) > 0.85
 
 
 class _FakeInception(torch.nn.Module):

@@ -420,36 +420,25 @@ def test_unfitted_estimator_roundtrip(tmp_path):
 
 
 # ========================================================================== bounded memory
-def _memory_helper():
-    """benchmarks/memory_sample.py's one memory reading (peak_memory, reset_peak_memory)."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "memory_sample.py"
-    spec = importlib.util.spec_from_file_location("memory_sample", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("as_frame", [False, True])
 def test_sample_in_chunks_keeps_peak_memory_near_the_output(as_frame):
     # The process's peak resident memory (getrusage, restarted before the call), not
     # tracemalloc: sample generates with torch, whose buffers tracemalloc cannot see.
     # Measured on 1M rows: about 58 MB above the start for a 38 MB output; generating
     # all rows in one torch call instead (no chunks) takes about 180 MB.
-    mem = _memory_helper()
+    from ganaug_bench.record import memory_mb, reset_peak_memory
+
     n = 1_000_000
     data = pd.DataFrame(X[:, :4], columns=list("abcd")) if as_frame else X
     est = C(random_state=0).fit(data, Y)
     est.sample(10)  # warm up allocations
     if as_frame:  # columns of one numpy dtype: filled in place, like an array
         assert isinstance(est.sample(10)[0], pd.DataFrame)
-    if not mem.reset_peak_memory():
+    if not reset_peak_memory():
         pytest.skip("the peak resident memory cannot be restarted on this OS (Linux can)")
-    before = mem.peak_memory()
+    before = memory_mb()["peak_rss_mb"]
     out, labels = est.sample(n)
-    grown = mem.peak_memory() - before
+    grown = (memory_mb()["peak_rss_mb"] - before) * 1e6
     out_bytes = (out.memory_usage(index=False).sum() if as_frame else out.nbytes)
     out_bytes += labels.nbytes
     assert out.shape == (n, 4) and labels.dtype == Y.dtype and len(labels) == n

@@ -62,7 +62,7 @@ def translation(x: Tensor, gen: torch.Generator, ratio: float = 0.125) -> Tensor
         Source of the shifts, on ``x``'s device.
     ratio : float, default=0.125
         Largest shift as a fraction of the image size (rounded, at least one pixel);
-        :func:`diff_augment` uses 0.125, ``ganaug.metrics.train_classifier`` 0.0625.
+        :func:`diff_augment` uses 0.125.
 
     Returns
     -------

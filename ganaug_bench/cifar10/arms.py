@@ -201,7 +201,7 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
     """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
-    from .classifier import FastClassifier
+    from .classifier import fit_classifier
 
     times: dict[str, float] = {}
     extra: dict = {}
@@ -265,9 +265,9 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
             if filt is None:
                 w = (class_balanced_weights(counts) if settings.filter_with == "reweight"
                      else None)
-                filt = FastClassifier(10, clf_cfg, device, seed).fit(X_tr, y_tr, w)
+                filt = fit_classifier(X_tr, y_tr, clf_cfg, device, seed, class_weights=w)
                 cache[(f"{settings.filter_with}-clf", seed)] = filt
-                times["filter_clf_s"] = filt.train_seconds_
+                times["filter_clf_s"] = filt.train_seconds
             need = {int(c): int(n) for c, n in aug.sampling_strategy_.items()}
             X_new, y_new, rep = filtered_sample(
                 aug, need, filt.predict_proba, settings.filter_rounds,
@@ -281,18 +281,17 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
         y_fit = np.concatenate([y_tr, np.asarray(y_new, dtype=np.int64)])
     else:  # pragma: no cover - guarded by the parser
         raise ValueError(arm)
-    clf = FastClassifier(10, clf_cfg, device, seed).fit(X_fit, y_fit, class_weights=weights,
-                                                        **fit_kw)
+    clf = fit_classifier(X_fit, y_fit, clf_cfg, device, seed, class_weights=weights, **fit_kw)
     if arm in ("none", "reweight"):
         cache[(f"{arm}-clf", seed)] = clf
-    times["clf_s"] = clf.train_seconds_
+    times["clf_s"] = clf.train_seconds
     t = time.perf_counter()
     y_pred = clf.predict(X_te)
     times["predict_s"] = time.perf_counter() - t
     times["total_s"] = time.perf_counter() - t_arm
     row = {"arm": arm, "seed": seed, **compute_metrics(y_te, y_pred, groups),
            "n_train": int(len(y_fit)), "n_synthetic": int(len(y_fit) - len(y_tr)),
-           "clf_steps": int(clf.n_steps_), "times": times, **extra}
+           "clf_steps": int(clf.n_steps), "times": times, **extra}
     log(f"[{arm} seed {seed}] top1 {row['top1']:.4f} few {row['few']:.4f} "
         f"n_train {row['n_train']} times {({k: round(v, 1) for k, v in times.items()})}")
     return row

@@ -99,20 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings_from_args(a) -> tuple[Settings, object]:
-    from .classifier import ClassifierConfig
+    from .classifier import bench_config
 
     s = Settings(protocol=a.protocol, track=a.track, smoke=a.smoke, fake_data=a.fake_data,
                  device=a.device, low_data_multiplier=a.low_data_multiplier,
                  target_per_class=a.target_per_class, filter_with=a.filter_with)
-    clf = ClassifierConfig()
+    clf = bench_config()
     if a.smoke:
         s.pool_per_class, s.test_per_class = 200, 20
         s.pca_components, s.sklearn_pool_per_class = 16, 200
         s.filter_rounds, s.filter_oversample = 2, 1.5
         s.gan = GANSettings(steps=8, batch_size=32, width=8, latent_dim=16, d_steps=1,
                             time_budget=None, tabular_epochs=2, tabular_width=16)
-        clf = ClassifierConfig(widths=(8, 16, 16), train_examples=512, batch_size=64, tta=1,
-                               eval_batch_size=500)
+        clf = bench_config(widths=(8, 16, 16), train_examples=512, batch_size=64, tta=1,
+                           eval_batch_size=500)
     s.filter_rounds = a.filter_rounds or s.filter_rounds
     s.pool_per_class = a.pool_per_class or s.pool_per_class
     s.test_per_class = a.test_per_class or s.test_per_class
@@ -206,11 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if s.track == "torch":
         if device.type == "cuda":  # warm-up: cuDNN autotuning / compilation off the clock
-            from .classifier import ClassifierConfig, FastClassifier
+            from dataclasses import replace
 
-            warm = ClassifierConfig(**{**clf_cfg.to_dict(), "widths": clf_cfg.widths,
-                                       "train_examples": 3 * clf_cfg.batch_size})
-            FastClassifier(10, warm, device, 0).fit(X_tr, y_tr).predict(X_te[:100])
+            from .classifier import fit_classifier
+
+            warm = replace(clf_cfg, train_examples=3 * clf_cfg.batch_size)
+            fit_classifier(X_tr, y_tr, warm, device, 0).predict(X_te[:100])
         cache: dict = {}
         for seed in seeds:
             for arm in arms:

@@ -100,7 +100,7 @@ class BaseGANAugmenter(BaseOverSampler):
         *,
         sampling_strategy="auto",
         conditioning="auto",
-        spread=1.0,
+        spread=0.7,
         epochs=None,
         max_steps=None,
         batch_size=64,

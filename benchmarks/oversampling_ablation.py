@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 import warnings
 from pathlib import Path
@@ -182,8 +181,7 @@ def main() -> None:
             "folds": args.folds, "note": args.note}
     for spec in args.designs:
         for seed in args.seeds:
-            env = os.environ.get("GANAUG_ABLATION")  # temporary knobs of an experiment
-            row = {**base, "design": spec + (f" env={env}" if env else ""), "seed": seed}
+            row = {**base, "design": spec, "seed": seed}
             try:
                 row.update(cv_score(spec, seed, args.folds))
             except Exception as exc:  # failures are results too

@@ -20,9 +20,8 @@ import torch
 from torch import Tensor, nn
 
 from ._compat import flatten_dense_tensors, unflatten_dense_tensors
-from ._device import resolve_device
+from ._device import MAX_SEED, resolve_device
 
-_MAX_SEED = 2**31 - 1
 _RANK_SEED_STRIDE = 1_000_003  # rank r draws batches from seed + r * stride (mod 2**63)
 
 
@@ -346,7 +345,7 @@ def shared_rng(comm, rng: np.random.RandomState) -> np.random.RandomState:
     """One seed on all ranks: same initialisation, shards and sampling."""
     if comm is None:
         return rng
-    return np.random.RandomState(comm.broadcast_int(rng.randint(_MAX_SEED)))
+    return np.random.RandomState(comm.broadcast_int(rng.randint(MAX_SEED)))
 
 
 def job_setup(est, seed: int) -> tuple[torch.device, int]:

@@ -7,6 +7,10 @@ from contextlib import contextmanager
 
 import torch
 
+# Largest seed handed to numpy / torch generators (numpy's RandomState takes < 2**32;
+# 2**31 - 1 also fits a C int everywhere).
+MAX_SEED = 2**31 - 1
+
 
 def resolve_device(device: str | torch.device) -> torch.device:
     """'auto' -> CUDA if present, else Apple MPS, else CPU; explicit names are checked.

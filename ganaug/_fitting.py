@@ -18,7 +18,8 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from . import _ddp
-from ._device import cpu_threads
+from ._device import MAX_SEED, cpu_threads
+from ._sampling import warn_if_collapsed
 from ._warm import check_warm, warm_ready
 from .data import (
     ImageCodec,
@@ -31,7 +32,6 @@ from .nn.build import build_networks
 from .nn.diffaug import parse_policy
 from .train import TrainConfig, train_gan
 
-_MAX_SEED = 2**31 - 1
 # Generator steps when ``epochs`` and ``max_steps`` are None (see the ``max_steps`` doc)
 DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
 
@@ -75,26 +75,33 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     est.hparams_ = resolve_hparams(est)
     # what the networks' shapes depend on: a warm refit must keep them
     est.arch_params_ = {k: getattr(est, k) for k in (
-        "width", "discriminator_width", "depth", "latent_dim", "conditioning")}
+        "width", "discriminator_width", "depth", "latent_dim", "conditioning", "spread")}
     if y is None:
         est.classes_, codes = None, None
+        est.__dict__.pop("class_counts_", None)  # a previous fit's, with y
     else:
         est.classes_ = classes
         est.class_counts_ = counts
         codes = codes.astype(np.int64).ravel()
     est._resume_states = list(est.train_state_) if warm else None
+    # anchor mode: the noise every generator starts from is pooled over all classes,
+    # also when GANAugmenter trains one generator per class on that class's rows
+    est._noise_root = None
+    if est.hparams_["conditioning"] == "anchor":
+        rank = min(est.hparams_["latent_dim"], est.codec_.n_features_)
+        est._noise_root = pooled_within_class_root(
+            data, codes, rank, getattr(est.codec_, "spans_", None))
     t0 = time.perf_counter()
     try:
         _ddp.check_same_data(comm, data, codes)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
-        from ._sampling import warn_if_collapsed
-
         warn_if_collapsed(est, data, codes)
     finally:
         del est._resume_states
+        del est._noise_root
         del est._comm
-    est._sample_rng = np.random.RandomState(rng.randint(_MAX_SEED))
+    est._sample_rng = np.random.RandomState(rng.randint(MAX_SEED))
     if est.verbose and _ddp.is_main(comm):
         hp = est.hparams_
         length = (f"{hp['max_steps']} generator steps" if hp["max_steps"]
@@ -117,7 +124,7 @@ def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:
         est.codec_ = TabularEncoder(
             categorical_features=est.categorical_features,
             max_categories=est.max_categories,
-            random_state=int(rng.randint(_MAX_SEED)),
+            random_state=int(rng.randint(MAX_SEED)),
         ).fit(X)
     else:
         est.codec_ = NumericEncoder().fit(X)
@@ -138,7 +145,7 @@ def resolve_hparams(est) -> dict:
     mode = conditioning(est)
     if image:
         latent = 128
-    elif mode == "anchor":  # room for the prior's noise (up to 64 directions) + 16
+    elif mode == "anchor":  # the noise root takes min(latent, d) of them; the residual all
         latent = int(min(est.codec_.n_features_, 64) + 16)
     else:
         latent = int(np.clip(2 * est.codec_.n_features_, 8, 64))
@@ -273,9 +280,7 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     G, D = build_for(est, n_classes, seed)
     anchor = est.hparams_["conditioning"] == "anchor"
     if anchor and resume is None:  # the generator's starting noise model
-        G.prior.copy_(float(est.spread) * torch.from_numpy(pooled_within_class_root(
-            data, codes, G.prior.shape[0], getattr(est.codec_, "spans_", None)
-        )))
+        G.prior.copy_(float(est.spread) * torch.from_numpy(est._noise_root))
     checkpoint = copy.deepcopy(resume) if resume is not None else (
         {} if est.warm_start else None
     )

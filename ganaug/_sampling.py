@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import warnings
 
 import numpy as np
 import pandas as pd
 from torch import nn
 
-from ._device import cpu_threads
+from ._device import MAX_SEED, cpu_threads
 from ._generation import generate_chunks
 from .data.assembler import Assembler
-
-_MAX_SEED = 2**31 - 1
 
 
 def device_generator(est, code: int | None) -> tuple[nn.Module, bool]:
@@ -76,8 +75,18 @@ def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 
             f"GAN training collapsed: generated rows{which} vary {ratio:.1%} as much as "
             "the real rows (near-identical samples). Refit with lower learning rates "
             "(generator_lr, discriminator_lr), another random_state, or the defaults.",
-            UserWarning, stacklevel=5,
+            UserWarning, stacklevel=_outside_levels(),
         )
+
+
+def _outside_levels() -> int:
+    """``stacklevel`` that points a warning at the first caller outside ganaug,
+    scikit-learn and imbalanced-learn (the user's line), however deep the call."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+            "ganaug", "sklearn", "imblearn"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 def anchors_for(est, code: int | None) -> np.ndarray | None:
     """Encoded real rows of class ``code`` to generate from (None: label mode)."""
@@ -90,7 +99,7 @@ def generate(est, codes: np.ndarray | None, n: int):
     """Decoded synthetic rows for class codes (or n unconditional rows), in order."""
     # Bounded memory: each chunk is generated, checked, decoded and written into one
     # preallocated output; nothing of size n exists besides the output and the codes.
-    seed = est._sample_rng.randint(_MAX_SEED)
+    seed = est._sample_rng.randint(MAX_SEED)
     if codes is None:
         groups = [(None, None)]
     else:

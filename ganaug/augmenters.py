@@ -8,8 +8,9 @@ from torch import nn
 
 from . import _ddp
 from ._compat import _fit_context
+from ._device import MAX_SEED
 from ._warm import keep_train_state, resume
-from .base import _MAX_SEED, BaseGANAugmenter
+from .base import BaseGANAugmenter
 
 _PARAMS_DOC = """
     sampling_strategy : float, str, dict or callable, default='auto'
@@ -51,8 +52,9 @@ _PARAMS_DOC = """
     batch_size : int, default=64
         Rows per discriminator and generator step (capped at the number of rows).
     latent_dim : int or None, default=None
-        Size of the generator's noise input (None: 128 for images; for tables twice the
-        encoded width, clipped to [8, 64]).
+        Size of the generator's noise input (None: 128 for images; for tables, with
+        anchor conditioning, the encoded width capped at 64, plus 16; with label
+        conditioning, twice the encoded width, clipped to [8, 64]).
     width : int or None, default=None
         Architecture size: hidden units of the MLPs (None: 256) or channels of the
         convolutional generator (None: 256 on CUDA, the CIFAR-10 size of SNGAN/BigGAN;
@@ -145,7 +147,8 @@ _PARAMS_DOC = """
         values of numpy object arrays; or a list of column names, a list of column
         indices, or a boolean mask. Tables with categorical columns or missing values
         (DataFrames and object arrays) go through ``ganaug.data.TabularEncoder``:
-        one-hot blocks with Gumbel-softmax heads in the generator, continuous columns
+        one-hot blocks (copied from the anchor with anchor conditioning; Gumbel-softmax
+        heads of the label-conditioned generator), continuous columns
         by a quantile map to a standard normal, missing values as indicators; the
         output has the caller's columns, order and dtypes, numbers inside the training
         range (float columns holding only whole numbers stay on them), categories only
@@ -195,10 +198,12 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
 
     __doc__ = f"""Oversample with one class-conditional GAN.
 
-    The class is an input of the generator (and of a projection discriminator), so a
-    request for ``n`` rows of a class returns exactly ``n`` rows of that class, even for
-    rare classes. Numeric tables use residual MLPs; images use a conditional ResNet
-    generator and a spectrally normalised projection discriminator.
+    One generator makes every class, so a request for ``n`` rows of a class returns
+    exactly ``n`` rows of that class, even for rare classes. Tables (by default): the
+    generator starts from a real row of the requested class (an anchor) and a pair
+    discriminator judges (anchor, row) pairs (see ``conditioning``). Images: the class is
+    an input of a conditional ResNet generator and of a spectrally normalised projection
+    discriminator.
 
     Parameters
     ----------{_PARAMS_DOC}
@@ -243,7 +248,7 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
         return self._fit(X, y, requires_y=True)
 
     def _train(self, data, codes, rng):
-        seed = int(rng.randint(_MAX_SEED))
+        seed = int(rng.randint(MAX_SEED))
         self.generator_, self.history_, state = self._fit_one(
             data, codes, len(self.classes_), seed, "cGAN", resume(self, 0)
         )
@@ -308,14 +313,15 @@ class GANAugmenter(BaseGANAugmenter):
 
     def _train(self, data, codes, rng):
         if codes is None:
-            seed = int(rng.randint(_MAX_SEED))
+            seed = int(rng.randint(MAX_SEED))
             self.generator_, self.history_, state = self._fit_one(
                 data, None, 0, seed, "GAN", resume(self, 0)
             )
-            self.__dict__.pop("class_history_", None)
+            for stale in ("class_history_", "generators_", "generator_index_"):
+                self.__dict__.pop(stale, None)  # a previous per-class fit's
             keep_train_state(self, [state])
             return
-        seeds = rng.randint(_MAX_SEED, size=len(self.classes_))
+        seeds = rng.randint(MAX_SEED, size=len(self.classes_))
         labels = self.classes_.tolist()
         needed = getattr(self, "_needed", None)  # fit_resample: the oversampled classes
         todo = [k for k, c in enumerate(labels)
@@ -329,6 +335,7 @@ class GANAugmenter(BaseGANAugmenter):
             )
             for k in todo
         )
+        self.__dict__.pop("generator_", None)  # a previous fit's, without y
         self.generators_ = nn.ModuleList([g for g, _, _ in results])
         # class code -> position in generators_ (-1: not trained by this fit_resample)
         self.generator_index_ = np.full(len(labels), -1, dtype=np.int64)

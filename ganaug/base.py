@@ -42,8 +42,6 @@ from ._validation import (
 from ._warm import all_or_nothing
 from .nn.losses import LOSSES
 
-_MAX_SEED = 2**31 - 1
-
 
 class BaseGANAugmenter(BaseOverSampler):
     """Shared machinery of the GAN augmenters; use a subclass.
@@ -285,12 +283,14 @@ class BaseGANAugmenter(BaseOverSampler):
                 f"{type(self).__name__}.fit_resample takes no extra parameters; got "
                 f"{sorted(params)}. Set options as constructor parameters (set_params)."
             )
-        self._remember_y(y)
         if y is not None and not sparse.issparse(y):
-            y = plain_labels(y)  # object ints as ints; mixed label types refused
+            y_plain = plain_labels(y)  # object ints as ints; mixed label types refused
             if callable(self.sampling_strategy):
-                check_strategy(self, y)  # check the callable's answer before any training
+                check_strategy(self, y_plain)  # the callable's answer, before any training
         with all_or_nothing(self):
+            self._remember_y(y)
+            if y is not None and not sparse.issparse(y):
+                y = y_plain
             # imbalanced-learn's SamplerMixin.fit_resample, with validation's findings
             # (data kind, mixed table) handed on instead of stored
             check_classification_targets(y)

@@ -302,6 +302,13 @@ def _rebuild(est, entry: dict, dec: Decoder, where: str) -> nn.Module:
         meta = build_generator(est, n_classes)
         expected = {k: tuple(t.shape) for k, t in meta.state_dict().items()}
     stored = {k: tuple(t.shape) if isinstance(t, torch.Tensor) else None for k, t in state.items()}
+    if set(expected) != set(stored):
+        extra, missing = sorted(set(stored) - set(expected)), sorted(set(expected) - set(stored))
+        raise ValueError(
+            f"The saved weights of {where} are not those of the network this ganaug "
+            f"{__version__} builds (unexpected {extra}, missing {missing}): the file was "
+            "written by another ganaug version; refit the model with this one."
+        )
     if expected != stored:
         raise ValueError(
             f"Corrupt ganaug file: the stored weights of {where} do not have the sizes its "

@@ -80,9 +80,11 @@ def test_nan_in_a_numeric_array_is_a_missing_value_as_in_a_dataframe():
 
 
 def test_collapse_is_detected_and_warned():
-    with pytest.warns(UserWarning, match="GAN training collapsed"):
+    with pytest.warns(UserWarning, match="GAN training collapsed") as caught:
         ConditionalGANAugmenter(conditioning="label", generator_lr=10, discriminator_lr=10,
                                 epochs=50, random_state=0).fit(X, Y)
+    # pointed at the caller's line, not at ganaug or scikit-learn internals
+    assert {w.filename for w in caught if "collapsed" in str(w.message)} == {__file__}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ConditionalGANAugmenter(max_steps=50, random_state=0).fit(X, Y)
@@ -159,6 +161,8 @@ def test_warm_refit_refuses_data_the_fitted_encoding_cannot_take(change, match):
 def test_warm_refit_refuses_changed_networks_and_image_dtypes():
     with pytest.raises(ValueError, match="width changed from 8 to 16"):
         _warm(X, X, width=16)
+    with pytest.raises(ValueError, match="spread changed"):  # the noise start is kept
+        _warm(X, X, spread=0.3)
     with pytest.raises(ValueError, match="latent_dim changed"):
         _warm(X, X, latent_dim=7)
     images = RS.randint(0, 255, (60, 8, 8, 1), dtype=np.uint8)

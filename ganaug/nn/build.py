@@ -57,7 +57,8 @@ def build_networks(
     n_features : int or None
         Width of an encoded row (tables).
     spans : sequence of Span or None
-        One-hot blocks of a mixed table (Gumbel-softmax heads), if any.
+        One-hot blocks of a mixed table, if any (copied from the anchor, or
+        Gumbel-softmax heads of the label-conditioned generator).
     image_shape : tuple (C, H, W) or None
         Shape of one image (images).
 

@@ -1,8 +1,12 @@
-"""MLP generator and (spectrally normalised) MLP discriminator for tables.
+"""Networks for tables.
 
-The generator can end in per-span output heads (:class:`SpanActivation`): identity for
-continuous values, softmax / Gumbel-softmax for one-hot blocks (categories, missing-value
-indicators), as laid out by ``ganaug.data.TabularEncoder.spans_``.
+- Anchor conditioning (the default of ``ConditionalGANAugmenter``):
+  :class:`AnchorGenerator` (a real row of the class + pooled within-class noise + a
+  learned residual; one-hot blocks copied from the anchor) and :class:`PairDiscriminator`.
+- Label conditioning: :class:`MLPGenerator` (ReLU MLP, optionally ending in per-span
+  output heads, :class:`SpanActivation`: identity for continuous values, softmax /
+  Gumbel-softmax for one-hot blocks as laid out by ``ganaug.data.TabularEncoder.spans_``)
+  and :class:`MLPDiscriminator` (optionally spectrally normalised, projection head).
 """
 
 from __future__ import annotations

@@ -118,3 +118,21 @@ def test_unlisted_sklearn_module_is_never_imported(saved, tmp_path):
     with pytest.raises(ValueError, match="Refusing to load"):
         ganaug.load(tmp_path / "imp.ganaug")
     assert "sklearn.conftest" not in sys.modules
+
+
+def test_weights_of_another_network_layout_name_the_version_problem(saved, monkeypatch):
+    # a file whose generator has other layers (an older or newer ganaug's) is not called
+    # damaged: the message names the layers and says to refit with this version
+    import ganaug.io
+
+    path, _ = saved
+    real_build = ganaug.io.build_generator
+
+    def renamed(est, n_classes):
+        G = real_build(est, n_classes)
+        G.register_buffer("gain", torch.ones(1))  # a buffer this file does not have
+        return G
+
+    monkeypatch.setattr(ganaug.io, "build_generator", renamed)
+    with pytest.raises(ValueError, match=r"missing \['gain'\].*another ganaug version"):
+        ganaug.load(path)

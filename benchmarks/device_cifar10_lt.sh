@@ -5,7 +5,8 @@
 # conditional ResNet for images) and cgan+filter; 3 seeds, each training its own GAN; the
 # same classifier (ganaug.metrics.train_classifier) for every arm. Sized for at most ~9
 # minutes on an H100/H200: the GAN gets --gan-time-budget seconds per seed, the classifier a fixed number of examples.
-# Writes JSON, markdown and a PNG chart into $OUT (default bench_device_out/).
+# Writes JSON, markdown and a PNG chart into $OUT (default bench_device_out/), again after
+# every seed, so a call stopped at its time limit still returns the seeds it finished.
 #
 # On the GPU machine (from the repository root):
 #   bash benchmarks/device_cifar10_lt.sh                 # data from .data/lt100.npz
@@ -33,6 +34,13 @@ if [ "${1:-}" = "--dry-run" ]; then
         --gan-time-budget 5 2>&1 | tee "$OUT/log.txt"
 else
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+    "$PY" -c "import sklearn, imblearn, torch; print('torch', torch.__version__, 'sklearn',
+sklearn.__version__, 'imblearn', imblearn.__version__)" | tee -a "$OUT/gpu.txt"
+    # preflight (seconds): every arm once, fake data and tiny settings, on the GPU, so a CUDA-only
+    # failure stops the call at once instead of minutes in
+    "$PY" -m ganaug_bench.cifar10 "${ARGS[@]}" --fake-data --smoke --device cuda --seeds 1 \
+        --gan-time-budget 5 --out /tmp/ganaug_preflight --quiet 2>&1 | tail -n 5
+    echo "preflight passed"
     "$PY" -m ganaug_bench.cifar10 "${ARGS[@]}" --data-dir "$DATA" --device cuda \
         --gan-time-budget 75 --gan-batch-size 128 2>&1 | tee "$OUT/log.txt"
 fi

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +205,47 @@ def main(argv: list[str] | None = None) -> int:
 
     runs: list[dict] = []
     t0 = time.perf_counter()
+
+    def report(runs: list[dict], complete: bool) -> tuple[dict, list[Path]]:
+        """Summarise ``runs`` and write JSON, markdown and PNG (again after every seed)."""
+        elapsed = time.perf_counter() - t0
+        done = sorted({r["seed"] for r in runs})
+        summary, comparisons = summarise(runs, arms)
+        cfg = {"settings": {k: v for k, v in asdict(s).items() if k != "gan"},
+               "gan": asdict(s.gan)}
+        if s.track == "torch":
+            cfg["classifier"] = clf_cfg.to_dict()
+        result = {
+            "benchmark": "cifar10",
+            "schema_version": 1,
+            "track": s.track,
+            "protocol": a.protocol,
+            "smoke": bool(a.smoke),
+            "created": utc_now(),
+            "command": command_line(PROG, argv),
+            "git": code_version(short=True) or "unknown",
+            "device": _device_name(device),
+            "versions": versions(),
+            "seeds": done,
+            "complete": complete,
+            "arms": arms,
+            "skipped_arms": skipped,
+            "sampling_strategy": strategy if isinstance(strategy, str) else {
+                str(k): v for k, v in strategy.items()},
+            "groups": groups,
+            "data": info,
+            "config": cfg,
+            "elapsed_s": elapsed,
+            "runs": runs,
+            "summary": summary,
+            "comparisons": comparisons,
+        }
+        stem = f"cifar10_{s.track}_{a.protocol}" + ("_smoke" if a.smoke else "")
+        paths = write_outputs(result, Path(a.out), stem + (f"_{a.tag}" if a.tag else ""))
+        if not complete:
+            log(f"seeds {done} done: partial results in {paths[0]}")
+        return result, paths
+
     if s.track == "torch":
         if device.type == "cuda":  # warm-up: cuDNN autotuning / compilation off the clock
             from dataclasses import replace
@@ -218,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(run_torch_arm(arm, seed, X_tr, y_tr, X_te, y_te, strategy, s,
                                           clf_cfg, device, groups, cache, log))
             cache.clear()
+            if seed != seeds[-1]:  # what is done survives a run stopped at its time limit
+                report(runs, complete=False)
     else:
         from sklearn.decomposition import PCA
 
@@ -229,41 +273,10 @@ def main(argv: list[str] | None = None) -> int:
             for arm in arms:
                 runs.append(run_sklearn_arm(arm, seed, Z_tr, y_tr, Z_te, y_te, strategy, s,
                                             device, groups, log))
-    elapsed = time.perf_counter() - t0
-    summary, comparisons = summarise(runs, arms)
-
-    from dataclasses import asdict
-
-    cfg = {"settings": {k: v for k, v in asdict(s).items() if k != "gan"},
-           "gan": asdict(s.gan)}
-    if s.track == "torch":
-        cfg["classifier"] = clf_cfg.to_dict()
-    result = {
-        "benchmark": "cifar10",
-        "schema_version": 1,
-        "track": s.track,
-        "protocol": a.protocol,
-        "smoke": bool(a.smoke),
-        "created": utc_now(),
-        "command": command_line(PROG, argv),
-        "git": code_version(short=True) or "unknown",
-        "device": _device_name(device),
-        "versions": versions(),
-        "seeds": seeds,
-        "arms": arms,
-        "skipped_arms": skipped,
-        "sampling_strategy": strategy if isinstance(strategy, str) else {
-            str(k): v for k, v in strategy.items()},
-        "groups": groups,
-        "data": info,
-        "config": cfg,
-        "elapsed_s": elapsed,
-        "runs": runs,
-        "summary": summary,
-        "comparisons": comparisons,
-    }
-    stem = f"cifar10_{s.track}_{a.protocol}" + ("_smoke" if a.smoke else "")
-    paths = write_outputs(result, Path(a.out), stem + (f"_{a.tag}" if a.tag else ""))
+            if seed != seeds[-1]:
+                report(runs, complete=False)
+    result, paths = report(runs, complete=True)
+    elapsed = result["elapsed_s"]
     log(f"wrote {paths[0]} (+ .md, .png) in {elapsed:.0f} s")
     if not a.quiet:
         print(markdown_report(result))

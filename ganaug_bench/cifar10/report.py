@@ -105,7 +105,9 @@ def markdown_report(result: dict) -> str:
             if result.get("merged_from") else ""),
         f"- data: {result['data']['source']}; training counts per class "
         f"{result['data']['train_counts']}; test counts {result['data']['test_counts']}",
-        f"- seeds: {result['seeds']}; sampling_strategy: {result['sampling_strategy']}",
+        f"- seeds: {result['seeds']}; sampling_strategy: {result['sampling_strategy']}"
+        + ("" if result.get("complete", True) else
+           " (**partial**: written after the last finished seed; the run did not end)"),
         f"- many / medium / few classes (by training count): {result['groups']}",
         "",
         "Accuracies in %, mean ± std over seeds. Δ: mean paired difference of top-1 "

@@ -12,7 +12,8 @@
 #   bash benchmarks/device_cifar10_lt.sh                 # data from .data/lt100.npz
 # Prepare here first (CPU, once):
 #   python -m ganaug_bench.cifar10 --protocol lt100 --pack .data/lt100.npz --data-dir DIR
-#   python -m pip download --no-deps --only-binary=:all: -d .whl imbalanced-learn==0.14.2
+#   python -m pip download --no-deps --only-binary=:all: -d .whl imbalanced-learn==0.14.2 \
+#       sklearn-compat==0.1.6     # imbalanced-learn 0.14 imports sklearn_compat
 # and carry .data and .whl. The CPU dry run that the test suite runs (fake data, tiny
 # models, the same script and flags otherwise):
 #   bash benchmarks/device_cifar10_lt.sh --dry-run

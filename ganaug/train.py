@@ -168,6 +168,8 @@ class GANTrainer:
     ):
         self.cfg, self.gen, self.data, self.labels = cfg, gen, data, labels
         self.partners = partners
+        copied = getattr(G, "copied", None) if partners is not None else None
+        self.copied = copied.to(data.device) if copied is not None and copied.any() else None
         self.scale, self.offset = scale, offset
         self.device = device = data.device
         self.n = n = data.shape[0]
@@ -207,6 +209,8 @@ class GANTrainer:
             anchor = self.data[idx].float() * self.scale + self.offset
             idx = self.partners[idx, pick]
         x = self.data[idx].float() * self.scale + self.offset
+        if self.copied is not None:  # the generator copies these from the anchor: so do
+            x = torch.where(self.copied, anchor, x)  # real pairs, or D could tell by them
         if self.mem is torch.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         if self.partners is not None:

@@ -25,8 +25,9 @@ _PARAMS_DOC = """
         from the pooled within-class covariance of all classes, so rare classes borrow
         the variation of common ones, and the residual is trained against a
         discriminator that judges (anchor, row) pairs, real pairs being an anchor and
-        one of its 5 nearest neighbours of the same class, so copies of the anchor are
-        as detectable as implausible rows (DAGAN-style; see README "How it works").
+        one of its 5 nearest neighbours of the same class (with the anchor's categories,
+        which generated rows copy), so copies of the anchor are as detectable as
+        implausible rows (DAGAN-style; see README "How it works").
         The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
         'label': the class is an input of the generator and the discriminator (what
         'auto' means for ``GANAugmenter`` and for images).

@@ -71,6 +71,37 @@ def test_anchor_generator_copies_the_anchors_categories_and_missing_flags():
     assert (out[:, 0] != 0).all()
 
 
+def test_real_pairs_carry_the_anchors_categories():
+    # D must not tell generated rows (which copy the anchor's categories) from real
+    # neighbour rows by their categories: real pairs take the anchor's one-hot blocks too
+    from ganaug.nn.tabular import PairDiscriminator
+    from ganaug.train import GANTrainer, TrainConfig
+
+    spans = [(0, 1, "continuous"), (1, 4, "softmax")]
+    rs = np.random.RandomState(0)
+    data = np.zeros((40, 4), dtype=np.float32)
+    data[:, 0] = rs.normal(size=40)
+    data[np.arange(40), 1 + np.arange(40) % 3] = 1.0
+    labels = torch.zeros(40, dtype=torch.long)
+    # partners by the value column alone, so most have another category than the anchor
+    partners = torch.from_numpy(neighbour_pairs(data[:, :1], np.zeros(40, dtype=int), k=5))
+    cfg = TrainConfig(epochs=1, batch_size=40, latent_dim=8, g_lr=1e-3, d_lr=1e-3,
+                      betas=(0.0, 0.99), loss="hinge")
+    G = AnchorGenerator(latent_dim=8, out_dim=4, width=8, depth=1, spans=spans)
+    tr = GANTrainer(G, PairDiscriminator(4, 8, 1), torch.from_numpy(data), labels, 1, cfg,
+                    torch.Generator().manual_seed(0), partners=partners)
+    x, anchor = tr.batch()
+    assert torch.equal(x[:, 1:], anchor[:, 1:])
+    # the continuous column is the partner's, not the anchor's
+    assert (x[:, 0] != anchor[:, 0]).float().mean() > 0.9
+    # without one-hot blocks nothing is replaced
+    tr2 = GANTrainer(AnchorGenerator(8, 4, 8, 1), PairDiscriminator(4, 8, 1),
+                     torch.from_numpy(data), labels, 1, cfg,
+                     torch.Generator().manual_seed(0), partners=partners)
+    x2, anchor2 = tr2.batch()
+    assert not torch.equal(x2[:, 1:], anchor2[:, 1:])
+
+
 def _lt_table(seed=0):
     rs = np.random.RandomState(seed)
     centres = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0]])

@@ -163,7 +163,11 @@ def resolve_hparams(est) -> dict:
         "discriminator_lr": est.discriminator_lr or lr,
         "adam_betas": tuple(est.adam_betas or ((0.0, 0.999) if image else (0.0, 0.99))),
         "d_steps": est.d_steps or (1 if image else 2),
-    }
+    } | ({} if image else {
+        # tables: 128 hidden units for the anchor residual (development data: as good
+        # as 256 or better, and half the sampling time), 256 for label conditioning
+        "width": est.width or (128 if mode == "anchor" else 256),
+    })
 
 
 def conditioning(est) -> str:
@@ -212,8 +216,8 @@ def build_for(est, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
         width = est.width or (256 if est.device_.type == "cuda" else 64)
         # D at half G's width: SNGAN's CIFAR recipe, the measured configuration
         d_width = est.discriminator_width or max(width // 2, 8)
-    else:
-        width = est.width or 256
+    else:  # files saved before the width was resolved at fit time: 256
+        width = est.width or est.hparams_.get("width") or 256
         d_width = est.discriminator_width or width
     return build_networks(
         est.data_kind_, est.hparams_["conditioning"],

@@ -102,6 +102,22 @@ def test_real_pairs_carry_the_anchors_categories():
     assert not torch.equal(x2[:, 1:], anchor2[:, 1:])
 
 
+def test_default_widths_and_files_saved_before_they_were_resolved():
+    from ganaug._fitting import build_generator
+
+    X, y, _ = _lt_table()
+    anchor = ConditionalGANAugmenter(max_steps=1, random_state=0).fit(X, y)
+    assert anchor.hparams_["width"] == 128
+    assert anchor.generator_.body[0].out_features == 128
+    label = ConditionalGANAugmenter(conditioning="label", max_steps=1, random_state=0)
+    assert label.fit(X, y).hparams_["width"] == 256
+    explicit = ConditionalGANAugmenter(width=16, max_steps=1, random_state=0).fit(X, y)
+    assert build_generator(explicit, 0).body[0].out_features == 16
+    # a model fitted before the width was resolved at fit time was built at 256
+    del anchor.hparams_["width"]
+    assert build_generator(anchor, 0).body[0].out_features == 256
+
+
 def _lt_table(seed=0):
     rs = np.random.RandomState(seed)
     centres = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0]])

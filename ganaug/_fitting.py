@@ -140,6 +140,8 @@ def resolve_hparams(est) -> dict:
     and an SN critic left the generator on the curve between modes, while z=8 and a
     plain critic covered all modes within ~1,500 steps; with one critic step per
     generator step one seed in three still collapsed, with two none did (seeds 0-2).
+    Tables also get their MLP width here (128 for the anchor residual, 256 for label
+    conditioning), so a saved model rebuilds the network it was fitted with.
     """
     image = est.data_kind_ == "image"
     mode = conditioning(est)

@@ -202,3 +202,24 @@ def test_device_script_dry_run_on_fake_data(tmp_path):
     assert runs["mixup"]["mixup_alpha"] == cifar10.MIXUP_ALPHA
     assert (tmp_path / "cifar10_torch_lt100_smoke_device.png").read_bytes()[:4] == b"\x89PNG"
     assert "| `mixup` |" in (tmp_path / "cifar10_torch_lt100_smoke_device.md").read_text()
+
+
+def test_finished_seeds_are_written_before_a_later_seed_fails(tmp_path, monkeypatch):
+    # a device call stopped at its time limit must still return the seeds it finished
+    from ganaug_bench.cifar10 import cli
+
+    real = cli.run_torch_arm
+
+    def stop_at_seed_1(arm, seed, *args, **kwargs):
+        if seed == 1:
+            raise KeyboardInterrupt  # as if the call's time ran out
+        return real(arm, seed, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "run_torch_arm", stop_at_seed_1)
+    with pytest.raises(KeyboardInterrupt):
+        cifar10.main(["--methods", "none,ros", "--smoke", "--fake-data", "--device", "cpu",
+                      "--seeds", "3", "--out", str(tmp_path), "--quiet"])
+    res = json.loads((tmp_path / "cifar10_torch_lt100_smoke.json").read_text())
+    assert res["seeds"] == [0] and res["complete"] is False
+    assert [r["arm"] for r in res["runs"]] == ["none", "ros"]
+    assert "**partial**" in (tmp_path / "cifar10_torch_lt100_smoke.md").read_text()

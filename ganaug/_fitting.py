@@ -26,6 +26,7 @@ from .data import (
     NumericEncoder,
     TabularEncoder,
     neighbour_pairs,
+    pooled_share,
     pooled_within_class_root,
 )
 from .nn.build import build_networks
@@ -165,7 +166,11 @@ def resolve_hparams(est) -> dict:
         "discriminator_lr": est.discriminator_lr or lr,
         "adam_betas": tuple(est.adam_betas or ((0.0, 0.999) if image else (0.0, 0.99))),
         "d_steps": est.d_steps or (1 if image else 2),
-    } | ({} if image else {
+    } | ({} if mode != "anchor" else {
+        # noise from each anchor's neighbours too, mixed by class size (files saved
+        # before lack the key and sample with pooled noise only, as they were trained)
+        "neighbour_noise": True,
+    }) | ({} if image else {
         # tables: 128 hidden units for the anchor residual (development data: as good
         # as 256 or better, and half the sampling time), 256 for label conditioning
         "width": est.width or (128 if mode == "anchor" else 256),
@@ -294,6 +299,11 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     gen = torch.Generator(device=device).manual_seed(gen_seed)
     if getattr(G, "heads", None) is not None:  # Gumbel noise of the one-hot heads
         G.heads.noise_generator = gen
+    share = None
+    if anchor and est.hparams_.get("neighbour_noise"):  # pooled share per class, by size
+        rows = est.class_counts_ if codes is not None else np.array([len(data)])
+        share = torch.as_tensor(pooled_share(np.asarray(rows, dtype=np.float64)),
+                                dtype=torch.float32, device=device)
     data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard
     partners = None
     if anchor:  # real pairs: each row and its nearest neighbours of the same class
@@ -305,7 +315,7 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     )
     G_ema, history = train_gan(
         G, D, x, y, n_classes, train_config(est, desc), gen, scale, offset,
-        checkpoint=checkpoint, partners=partners,
+        checkpoint=checkpoint, partners=partners, share=share,
     )
     if resume is not None:
         history = {k: list(resume["history"].get(k, [])) + v for k, v in history.items()}
@@ -317,8 +327,9 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
 def keep_anchors(est, data: np.ndarray, codes: np.ndarray | None) -> None:
     """Anchor mode: keep the encoded training rows that sampling starts from."""
     if est.hparams_["conditioning"] != "anchor":
-        est.__dict__.pop("anchors_", None)
-        est.__dict__.pop("anchor_codes_", None)
+        for name in ("anchors_", "anchor_codes_"):
+            est.__dict__.pop(name, None)
         return
     est.anchors_ = np.asarray(data, dtype=np.float32)
     est.anchor_codes_ = None if codes is None else np.asarray(codes, dtype=np.int64)
+

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .data.anchors import neighbour_noise, pooled_share
+
 
 def generate_chunks(
     G: nn.Module,
@@ -21,13 +23,17 @@ def generate_chunks(
     seed: int,
     chunk: int = 8192,
     anchors: np.ndarray | None = None,
+    partners: np.ndarray | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
 
     ``codes`` holds one class code per row, one code for all rows (an int: no array of
     size ``n`` is made), or None for an unconditional generator. ``anchors`` (encoded
     real rows of one class) makes each row from a uniformly drawn anchor instead
-    (anchor-conditioned generators; ``codes`` is then ignored).
+    (anchor-conditioned generators; ``codes`` is then ignored); with ``partners``
+    (each anchor's same-class neighbours, indices into ``anchors``) the noise also
+    comes from the anchor's neighbours, by the class's size
+    (:func:`ganaug.data.pooled_share`).
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.
@@ -38,11 +44,17 @@ def generate_chunks(
         for start in range(0, n, chunk):
             m = min(chunk, n - start)
             z = torch.randn(m, latent_dim, generator=gen).to(device)
-            y = None
+            y, kw = None, {}
             if anchors is not None:
                 pick = torch.randint(0, len(anchors), (m,), generator=gen).numpy()
                 y = torch.from_numpy(np.ascontiguousarray(anchors[pick])).float().to(device)
+                if partners is not None:
+                    near = torch.from_numpy(anchors[partners[pick]]).float().to(device)
+                    eps = torch.randn(m, partners.shape[1], 1, generator=gen).to(device)
+                    kw = {"local": neighbour_noise(y, near, eps),
+                          "share": torch.tensor(pooled_share(float(len(anchors))),
+                                                device=device)}
             elif codes is not None:
                 part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
                 y = torch.as_tensor(part, dtype=torch.long).to(device)
-            yield G(z, y).float().cpu().numpy()
+            yield G(z, y, **kw).float().cpu().numpy()

@@ -19,6 +19,7 @@ from torch import nn
 
 from ._device import MAX_SEED, cpu_threads
 from ._generation import generate_chunks
+from .data.anchors import neighbour_pairs
 from .data.assembler import Assembler
 
 
@@ -62,7 +63,7 @@ def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 
             continue
         fake = next(generate_chunks(
             G, code if conditional else None, n, latent, est.device_, 0,
-            anchors=anchors_for(est, code),
+            anchors=anchors_for(est, code), partners=partners_for(est, code),
         ))
         # clipped to the real range, as decoding does: exploded outputs collapse there
         fake = np.clip(fake, real.min(0), real.max(0))
@@ -87,6 +88,23 @@ def _outside_levels() -> int:
             "ganaug", "sklearn", "imblearn"):
         frame, level = frame.f_back, level + 1
     return level
+
+def partners_for(est, code: int | None) -> np.ndarray | None:
+    """Each anchor's nearest other rows of its class, indices into ``anchors_for``.
+
+    None in label mode, for classes of one row, and for models fitted before
+    neighbour noise (``hparams_`` without it: they sample as they were trained).
+    Computed on first use and kept in the estimator's transient cache.
+    """
+    anchors = anchors_for(est, code)
+    if anchors is None or len(anchors) < 2 or not est.hparams_.get("neighbour_noise"):
+        return None
+    cache = est.__dict__.setdefault("_device_generators", {})
+    key = ("partners", code)
+    if key not in cache:
+        cache[key] = neighbour_pairs(anchors, None)
+    return cache[key]
+
 
 def anchors_for(est, code: int | None) -> np.ndarray | None:
     """Encoded real rows of class ``code`` to generate from (None: label mode)."""
@@ -117,7 +135,7 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
         start = 0
         for rows in generate_chunks(
             G, code if conditional else None, m, est.hparams_["latent_dim"], est.device_,
-            seed + i, anchors=anchors_for(est, code),
+            seed + i, anchors=anchors_for(est, code), partners=partners_for(est, code),
         ):
             if not np.isfinite(rows).all():  # never hand back NaN/inf
                 raise FloatingPointError(

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from ._checkpoint import export_checkpoint, load_checkpoint
 from ._generation import generate_chunks
+from .data.anchors import neighbour_noise
 from .nn.diffaug import diff_augment
 from .nn.losses import d_loss, g_loss, gradient_penalty, gsr_penalty, lecam
 
@@ -151,6 +152,9 @@ class GANTrainer:
         (the anchor, passed to G and D in place of the label) and one of its
         same-class neighbours (the real sample D sees); ``G(z, anchor)`` must make a
         row that D cannot tell from such a neighbour.
+    share : Tensor or None
+        Anchor mode: each class's share of pooled noise (index 0 when ``labels`` is
+        None); G then also gets noise from the anchor's neighbours (``partners``).
     """
 
     def __init__(
@@ -165,9 +169,12 @@ class GANTrainer:
         scale: float = 1.0,
         offset: float = 0.0,
         partners: Tensor | None = None,
+        share: Tensor | None = None,
     ):
         self.cfg, self.gen, self.data, self.labels = cfg, gen, data, labels
         self.partners = partners
+        self.share = share  # anchor mode: pooled-noise share per class (index 0: no labels)
+        self.g_kw: dict = {}  # the batch's local noise for G (anchor mode)
         copied = getattr(G, "copied", None) if partners is not None else None
         self.copied = copied.to(data.device) if copied is not None and copied.any() else None
         self.scale, self.offset = scale, offset
@@ -207,6 +214,12 @@ class GANTrainer:
                 0, self.partners.shape[1], (self.b,), device=self.device, generator=self.gen
             )
             anchor = self.data[idx].float() * self.scale + self.offset
+            if self.share is not None:
+                near = self.data[self.partners[idx]].float() * self.scale + self.offset
+                eps = torch.randn(*near.shape[:2], 1, device=self.device, generator=self.gen)
+                cls = self.labels[idx] if self.labels is not None else torch.zeros_like(idx)
+                self.g_kw = {"local": neighbour_noise(anchor, near, eps),
+                             "share": self.share[cls][:, None]}
             idx = self.partners[idx, pick]
         x = self.data[idx].float() * self.scale + self.offset
         if self.copied is not None:  # the generator copies these from the anchor: so do
@@ -232,7 +245,7 @@ class GANTrainer:
             x, y = self.batch()
             with self.autocast:
                 with torch.no_grad():
-                    fake = self.g_fwd(self.latent(), y)
+                    fake = self.g_fwd(self.latent(), y, **self.g_kw)
                 # one D call on real and fake together: half the launches, and one
                 # spectral-norm power iteration per update (D has no batch statistics)
                 both = self.augment(torch.cat([x, fake.to(x.dtype)]))
@@ -257,8 +270,9 @@ class GANTrainer:
         diverse = cfg.diversity_weight > 0 and h > 0
         if diverse and y is not None:  # rows i and i + h share a label
             y = torch.cat([y[:h], y[: self.b - h]])
+            self.g_kw = {k: torch.cat([v[:h], v[: self.b - h]]) for k, v in self.g_kw.items()}
         with self.autocast:
-            made = self.g_fwd(z, y)
+            made = self.g_fwd(z, y, **self.g_kw)
             fake_g = self.d_fwd(self.augment(made), y).float()
             loss_g = g_loss(fake_g, cfg.loss)
         if diverse:  # mode seeking (Mao et al., 2019): distinct z must give distinct rows
@@ -300,7 +314,7 @@ def train_gan(
     ----------
     *args, **kwargs
         The arguments of :class:`GANTrainer` (``G, D, data, labels, n_classes, cfg, gen,
-        scale=1.0, offset=0.0, partners=None``), documented there only.
+        scale=1.0, offset=0.0, partners=None, share=None``), documented there only.
     checkpoint : dict or None, default=None
         Warm start: a state from :func:`export_checkpoint` to continue from; it is
         updated in place with the state at the end of the run. None: a fresh run.

@@ -118,6 +118,45 @@ def test_default_widths_and_files_saved_before_they_were_resolved():
     assert build_generator(anchor, 0).body[0].out_features == 256
 
 
+def test_pooled_share_and_neighbour_noise():
+    from ganaug.data import neighbour_noise, pooled_share
+
+    assert pooled_share(10.0) == 0.5 and pooled_share(0.0) == 1.0
+    assert pooled_share(990.0) == 0.01
+    a = torch.tensor([[0.0, 0.0]])
+    near = torch.tensor([[[1.0, 0.0], [0.0, 2.0], [1.0, 0.0], [0.0, 2.0]]])
+    eps = torch.tensor([[[1.0], [1.0], [-1.0], [0.5]]])
+    torch.testing.assert_close(neighbour_noise(a, near, eps), torch.tensor([[0.0, 1.5]]))
+
+
+def test_neighbour_noise_stays_in_the_span_of_a_large_class():
+    # the big class varies in column 0 only: with no pooled noise (spread 0) and an
+    # untrained residual, its new rows vary there only, though the other class varies
+    # in both columns
+    rs = np.random.RandomState(0)
+    t = rs.uniform(-3, 3, size=30)
+    X = np.vstack([np.c_[t, np.full(30, 5.0)], rs.normal(size=(20, 2)) + [10, 0]])
+    y = np.repeat([0, 1], [30, 20])
+    aug = ConditionalGANAugmenter(spread=0.0, max_steps=1, random_state=0).fit(X, y)
+    assert aug.hparams_["neighbour_noise"] is True
+    Xs, _ = aug.sample(300, y=0)
+    assert np.abs(Xs[:, 1] - 5.0).max() < 0.05 * Xs[:, 0].std()
+    assert np.unique(np.round(Xs[:, 0], 4)).size > 250  # new points, not the anchors
+    # a model fitted before neighbour noise samples with pooled noise only
+    from ganaug._sampling import partners_for
+
+    assert partners_for(aug, 0).shape == (30, 5)
+    del aug.hparams_["neighbour_noise"]
+    aug.__dict__.pop("_device_generators", None)
+    assert partners_for(aug, 0) is None
+    Xo, _ = aug.sample(300, y=0)  # spread 0, no neighbour noise: close to the anchors
+
+    def to_anchor(S):
+        return np.median(np.abs(S[:, :1] - X[None, :30, 0]).min(1))
+
+    assert to_anchor(Xo) < to_anchor(Xs)
+
+
 def _lt_table(seed=0):
     rs = np.random.RandomState(seed)
     centres = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0]])

@@ -13,6 +13,52 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+#: a class of n rows takes ``POOLED_ROWS / (n + POOLED_ROWS)`` of its noise variance from
+#: the pooled within-class covariance and the rest from its own neighbours (chosen on
+#: development data: 10 against 20, and against all-pooled or all-neighbour noise)
+POOLED_ROWS = 10.0
+
+
+def pooled_share(n_rows):
+    """Share of a class's noise variance drawn from the pooled covariance.
+
+    Rare classes borrow the variation of all classes; a class with many rows uses mostly
+    its own neighbourhood (an empirical-Bayes weight, ``10 / (n + 10)``).
+
+    Parameters
+    ----------
+    n_rows : int, ndarray or Tensor
+        Rows of the class.
+
+    Returns
+    -------
+    share : same type as ``n_rows`` (float)
+    """
+    return POOLED_ROWS / (n_rows + POOLED_ROWS)
+
+
+def neighbour_noise(anchors, neighbours, eps):
+    """Gaussian noise in the span of each anchor's same-class neighbours.
+
+    ``sum_j eps_j (neighbour_j - anchor) / sqrt(k)``: with standard normal ``eps`` its
+    covariance is the mean outer product of the displacements to the ``k`` neighbours,
+    a local, SMOTE-like version of the class's covariance.
+
+    Parameters
+    ----------
+    anchors : Tensor of shape (m, d)
+    neighbours : Tensor of shape (m, k, d)
+        The anchors' neighbours (rows of the same class).
+    eps : Tensor of shape (m, k, 1)
+        Standard normal draws.
+
+    Returns
+    -------
+    noise : Tensor of shape (m, d)
+    """
+    k = neighbours.shape[1]
+    return (eps * (neighbours - anchors[:, None, :])).sum(1) / k ** 0.5
+
 
 def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5) -> np.ndarray:
     """Indices of up to ``k`` nearest neighbours of each row within its class.

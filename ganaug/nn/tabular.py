@@ -143,8 +143,10 @@ def _mlp(in_dim: int, width: int, depth: int, out_dim: int, act: type[nn.Module]
 class AnchorGenerator(nn.Module):
     """(z, anchor) -> a new row near a real row of the class (DAGAN-style generation).
 
-    Continuous columns are ``anchor + z[:, :k] @ prior + residual(anchor, z)``; one-hot
-    blocks (categories, missing-value flags) are the anchor's, unchanged:
+    Continuous columns are ``anchor + noise + residual(anchor, z)``, the noise mixing
+    ``z[:, :k] @ prior`` with noise from the anchor's own neighbours by class size
+    (see ``forward``); one-hot blocks (categories, missing-value flags) are the
+    anchor's, unchanged:
 
     - ``anchor`` is a real (encoded) row of the class being generated;
     - ``prior`` (k x d, a buffer) maps the first ``k`` noise dimensions to the pooled
@@ -177,9 +179,17 @@ class AnchorGenerator(nn.Module):
         nn.init.zeros_(self.body[-1].weight)
         nn.init.zeros_(self.body[-1].bias)
 
-    def forward(self, z: Tensor, anchor: Tensor) -> Tensor:
+    def forward(self, z: Tensor, anchor: Tensor, local: Tensor | None = None,
+                share: Tensor | None = None) -> Tensor:
+        """``local``: noise from the anchor's own neighbours
+        (:func:`ganaug.data.neighbour_noise`), mixed with the pooled noise as
+        ``sqrt(share) * pooled + sqrt(1 - share) * local`` (``share``: per row or one
+        value, :func:`ganaug.data.pooled_share`); without them, pooled noise only."""
         k = self.prior.shape[0]
-        out = anchor + z[:, :k] @ self.prior + self.body(torch.cat([anchor, z], 1))
+        noise = z[:, :k] @ self.prior
+        if local is not None:
+            noise = noise * share.sqrt() + local * (1.0 - share).sqrt()
+        out = anchor + noise + self.body(torch.cat([anchor, z], 1))
         return torch.where(self.copied, anchor, out)
 
 

@@ -101,6 +101,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     finally:
         del est._resume_states
         del est._noise_root
+        est.__dict__.pop("_pairs", None)
         del est._comm
     est._sample_rng = np.random.RandomState(rng.randint(MAX_SEED))
     if est.verbose and _ddp.is_main(comm):
@@ -304,10 +305,14 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
         rows = est.class_counts_ if codes is not None else np.array([len(data)])
         share = torch.as_tensor(pooled_share(np.asarray(rows, dtype=np.float64)),
                                 dtype=torch.float32, device=device)
+    full = len(data)
     data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard
     partners = None
     if anchor:  # real pairs: each row and its nearest neighbours of the same class
-        partners = torch.from_numpy(neighbour_pairs(data, codes)).to(device)
+        pairs = neighbour_pairs(data, codes)
+        if len(data) == full:  # all rows (no shard): sampling reuses them, keep_anchors
+            est._pairs = pairs
+        partners = torch.from_numpy(pairs).to(device)
     x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
     y = None if codes is None else torch.from_numpy(codes).to(device)
     scale, offset = (
@@ -327,9 +332,13 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
 def keep_anchors(est, data: np.ndarray, codes: np.ndarray | None) -> None:
     """Anchor mode: keep the encoded training rows that sampling starts from."""
     if est.hparams_["conditioning"] != "anchor":
-        for name in ("anchors_", "anchor_codes_"):
+        for name in ("anchors_", "anchor_codes_", "anchor_partners_", "_pairs"):
             est.__dict__.pop(name, None)
         return
     est.anchors_ = np.asarray(data, dtype=np.float32)
     est.anchor_codes_ = None if codes is None else np.asarray(codes, dtype=np.int64)
+    pairs = est.__dict__.pop("_pairs", None)  # the training's, when it saw all rows
+    if pairs is None or len(pairs) != len(data):
+        pairs = neighbour_pairs(data, codes)
+    est.anchor_partners_ = pairs
 

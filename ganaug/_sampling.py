@@ -19,7 +19,6 @@ from torch import nn
 
 from ._device import MAX_SEED, cpu_threads
 from ._generation import generate_chunks
-from .data.anchors import neighbour_pairs
 from .data.assembler import Assembler
 
 
@@ -92,18 +91,20 @@ def _outside_levels() -> int:
 def partners_for(est, code: int | None) -> np.ndarray | None:
     """Each anchor's nearest other rows of its class, indices into ``anchors_for``.
 
-    None in label mode, for classes of one row, and for models fitted before
-    neighbour noise (``hparams_`` without it: they sample as they were trained).
-    Computed on first use and kept in the estimator's transient cache.
+    The training's neighbour pairs (``anchor_partners_``), cut to the distinct ones of
+    a small class. None in label mode, for classes of one row, and for models fitted
+    before neighbour noise (they sample as they were trained: pooled noise only).
     """
-    anchors = anchors_for(est, code)
-    if anchors is None or len(anchors) < 2 or not est.hparams_.get("neighbour_noise"):
+    pairs = getattr(est, "anchor_partners_", None)
+    if pairs is None or not est.hparams_.get("neighbour_noise"):
         return None
-    cache = est.__dict__.setdefault("_device_generators", {})
-    key = ("partners", code)
-    if key not in cache:
-        cache[key] = neighbour_pairs(anchors, None)
-    return cache[key]
+    rows = (np.arange(len(pairs)) if code is None or est.anchor_codes_ is None
+            else np.flatnonzero(est.anchor_codes_ == code))
+    if len(rows) < 2:
+        return None
+    local = np.empty(len(pairs), dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    return local[pairs[rows, : min(pairs.shape[1], len(rows) - 1)]]
 
 
 def anchors_for(est, code: int | None) -> np.ndarray | None:

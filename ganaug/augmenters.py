@@ -21,9 +21,11 @@ _PARAMS_DOC = """
         How the generator is told what to make (tables only; images always use the
         label). 'anchor' (what 'auto' means for ``ConditionalGANAugmenter`` on tables):
         the generator takes a real row of the class (the anchor) plus noise and returns
-        ``anchor + pooled within-class noise + a learned residual``; the noise starts
-        from the pooled within-class covariance of all classes, so rare classes borrow
-        the variation of common ones, and the residual is trained against a
+        ``anchor + noise + a learned residual``; the noise mixes the pooled
+        within-class covariance of all classes (so rare classes borrow the variation of
+        common ones) with a Gaussian combination of the displacements to the anchor's
+        5 nearest rows of its class, a class of ``n`` rows taking ``10 / (n + 10)`` of
+        its noise variance from the pooled part; the residual is trained against a
         discriminator that judges (anchor, row) pairs, real pairs being an anchor and
         one of its 5 nearest neighbours of the same class (with the anchor's categories,
         which generated rows copy), so copies of the anchor are as detectable as
@@ -32,13 +34,14 @@ _PARAMS_DOC = """
         'label': the class is an input of the generator and the discriminator (what
         'auto' means for ``GANAugmenter`` and for images).
     spread : float, default=0.7
-        Anchor conditioning: scale of the pooled within-class noise the generator
-        starts from (0: the residual alone; 1: noise with the pooled within-class
-        covariance). Like the ``shrinkage`` of imbalanced-learn's smoothed bootstrap
-        (ROSE), larger values spread synthetic rows further from their anchors. 0.7 was
-        chosen on development data (never the benchmark tables): on six tables it kept
-        balanced accuracy and gained minority F1 and average precision over 1 (and 1.5),
-        while 0.5 cost long-tailed digits 1.2 points (``benchmarks/results``).
+        Anchor conditioning: scale of the pooled part of the noise the generator
+        starts from (0: none; 1: noise with the pooled within-class covariance; the
+        neighbour part does not depend on it). Like the ``shrinkage`` of
+        imbalanced-learn's smoothed bootstrap (ROSE), larger values spread synthetic
+        rows further from their anchors. 0.7 was chosen on development data (never
+        the benchmark tables), with pooled noise only: on six tables it kept balanced
+        accuracy and gained minority F1 and average precision over 1 (and 1.5), while
+        0.5 cost long-tailed digits 1.2 points (``benchmarks/results``).
     epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
         None: training length is ``max_steps`` generator steps, whatever the size of

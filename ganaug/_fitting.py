@@ -303,7 +303,9 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     share = None
     if anchor and est.hparams_.get("neighbour_noise"):  # pooled share per class, by size
         rows = est.class_counts_ if codes is not None else np.array([len(data)])
-        share = torch.as_tensor(pooled_share(np.asarray(rows, dtype=np.float64)),
+        rows = np.asarray(rows, dtype=np.float64)
+        # a class of one row has no neighbour: all its noise is pooled, as in sampling
+        share = torch.as_tensor(np.where(rows < 2, 1.0, pooled_share(rows)),
                                 dtype=torch.float32, device=device)
     full = len(data)
     data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard

@@ -174,6 +174,11 @@ class GANTrainer:
         self.cfg, self.gen, self.data, self.labels = cfg, gen, data, labels
         self.partners = partners
         self.share = share  # anchor mode: pooled-noise share per class (index 0: no labels)
+        self.distinct = None  # distinct neighbours per row, where a class has fewer than k
+        if share is not None:
+            distinct = distinct_partners(partners)
+            if bool((distinct < partners.shape[1]).any()):
+                self.distinct = distinct
         self.g_kw: dict = {}  # the batch's local noise for G (anchor mode)
         copied = getattr(G, "copied", None) if partners is not None else None
         self.copied = copied.to(data.device) if copied is not None and copied.any() else None
@@ -217,6 +222,8 @@ class GANTrainer:
             if self.share is not None:
                 near = self.data[self.partners[idx]].float() * self.scale + self.offset
                 eps = torch.randn(*near.shape[:2], 1, device=self.device, generator=self.gen)
+                if self.distinct is not None:  # small classes: their distinct neighbours
+                    eps = eps * self.distinct_weights(idx)  # only, as sampling uses them
                 cls = self.labels[idx] if self.labels is not None else torch.zeros_like(idx)
                 self.g_kw = {"local": neighbour_noise(anchor, near, eps),
                              "share": self.share[cls][:, None]}
@@ -229,6 +236,16 @@ class GANTrainer:
         if self.partners is not None:
             return x, anchor
         return x, (self.labels[idx] if self.labels is not None else None)
+
+    def distinct_weights(self, idx: Tensor) -> Tensor:
+        """``(b, k, 1)`` weights of the noise draws: the first ``d`` slots (a row's
+        distinct neighbours) scaled by ``sqrt(k / d)``, repeated slots zero, so
+        ``neighbour_noise`` is ``sum_j eps_j (near_j - anchor) / sqrt(d)`` over the ``d``
+        distinct neighbours, as in sampling (:func:`ganaug._sampling.partners_for`)."""
+        k = self.partners.shape[1]
+        d = self.distinct[idx].to(torch.float32)[:, None]
+        slots = torch.arange(k, device=self.device)[None, :]
+        return ((slots < d) * (k / d).sqrt())[..., None]
 
     def latent(self) -> Tensor:
         return torch.randn(self.b, self.cfg.latent_dim, device=self.device, generator=self.gen)
@@ -303,6 +320,19 @@ class GANTrainer:
 
     def load(self, states) -> None:
         _restore((self.G, self.D, self.G_ema, self.opt_g, self.opt_d), states)
+
+
+def distinct_partners(partners: Tensor) -> Tensor:
+    """Number of distinct leading neighbours per row of a :func:`neighbour_pairs` list.
+
+    A class with fewer than ``k`` other rows repeats its neighbours cyclically, so the
+    first ``d`` slots hold the ``d`` distinct ones; a single row's list holds itself
+    (``d = 1``, a zero displacement).
+    """
+    k = partners.shape[1]
+    same = partners[:, :, None] == partners[:, None, :]
+    earlier = torch.ones(k, k, dtype=torch.bool, device=partners.device).tril(-1)
+    return (~(same & earlier).any(2)).sum(1)
 
 
 def train_gan(

@@ -214,3 +214,31 @@ def test_anchor_model_round_trips_through_save_and_load(tmp_path):
     b, yb = back.sample(50, y=1)
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(ya, yb)
+
+
+def test_training_noise_of_a_small_class_uses_its_distinct_neighbours_as_sampling_does():
+    # a class of 3 rows has 2 neighbours per row; its padded partner list repeats them
+    # ([1, 3, 1, 3, 1] for the row at 0), which would weight the first one 3:2. The
+    # training noise must have the sampling's covariance: the mean over the distinct
+    # neighbours, (1 + 9) / 2 = 5 for the row at 0 (the padded list gives 4.2)
+    from ganaug.nn.tabular import PairDiscriminator
+    from ganaug.train import GANTrainer, TrainConfig, distinct_partners
+
+    big = np.linspace(10.0, 20.0, 30)
+    data = np.r_[[0.0, 1.0, 3.0], big].astype(np.float32)[:, None]
+    codes = np.repeat([0, 1], [3, 30])
+    partners = torch.from_numpy(neighbour_pairs(data, codes, k=5))
+    assert partners[0].tolist() == [1, 2, 1, 2, 1]
+    assert distinct_partners(partners).tolist() == [2, 2, 2] + [5] * 30
+    cfg = TrainConfig(epochs=1, batch_size=33, latent_dim=4, g_lr=1e-3, d_lr=1e-3,
+                      betas=(0.0, 0.99), loss="hinge")
+    tr = GANTrainer(AnchorGenerator(4, 1, 8, 1), PairDiscriminator(1, 8, 1),
+                    torch.from_numpy(data), torch.from_numpy(codes), 2, cfg,
+                    torch.Generator().manual_seed(0), partners=partners,
+                    share=torch.tensor([0.5, 0.5]))
+    draws = []
+    for _ in range(3000):
+        _, anchor = tr.batch()
+        draws.append(tr.g_kw["local"][anchor[:, 0] == 0.0, 0])
+    var = torch.cat(draws).pow(2).mean().item()
+    assert abs(var - 5.0) < 0.35, var

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .data.anchors import neighbour_noise, pooled_share
+from .nn.tabular import AnchorGenerator
 
 
 def generate_chunks(
@@ -41,6 +42,9 @@ def generate_chunks(
     gen = torch.Generator().manual_seed(int(seed))
     G.eval()
     with torch.no_grad():
+        if anchors is not None and isinstance(G, AnchorGenerator):
+            yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners)
+            return
         for start in range(0, n, chunk):
             m = min(chunk, n - start)
             z = torch.randn(m, latent_dim, generator=gen).to(device)
@@ -58,3 +62,24 @@ def generate_chunks(
                 part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
                 y = torch.as_tensor(part, dtype=torch.long).to(device)
             yield G(z, y, **kw).float().cpu().numpy()
+
+
+def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):
+    """``generate_chunks`` for an :class:`AnchorGenerator`: the same draws, in the same
+    order, through :meth:`AnchorGenerator.sample_from` (the anchors and the
+    neighbours' free columns go to the device once, not per row)."""
+    rows = torch.from_numpy(np.ascontiguousarray(anchors, dtype=np.float32)).to(device)
+    free = (~G.copied.to(device)).nonzero().squeeze(1)
+    near_rows = rows[:, free]
+    near_idx = None if partners is None else torch.from_numpy(partners).to(device)
+    share = torch.tensor(pooled_share(float(len(anchors))), device=device)
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        z = torch.randn(m, latent_dim, generator=gen).to(device)
+        pick = torch.randint(0, len(anchors), (m,), generator=gen).to(device)
+        local = None
+        if near_idx is not None:
+            eps = torch.randn(m, near_idx.shape[1], 1, generator=gen).to(device)
+            local = neighbour_noise(near_rows[pick], near_rows[near_idx[pick]], eps)
+        yield G.sample_from(z, rows, pick, local, share if local is not None else None
+                            ).float().cpu().numpy()

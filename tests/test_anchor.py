@@ -242,3 +242,62 @@ def test_training_noise_of_a_small_class_uses_its_distinct_neighbours_as_samplin
         draws.append(tr.g_kw["local"][anchor[:, 0] == 0.0, 0])
     var = torch.cat(draws).pow(2).mean().item()
     assert abs(var - 5.0) < 0.35, var
+
+
+def test_sampling_fast_path_makes_the_forward_rows():
+    # sample_from computes only the free (continuous) columns and the anchor half of
+    # the first layer once per anchor: the rows must be forward's, to float rounding
+    from ganaug._generation import _anchor_chunks
+
+    torch.manual_seed(0)
+    spans = [(0, 2, "continuous"), (2, 5, "softmax"), (5, 6, "continuous")]
+    G = AnchorGenerator(latent_dim=6, out_dim=6, width=16, depth=1, spans=spans).eval()
+    for p in G.body[-1].parameters():  # a trained (non-zero) residual
+        torch.nn.init.normal_(p)
+    G.prior.normal_()
+    anchors = torch.randn(7, 6)
+    anchors[:, 2:5] = torch.eye(3)[torch.arange(7) % 3]
+    free = torch.tensor([0, 1, 5])
+    partners = torch.from_numpy(neighbour_pairs(anchors.numpy(), None, k=3))
+    for m in (5, 40):  # fewer rows than anchors, and more (anchor half computed once)
+        z = torch.randn(m, 6)
+        pick = torch.randint(0, 7, (m,))
+        eps = torch.randn(m, 3, 1)
+        local = ((anchors[partners[pick]] - anchors[pick][:, None]) * eps).sum(1) / 3**0.5
+        share = torch.tensor(0.4)
+        with torch.no_grad():
+            want = G(z, anchors[pick], local, share)
+            got = G.sample_from(z, anchors, pick, local[:, free], share)
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+        assert torch.equal(got[:, 2:5], anchors[pick][:, 2:5])
+    # the chunked generator draws z, the anchors and eps in generate_chunks' order
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        rows = np.concatenate(list(_anchor_chunks(
+            G, 50, 6, torch.device("cpu"), gen, 16, anchors.numpy(), partners.numpy())))
+    gen = torch.Generator().manual_seed(3)
+    want = []
+    for start in range(0, 50, 16):
+        m = min(16, 50 - start)
+        z = torch.randn(m, 6, generator=gen)
+        pick = torch.randint(0, 7, (m,), generator=gen)
+        near = anchors[partners[pick]]
+        eps = torch.randn(m, 3, 1, generator=gen)
+        local = ((near - anchors[pick][:, None]) * eps).sum(1) / 3**0.5
+        with torch.no_grad():
+            want.append(G(z, anchors[pick], local, torch.tensor(10 / 17)).numpy())
+    np.testing.assert_allclose(rows, np.concatenate(want), rtol=1e-5, atol=1e-5)
+
+
+def test_exact_one_hot_blocks_decode_to_their_slot_with_the_same_draws():
+    from ganaug.data import TabularEncoder
+
+    enc = TabularEncoder()
+    P = np.eye(4, dtype=np.float32)[[2, 0, 3, 3, 1]]
+    rng, ref = np.random.RandomState(5), np.random.RandomState(5)
+    assert enc._pick(P, rng).tolist() == [2, 0, 3, 3, 1]
+    ref.random_sample(size=(5, 1))  # one draw per row, as for probabilities
+    assert rng.randint(10**9) == ref.randint(10**9)
+    # probabilities (not exactly one-hot) are still drawn from
+    Q = np.full((2000, 2), 0.5, dtype=np.float32)
+    assert 0.4 < enc._pick(Q, np.random.RandomState(0)).mean() < 0.6

@@ -24,13 +24,18 @@ class TabularDecoding:
     # ---------------------------------------------------------- inverse transform --
     def _pick(self, P: np.ndarray, rng: np.random.RandomState) -> np.ndarray:
         """One category index per row, drawn from the rows of probabilities ``P``."""
+        u = rng.random_sample(size=(P.shape[0], 1)).astype(np.float32)
+        idx = P.argmax(axis=1)
+        if (np.count_nonzero(P) == len(P)
+                and (np.take_along_axis(P, idx[:, None], 1) == 1).all()):
+            return idx  # exact one-hot rows (copied from anchors): their slot, same draws
         c = np.cumsum(np.maximum(P, 0.0, dtype=np.float32), axis=1)
         total = c[:, -1:]
         bad = total[:, 0] <= 0
         if bad.any():  # all-zero rows: uniform
             c[bad] = np.arange(1, P.shape[1] + 1)
             total = c[:, -1:]
-        u = rng.random_sample(size=(P.shape[0], 1)).astype(np.float32) * total
+        u = u * total
         return np.minimum((c < u).sum(axis=1), P.shape[1] - 1)
 
     def inverse_transform(

@@ -192,6 +192,44 @@ class AnchorGenerator(nn.Module):
         out = anchor + noise + self.body(torch.cat([anchor, z], 1))
         return torch.where(self.copied, anchor, out)
 
+    def sample_from(self, z: Tensor, anchors: Tensor, pick: Tensor,
+                    local: Tensor | None = None, share: Tensor | None = None) -> Tensor:
+        """``forward(z, anchors[pick], ...)`` for sampling, equal to float rounding, faster.
+
+        Only the columns the anchor does not fix are computed (the continuous ones:
+        ``local`` holds the neighbour noise of those columns only), and the first
+        layer's anchor half is computed once per anchor when anchors repeat.
+
+        Parameters
+        ----------
+        z : Tensor of shape (m, latent_dim)
+        anchors : Tensor of shape (n, d)
+            The rows to generate from (one class's).
+        pick : Tensor of int64 of shape (m,)
+            The anchor of each new row.
+        local, share : Tensor or None
+            As in ``forward``, ``local`` restricted to the free columns.
+
+        Returns
+        -------
+        rows : Tensor of shape (m, d)
+        """
+        d = anchors.shape[1]
+        first, last = self.body[0], self.body[-1]
+        w_anchor, w_z = first.weight[:, :d], first.weight[:, d:]
+        part = ((anchors @ w_anchor.T)[pick] if len(anchors) < len(pick)
+                else anchors[pick] @ w_anchor.T)
+        h = self.body[1:-1](part + z @ w_z.T + first.bias)
+        free = (~self.copied).nonzero().squeeze(1)
+        anchor = anchors[pick]
+        noise = z[:, : self.prior.shape[0]] @ self.prior[:, free]
+        if local is not None:
+            noise = noise * share.sqrt() + local * (1.0 - share).sqrt()
+        out = anchor.clone()
+        out[:, free] = (anchor[:, free] + noise
+                        + nn.functional.linear(h, last.weight[free], last.bias[free]))
+        return out
+
 
 class PairDiscriminator(nn.Module):
     """Critic of pairs ``(anchor, x)``: is ``x`` a real neighbour of the real row ``anchor``?

@@ -2,7 +2,8 @@
 
 Two cases, each fitted ``--repeats`` times with the estimator's defaults (only
 ``random_state`` set, and ``cpu_threads`` when ``--cpu-threads`` is given) in this
-process, on the CPU (torch's own thread count left at its default). ``--load N`` runs
+process, on the CPU (torch's own thread count left at its default; ``--device cuda``
+measures a GPU instead). ``--load N`` runs
 N busy-looping processes during the measurement, as a loaded machine:
 
 - ``table-10k-20``: ``make_classification(n_samples=10_000, n_features=20,
@@ -45,6 +46,8 @@ def main() -> None:
     ap.add_argument("--cpu-threads", default="auto",
                     help="the estimators' cpu_threads: auto (default), none, or an int")
     ap.add_argument("--load", type=int, default=0, help="busy processes running alongside")
+    ap.add_argument("--device", default="cpu",
+                    help="the estimators' device: cpu (default; the targets' device), cuda, auto")
     ap.add_argument("--tag", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "fit_time"))
     args = ap.parse_args()
@@ -57,6 +60,8 @@ def main() -> None:
     if args.cpu_threads not in ("auto", "none"):
         threads = int(args.cpu_threads)
     kw = {} if args.cpu_threads == "auto" else {"cpu_threads": threads}
+    if args.device != "cpu":
+        kw["device"] = args.device
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                for _ in range(args.load)]
     rows = []
@@ -77,11 +82,11 @@ def main() -> None:
     finally:
         for p in burners:
             p.kill()
-    run = run_record(command_line(), "cpu")
+    run = run_record(command_line(), args.device)
     dev = run["device"]
     record = {"command": run["command"], "date": run["date"],
-              "device": f"cpu ({dev['name']}, {dev['cpu_count']} cores), torch default "
-                        f"threads {dev['torch_threads']}",
+              "device": f"{dev['device']} ({dev['name']}; {dev['cpu_count']} CPU cores), torch "
+                        f"default threads {dev['torch_threads']}",
               "cpu_threads": args.cpu_threads, "busy_processes": args.load,
               "load_average_1m_at_end": dev["load_average_1m"],
               "code_version": run["git_commit"], "torch": run["versions"]["torch"],

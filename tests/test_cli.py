@@ -137,9 +137,11 @@ def test_missing_harness_is_a_clear_error(monkeypatch, capsys):
 
 def test_console_script_entry_point():
     # `python -m ganaug.cli` runs the same main as the installed `ganaug` script.
-    res = subprocess.run([sys.executable, "-m", "ganaug.cli", "--version"],
-                         capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0 and res.stdout.startswith("ganaug ")
+    # `python -m ganaug` too (where only the package is on the path, no script)
+    for module in ("ganaug.cli", "ganaug"):
+        res = subprocess.run([sys.executable, "-m", module, "--version"],
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0 and res.stdout.startswith("ganaug "), module
 
 
 def test_cifar10_options_are_passed_on(monkeypatch):
@@ -163,10 +165,12 @@ def test_cifar10_options_are_passed_on(monkeypatch):
 
 def _ganaug(*args, env=None):
     import os
-    import shutil
 
-    exe = shutil.which("ganaug") or str(Path(sys.executable).with_name("ganaug"))
-    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=120,
+    # this environment's installed command (not another one's on PATH); `python -m
+    # ganaug` where the package is only on the path
+    exe = Path(sys.executable).with_name("ganaug")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ganaug"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **(env or {})})
 
 

@@ -49,6 +49,10 @@ def test_every_example_has_its_expected_output_listed():
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs_in_fast_mode(script, tmp_path):
+    if script.name == "dask_cluster.py":  # needs dask's distributed (the test extra)
+        from _shared import need_module
+
+        need_module("distributed")
     env = {**os.environ, "GANAUG_FAST": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     res = subprocess.run(
         [sys.executable, str(script)], cwd=tmp_path, env=env,

@@ -34,7 +34,9 @@ def test_cpu_threads_apply_during_fit_only(monkeypatch, setting, expected):
     before = torch.get_num_threads()
     torch.set_num_threads(3)
     try:
-        ConditionalGANAugmenter(max_steps=2, width=8, cpu_threads=setting).fit(X, Y)
+        # on the CPU: off it cpu_threads changes nothing (a GPU machine ran 3 threads)
+        ConditionalGANAugmenter(max_steps=2, width=8, cpu_threads=setting,
+                                device="cpu").fit(X, Y)
         assert set(seen) == {expected}
         assert torch.get_num_threads() == 3  # the process-wide setting is back
     finally:

@@ -14,7 +14,11 @@ Designs are ``name`` or ``name:key=value,key=value`` with GAN keyword arguments:
 
 Names: ``none``, ``ros``, ``rose`` (``RandomOverSampler(shrinkage=0.5)``, or
 ``shrinkage=...``), ``smote``, ``pooled`` (a non-GAN reference: anchors plus Gaussian
-noise from the pooled within-class covariance, ``scale=...``), ``cgan``
+noise from the pooled within-class covariance, ``scale=...``), ``transfer`` (a non-GAN
+reference: anchors plus noise from the within-class variation of their 20 nearest rows of
+any class, ``scale=..., m=...``), ``oracle`` (insight, not a design: anchors plus noise
+with the class covariance of the balanced training half, which holds the rows the long
+tail dropped; never the test half nor the held-out fold), ``cgan``
 (``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its ``spread``) and
 ``gan`` (``GANAugmenter``).
 """
@@ -54,21 +58,65 @@ class PooledGaussian:
     def fit_resample(self, X, y):
         from imblearn.utils import check_sampling_strategy
 
-        from ganaug.data import pooled_within_class_root
-
         rng = np.random.RandomState(self.random_state)
         classes, codes = np.unique(y, return_inverse=True)
-        root = pooled_within_class_root(X, codes, X.shape[1]).astype(np.float64)
+        self._prepare(X, codes)
         Xs, ys = [X], [y]
         for c, m in check_sampling_strategy("auto", y, "over-sampling").items():
-            rows = X[y == c]
-            anchor = rows[rng.randint(len(rows), size=m)]
-            Xs.append(anchor + self.scale * rng.randn(m, len(root)) @ root)
+            rows = np.flatnonzero(y == c)
+            pick = rows[rng.randint(len(rows), size=m)]
+            Xs.append(X[pick] + self.scale * self._noise(X, c, pick, rng))
             ys.append(np.full(m, c))
         return np.vstack(Xs), np.concatenate(ys)
 
+    def _prepare(self, X, codes):
+        from ganaug.data import pooled_within_class_root
 
-def make(name: str, kw: dict, seed: int):
+        self._root = pooled_within_class_root(X, codes, X.shape[1]).astype(np.float64)
+
+    def _noise(self, X, c, pick, rng):
+        return rng.randn(len(pick), len(self._root)) @ self._root
+
+
+class TransferGaussian(PooledGaussian):
+    """Reference (not a GAN): each anchor plus Gaussian weights on the within-class centred
+    rows (row minus its class mean) of its ``m`` nearest training rows of any class, over
+    ``sqrt(m)``: the local within-class covariance around the anchor, borrowed from
+    whichever classes live there."""
+
+    def __init__(self, scale: float = 1.0, m: int = 20, random_state: int = 0):
+        super().__init__(scale, random_state)
+        self.m = m
+
+    def _prepare(self, X, codes):
+        from sklearn.neighbors import NearestNeighbors
+
+        self._centred = X - np.stack([X[codes == c].mean(0) for c in range(codes.max() + 1)])[codes]
+        self._near = NearestNeighbors(n_neighbors=min(self.m, len(X))).fit(X)
+
+    def _noise(self, X, c, pick, rng):
+        ind = self._near.kneighbors(X[pick], return_distance=False)
+        eps = rng.randn(*ind.shape, 1)
+        return (eps * self._centred[ind]).sum(1) / np.sqrt(ind.shape[1])
+
+
+class OracleGaussian(PooledGaussian):
+    """Insight only, not a design: each anchor plus Gaussian noise with its class's
+    covariance in the *balanced* training half (the rows the long tail dropped, never the
+    test half nor the held-out fold): what a perfect class covariance would give."""
+
+    def __init__(self, balanced, scale: float = 1.0, random_state: int = 0):
+        super().__init__(scale, random_state)
+        self.balanced = balanced
+
+    def _noise(self, X, c, pick, rng):
+        Xb, yb = self.balanced
+        w, v = np.linalg.eigh(np.cov(Xb[yb == c].T))
+        root = (v * np.sqrt(np.clip(w, 0.0, None))).T
+        return rng.randn(len(pick), len(root)) @ root
+
+
+def make(name: str, kw: dict, seed: int, balanced=None):
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
     from ganaug import ConditionalGANAugmenter, GANAugmenter
@@ -83,6 +131,10 @@ def make(name: str, kw: dict, seed: int):
         return SMOTE(k_neighbors=kw.get("k_neighbors", 1), random_state=seed)
     if name == "pooled":
         return PooledGaussian(kw.get("scale", 1.0), random_state=seed)
+    if name == "transfer":
+        return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
+    if name == "oracle":
+        return OracleGaussian(balanced, kw.get("scale", 1.0), random_state=seed)
     if name == "cgan":
         if "prior_scale" in kw:  # the name of `spread` in the first ablation runs
             kw["spread"] = kw.pop("prior_scale")
@@ -100,10 +152,12 @@ def cv_score(spec: str, seed: int, folds: int) -> dict:
     from ganaug.datasets import load_digits_long_tailed
 
     name, kw = parse(spec)
-    (X, y), _ = load_digits_long_tailed(20, random_state=seed)  # the test half is unused
+    # the test half is unused; the balanced half only by the 'oracle' insight row
+    (X, y), _, (Xb, yb) = load_digits_long_tailed(20, random_state=seed, return_balanced=True)
     scores, fit_s = [], []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
-        sampler = make(name, kw, seed)
+        held = (Xb[:, None, :] == X[te][None]).all(2).any(1)  # no held-out row in it
+        sampler = make(name, kw, seed, balanced=(Xb[~held], yb[~held]))
         t0 = time.perf_counter()
         Xr, yr = (X[tr], y[tr]) if sampler is None else sampler.fit_resample(X[tr], y[tr])
         fit_s.append(time.perf_counter() - t0)

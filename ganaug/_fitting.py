@@ -167,11 +167,6 @@ def resolve_hparams(est) -> dict:
         "discriminator_lr": est.discriminator_lr or lr,
         "adam_betas": tuple(est.adam_betas or ((0.0, 0.999) if image else (0.0, 0.99))),
         "d_steps": est.d_steps or (1 if image else 2),
-        # the mode-seeking term keeps the anchor residual from shrinking the noise
-        # (digits CV, 60 dev seeds: +0.7 points at 1.0; development tables: balanced
-        # accuracy +0.4); label conditioning and images measured worse with it
-        "diversity_weight": float(est.diversity_weight if est.diversity_weight is not None
-                                  else 1.0 if mode == "anchor" and not image else 0.0),
     } | ({} if mode != "anchor" else {
         # noise from each anchor's neighbours too, mixed by class size (files saved
         # before lack the key and sample with pooled noise only, as they were trained)
@@ -210,8 +205,7 @@ def train_config(est, desc: str) -> TrainConfig:
         latent_dim=hp["latent_dim"],
         g_lr=hp["generator_lr"], d_lr=hp["discriminator_lr"],
         betas=tuple(float(b) for b in hp["adam_betas"]), loss=est.loss,
-        d_steps=hp["d_steps"],
-        diversity_weight=hp.get("diversity_weight", est.diversity_weight or 0.0),
+        d_steps=hp["d_steps"], diversity_weight=est.diversity_weight,
         ema_decay=est.ema_decay, lecam_weight=est.lecam_weight,
         gsr_weight=est.gsr_weight if est.data_kind_ == "image" else 0.0,
         time_budget=est.time_budget,

@@ -79,15 +79,12 @@ _PARAMS_DOC = """
         Adversarial objective: hinge, non-saturating, or Wasserstein with gradient penalty.
     d_steps : int or None, default=None
         Discriminator updates per generator update (None: 1 for images, 2 for tables).
-    diversity_weight : float or None, default=None
+    diversity_weight : float, default=0.0
         Weight of a mode-seeking term (Mao et al., 2019) that pushes the generator to
-        map distinct noise to distinct rows of the same class (None: 1.0 for anchor
-        conditioning, 0.0 otherwise). With anchors it keeps the adversarial residual
-        from shrinking the generator's noise: on digits-LT (training-split CV, 60
-        development seeds) 0.890 against 0.883 without it, on the development tables
-        balanced accuracy +0.4 points. With label conditioning it had raised the
-        within-class spread of samples from 9 % to 57-74 % of the real spread but
-        lowered the CV balanced accuracy (0.907 at 0, 0.853 at 1), so it stays off there.
+        map distinct noise to distinct rows of the same class. On digits-LT it raised
+        the within-class spread of samples from 9 % to 57-74 % of the real spread, but
+        lowered a training-split cross-validated balanced accuracy (0.907 at 0,
+        0.895 at 0.3, 0.853 at 1), so it is off by default.
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator used for sampling.
     lecam_weight : float, default=0.0

@@ -301,22 +301,3 @@ def test_exact_one_hot_blocks_decode_to_their_slot_with_the_same_draws():
     # probabilities (not exactly one-hot) are still drawn from
     Q = np.full((2000, 2), 0.5, dtype=np.float32)
     assert 0.4 < enc._pick(Q, np.random.RandomState(0)).mean() < 0.6
-
-
-def test_mode_seeking_term_is_on_by_default_for_anchors_only():
-    X, y, _ = _lt_table()
-    anchor = ConditionalGANAugmenter(max_steps=1, width=8, random_state=0).fit(X, y)
-    assert anchor.diversity_weight is None and anchor.hparams_["diversity_weight"] == 1.0
-    label = ConditionalGANAugmenter(conditioning="label", max_steps=1, width=8,
-                                    random_state=0).fit(X, y)
-    assert label.hparams_["diversity_weight"] == 0.0
-    off = ConditionalGANAugmenter(diversity_weight=0.0, max_steps=1, width=8,
-                                  random_state=0).fit(X, y)
-    assert off.hparams_["diversity_weight"] == 0.0
-    from ganaug._fitting import train_config
-
-    assert train_config(anchor, "GAN").diversity_weight == 1.0
-    del anchor.hparams_["diversity_weight"]  # a model fitted before the key: its own value
-    assert train_config(anchor, "GAN").diversity_weight == 0.0
-    with pytest.raises(ValueError, match="diversity_weight"):
-        ConditionalGANAugmenter(diversity_weight=-1.0).fit(X, y)

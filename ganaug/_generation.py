@@ -12,7 +12,6 @@ import torch
 from torch import nn
 
 from .data.anchors import neighbour_noise, pooled_share
-from .nn.tabular import AnchorGenerator
 
 
 def generate_chunks(
@@ -42,32 +41,23 @@ def generate_chunks(
     gen = torch.Generator().manual_seed(int(seed))
     G.eval()
     with torch.no_grad():
-        if anchors is not None and isinstance(G, AnchorGenerator):
+        if anchors is not None:  # an AnchorGenerator
             yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners)
             return
         for start in range(0, n, chunk):
             m = min(chunk, n - start)
             z = torch.randn(m, latent_dim, generator=gen).to(device)
-            y, kw = None, {}
-            if anchors is not None:
-                pick = torch.randint(0, len(anchors), (m,), generator=gen).numpy()
-                y = torch.from_numpy(np.ascontiguousarray(anchors[pick])).float().to(device)
-                if partners is not None:
-                    near = torch.from_numpy(anchors[partners[pick]]).float().to(device)
-                    eps = torch.randn(m, partners.shape[1], 1, generator=gen).to(device)
-                    kw = {"local": neighbour_noise(y, near, eps),
-                          "share": torch.tensor(pooled_share(float(len(anchors))),
-                                                device=device)}
-            elif codes is not None:
+            y = None
+            if codes is not None:
                 part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
                 y = torch.as_tensor(part, dtype=torch.long).to(device)
-            yield G(z, y, **kw).float().cpu().numpy()
+            yield G(z, y).float().cpu().numpy()
 
 
 def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):
-    """``generate_chunks`` for an :class:`AnchorGenerator`: the same draws, in the same
-    order, through :meth:`AnchorGenerator.sample_from` (the anchors and the
-    neighbours' free columns go to the device once, not per row)."""
+    """``generate_chunks`` for an :class:`~ganaug.nn.tabular.AnchorGenerator`: per chunk
+    ``z``, the anchors, then the neighbour draws, through its ``sample_from`` (the
+    anchors and the neighbours' free columns go to the device once, not per row)."""
     rows = torch.from_numpy(np.ascontiguousarray(anchors, dtype=np.float32)).to(device)
     free = (~G.copied.to(device)).nonzero().squeeze(1)
     near_rows = rows[:, free]

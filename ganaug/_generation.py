@@ -59,8 +59,7 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):
     ``z``, the anchors, then the neighbour draws, through its ``sample_from`` (the
     anchors and the neighbours' free columns go to the device once, not per row)."""
     rows = torch.from_numpy(np.ascontiguousarray(anchors, dtype=np.float32)).to(device)
-    free = (~G.copied.to(device)).nonzero().squeeze(1)
-    near_rows = rows[:, free]
+    near_rows = rows[:, G.free]
     near_idx = None if partners is None else torch.from_numpy(partners).to(device)
     share = torch.tensor(pooled_share(float(len(anchors))), device=device)
     for start in range(0, n, chunk):

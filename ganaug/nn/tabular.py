@@ -169,11 +169,15 @@ class AnchorGenerator(nn.Module):
         spans: Sequence | None = None,
     ):
         super().__init__()
-        copied = torch.zeros(out_dim, dtype=torch.bool)
+        copied = [False] * out_dim
         for start, stop, kind in spans or ():
             if kind == "softmax":
-                copied[start:stop] = True
-        self.register_buffer("copied", copied, persistent=False)
+                copied[start:stop] = [True] * (stop - start)
+        self.register_buffer("copied", torch.tensor(copied, dtype=torch.bool),
+                             persistent=False)
+        # the columns the network moves (sampling computes only these; no device sync)
+        self.register_buffer("free", torch.tensor(
+            [i for i, c in enumerate(copied) if not c], dtype=torch.long), persistent=False)
         self.register_buffer("prior", torch.zeros(min(latent_dim, out_dim), out_dim))
         self.body = _mlp(out_dim + latent_dim, width, depth, out_dim, nn.ReLU)
         nn.init.zeros_(self.body[-1].weight)
@@ -220,7 +224,7 @@ class AnchorGenerator(nn.Module):
         part = ((anchors @ w_anchor.T)[pick] if len(anchors) < len(pick)
                 else anchors[pick] @ w_anchor.T)
         h = self.body[1:-1](part + z @ w_z.T + first.bias)
-        free = (~self.copied).nonzero().squeeze(1)
+        free = self.free
         anchor = anchors[pick]
         noise = z[:, : self.prior.shape[0]] @ self.prior[:, free]
         if local is not None:

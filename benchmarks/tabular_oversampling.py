@@ -184,6 +184,28 @@ def as_categories(X: pd.DataFrame, levels: dict) -> pd.DataFrame:
     return X
 
 
+def as_strings(X: pd.DataFrame, levels: dict) -> pd.DataFrame:
+    """Categorical columns as strings (None for missing): every arm's rows and the test
+    fold reach the classifiers with the same types."""
+    X = pd.DataFrame(X).copy()
+    for c in levels:
+        X[c] = X[c].astype(object).where(X[c].notna(), None)
+        X[c] = X[c].map(lambda v: v if v is None else str(v))
+    return X
+
+
+def fit_predict(clf_name: str, Xtr: pd.DataFrame, Xr, yr, Xte: pd.DataFrame, levels: dict,
+                seed: int) -> np.ndarray:
+    """Fit one classifier on resampled rows; its minority probabilities on the test fold."""
+    Xr = as_strings(pd.DataFrame(Xr, columns=Xtr.columns), levels)
+    Xte = as_strings(Xte, levels)
+    A, B = (as_categories(Xr, levels), as_categories(Xte, levels)) if (
+        clf_name == "hgb") else (Xr.astype({c: object for c in levels}),
+                                 Xte.astype({c: object for c in levels}))
+    clf = classifier(clf_name, Xtr, seed).fit(A, np.asarray(yr).astype(int))
+    return clf.predict_proba(B)[:, 1]
+
+
 def scores(y: np.ndarray, pred: np.ndarray, proba: np.ndarray) -> dict:
     from sklearn.metrics import (
         average_precision_score,
@@ -233,20 +255,8 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
                          "error": f"{type(exc).__name__}: {exc}"[:300]})
             continue
         t_res = time.perf_counter() - t0
-        Xr = pd.DataFrame(Xr, columns=Xtr.columns)
-        for c in levels:  # string levels for every arm (classifiers see the same types)
-            Xr[c] = Xr[c].astype(object).where(Xr[c].notna(), None)
-            Xr[c] = Xr[c].map(lambda v: v if v is None else str(v))
-        Xte_s = Xte.copy()
-        for c in levels:
-            Xte_s[c] = Xte_s[c].astype(object).where(Xte_s[c].notna(), None)
-            Xte_s[c] = Xte_s[c].map(lambda v: v if v is None else str(v))
         for clf_name in CLASSIFIERS:
-            A, B = (as_categories(Xr, levels), as_categories(Xte_s, levels)) if (
-                clf_name == "hgb") else (Xr.astype({c: object for c in levels}),
-                                         Xte_s.astype({c: object for c in levels}))
-            clf = classifier(clf_name, Xtr, seed).fit(A, np.asarray(yr).astype(int))
-            proba = clf.predict_proba(B)[:, 1]
+            proba = fit_predict(clf_name, Xtr, Xr, yr, Xte, levels, seed)
             rows.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
                          "classifier": clf_name, "resample_seconds": t_res,
                          "gan_epochs": epochs if arm in ("gan", "cgan") else None,

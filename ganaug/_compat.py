@@ -25,7 +25,7 @@ from sklearn.base import _fit_context
 # constraints against its own classes, so they must be these objects, not copies (the
 # package's own constraints subclass ``Options``, as ``make_constraint`` refuses other
 # ``_Constraint`` objects); the module is private, with no public equivalent.
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 
 # Public, but only since scikit-learn 1.6 (before: the private estimator method
 # ``_validate_data``); kept here so the version floor is decided in one place. The
@@ -35,6 +35,7 @@ from sklearn.utils.validation import validate_data
 
 __all__ = [
     "ArraysTransformer",
+    "HasMethods",
     "Interval",
     "Options",
     "StrOptions",

@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from . import _ddp
+from ._class_filter import fit_judge
 from ._device import MAX_SEED, cpu_threads
 from ._sampling import warn_if_collapsed
 from ._warm import check_warm, warm_ready
@@ -97,6 +98,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         _ddp.check_same_data(comm, data, codes)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
+        est._class_judge = fit_judge(est)
         warn_if_collapsed(est, data, codes)
     finally:
         del est._resume_states

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
+from ._class_filter import ROUNDS, judge_for
 from ._device import MAX_SEED, cpu_threads
 from ._generation import generate_chunks
 from .data.assembler import Assembler
@@ -130,23 +131,33 @@ def generate(est, codes: np.ndarray | None, n: int):
     return out.result()
 
 def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None:
+    judge = judge_for(est)
     for i, (code, where) in enumerate(groups):
         G, conditional = device_generator(est, code)
         m = n if where is None else len(where)
         start = 0
-        for rows in generate_chunks(
-            G, code if conditional else None, m, est.hparams_["latent_dim"], est.device_,
-            seed + i, anchors=anchors_for(est, code), partners=partners_for(est, code),
-        ):
-            if not np.isfinite(rows).all():  # never hand back NaN/inf
-                raise FloatingPointError(
-                    "The generator produced non-finite values (NaN/inf); refit it, with "
-                    "lower learning rates if this repeats."
-                )
-            stop = start + len(rows)
-            pos = slice(start, stop) if where is None else where[start:stop]
-            out.put(pos, est.codec_.inverse_transform(rows))
-            start = stop
+        # classifier in the loop (``class_filter``): rounds of draws for the rows still
+        # missing keep the rows the check assigns to ``code``; the last round keeps all
+        rounds = ROUNDS + 1 if judge is not None and code is not None else 1
+        for r in range(rounds):
+            for rows in generate_chunks(
+                G, code if conditional else None, m - start, est.hparams_["latent_dim"],
+                est.device_, seed + i + r * len(groups), anchors=anchors_for(est, code),
+                partners=partners_for(est, code),
+            ):
+                if not np.isfinite(rows).all():  # never hand back NaN/inf
+                    raise FloatingPointError(
+                        "The generator produced non-finite values (NaN/inf); refit it, "
+                        "with lower learning rates if this repeats."
+                    )
+                if r < rounds - 1:
+                    rows = rows[judge.predict(rows) == code]
+                stop = start + len(rows)
+                pos = slice(start, stop) if where is None else where[start:stop]
+                out.put(pos, est.codec_.inverse_transform(rows))
+                start = stop
+            if start == m:
+                break
 
 def codes_for(est, n: int, y) -> np.ndarray:
     """Class codes for ``sample``: proportions, one label, or an array of labels."""

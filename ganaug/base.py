@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import _fitting, _sampling
-from ._compat import ArraysTransformer, Interval, StrOptions, _fit_context
+from ._compat import ArraysTransformer, HasMethods, Interval, StrOptions, _fit_context
 from ._device import resolve_or_cpu
 from ._validation import (
     AdamBetas,
@@ -91,6 +91,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "distributed": ["boolean", StrOptions({"auto"})],
         "cpu_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "spread": [Interval(Real, 0, None, closed="left")],
+        "class_filter": ["boolean", HasMethods(["fit", "predict"])],
     }
 
     def __init__(
@@ -99,6 +100,7 @@ class BaseGANAugmenter(BaseOverSampler):
         sampling_strategy="auto",
         conditioning="auto",
         spread=0.7,
+        class_filter=True,
         epochs=None,
         max_steps=None,
         batch_size=64,
@@ -135,6 +137,7 @@ class BaseGANAugmenter(BaseOverSampler):
         super().__init__(sampling_strategy=sampling_strategy)
         self.conditioning = conditioning
         self.spread = spread
+        self.class_filter = class_filter
         self.epochs = epochs
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -331,7 +334,7 @@ class BaseGANAugmenter(BaseOverSampler):
 
     # ------------------------------------------------------------------ pickling -----
     # caches rebuilt on first use: never pickled, never saved by ganaug.save
-    _transient_attrs = ("_device_generators",)
+    _transient_attrs = ("_device_generators", "_class_judge")
 
     def __getstate__(self):
         """Portable pickles: modules go to the CPU, devices become names.

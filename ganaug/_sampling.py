@@ -152,6 +152,8 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                     )
                 if r < rounds - 1:
                     rows = rows[judge.predict(rows) == code]
+                    if not len(rows):
+                        continue
                 stop = start + len(rows)
                 pos = slice(start, stop) if where is None else where[start:stop]
                 out.put(pos, est.codec_.inverse_transform(rows))

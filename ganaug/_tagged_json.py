@@ -19,8 +19,19 @@ from sklearn.base import BaseEstimator
 from torch import nn
 
 _MODULE_ROOTS = ("ganaug", "sklearn")
-# the only scikit-learn classes a file may name (checked before anything is imported)
-_SKLEARN_CLASSES = frozenset({"sklearn.preprocessing._data:StandardScaler"})
+# the only scikit-learn classes a file may name (checked before anything is imported):
+# the codecs' scaler, and the classifiers ``class_filter`` may hold (saved unfitted, as
+# parameters; the fitted check is rebuilt on first use)
+_SKLEARN_CLASSES = frozenset({
+    "sklearn.preprocessing._data:StandardScaler",
+    "sklearn.linear_model._logistic:LogisticRegression",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting:"
+    "HistGradientBoostingClassifier",
+    "sklearn.ensemble._forest:RandomForestClassifier",
+    "sklearn.ensemble._forest:ExtraTreesClassifier",
+    "sklearn.tree._classes:DecisionTreeClassifier",
+    "sklearn.neighbors._classification:KNeighborsClassifier",
+})
 # classes that moved: the name older files hold -> where the class lives now
 _MOVED = {"ganaug.data.tabular:NumericEncoder": "ganaug.data.numeric:NumericEncoder"}
 
@@ -139,11 +150,13 @@ def _json_scalar(x: Any, where: str) -> Any:
 
 
 def _allowed_class(cls: type) -> bool:
-    """ganaug's codecs (``ganaug.data``) and scikit-learn estimators, nothing else."""
+    """ganaug's codecs (``ganaug.data``) and the allowlisted scikit-learn estimators
+    (saving refuses what loading would refuse), nothing else."""
     module = cls.__module__
     if module == "ganaug.data" or module.startswith("ganaug.data."):
         return not issubclass(cls, nn.Module)
-    return module.split(".")[0] == "sklearn" and issubclass(cls, BaseEstimator)
+    return (f"{module}:{cls.__qualname__}" in _SKLEARN_CLASSES
+            and issubclass(cls, BaseEstimator))
 
 
 # ----------------------------------------------------------------------------- decoding --

@@ -42,6 +42,19 @@ _PARAMS_DOC = """
         the benchmark tables), with pooled noise only: on six tables it kept balanced
         accuracy and gained minority F1 and average precision over 1 (and 1.5), while
         0.5 cost long-tailed digits 1.2 points (``benchmarks/results``).
+    class_filter : bool or classifier, default=True
+        Anchor conditioning with classes: a classifier in the loop. A class-balanced
+        ``LogisticRegression`` fitted on the encoded training rows checks every
+        generated row; a row it assigns to another class than the one asked for is
+        replaced by a new draw, for up to 3 rounds, after which what is still rejected
+        is kept as drawn (counts stay exact). It stops noise from carrying rows across
+        a class boundary (LITO, ICLR 2024, filters synthetic samples the same way).
+        A scikit-learn classifier instead of True is cloned and used as the check (for
+        example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
+        classes are boxes of a few values); False turns it off. The fitted check is
+        not saved: it is refitted from the kept anchors when a loaded model first
+        samples. Chosen on development data (see README "How the default generator
+        works").
     epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
         None: training length is ``max_steps`` generator steps, whatever the size of

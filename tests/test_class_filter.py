@@ -1,0 +1,126 @@
+"""class_filter: a classifier in the loop redraws generated rows it assigns to another class."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.tree import DecisionTreeClassifier
+
+from ganaug import ConditionalGANAugmenter, GANAugmenter, load, save
+from ganaug._class_filter import ROUNDS
+
+
+def _boundary_table():
+    """A big class left of x0 = 0, a small one in a thin strip just right of it: noise
+    around the small class's rows crosses the boundary often."""
+    rs = np.random.RandomState(0)
+    big = np.column_stack([rs.uniform(-3, 0, 200), rs.normal(size=200)])
+    small = np.column_stack([rs.uniform(0.0, 0.4, 12), rs.normal(size=12)])
+    return np.vstack([big, small]), np.repeat([0, 1], [200, 12])
+
+
+def _leak(X_new, threshold):
+    return float(np.mean(X_new[:, 0] <= threshold))
+
+
+def test_the_check_keeps_rows_on_their_side_of_the_boundary():
+    X, y = _boundary_table()
+    kw = dict(max_steps=5, width=16, random_state=0)
+    stump = DecisionTreeClassifier(max_depth=1)
+    off = ConditionalGANAugmenter(class_filter=False, **kw).fit(X, y)
+    on = ConditionalGANAugmenter(class_filter=stump, **kw).fit(X, y)
+    # the fitted check is a clone, the parameter untouched
+    assert on._class_judge is not stump and not hasattr(stump, "tree_")
+    thr = on.codec_.inverse_transform(np.array(
+        [[on._class_judge.tree_.threshold[0], 0.0]], dtype=np.float32))[0, 0]
+    assert 0.0 <= thr <= 0.1
+    a, ya = off.sample(2000, y=1)
+    b, yb = on.sample(2000, y=1)
+    assert a.shape == b.shape == (2000, 2) and (ya == 1).all() and (yb == 1).all()
+    before, after = _leak(a, thr), _leak(b, thr)
+    assert before > 0.2  # the noise does cross
+    # a row stays on the wrong side only if all ROUNDS filtered draws and the last one did
+    assert after < 2 * before ** (ROUNDS + 1)
+
+
+@pytest.mark.filterwarnings("ignore:GAN training collapsed")
+def test_default_check_is_a_balanced_logistic_regression_and_off_switches_it_off():
+    X, y = _boundary_table()
+    aug = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y)
+    judge = aug._class_judge
+    assert type(judge).__name__ == "LogisticRegression"
+    assert judge.get_params()["class_weight"] == "balanced"
+    np.testing.assert_array_equal(judge.classes_, [0, 1])
+    off = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0,
+                                  class_filter=False).fit(X, y)
+    assert off._class_judge is None
+    # no classes, label conditioning: nothing to check against
+    one = GANAugmenter(conditioning="anchor", max_steps=3, width=16, random_state=0).fit(X)
+    assert one._class_judge is None and one.sample(5).shape == (5, 2)
+    label = ConditionalGANAugmenter(conditioning="label", epochs=1, width=16,
+                                    random_state=0).fit(X, y)
+    assert label.__dict__.get("_class_judge") is None
+
+
+def test_filtered_sampling_is_exact_and_deterministic_and_survives_save_load_pickle(tmp_path):
+    X, y = _boundary_table()
+    aug = ConditionalGANAugmenter(max_steps=5, width=16, random_state=0).fit(X, y)
+    Xr, yr = aug.fit_resample(X, y)
+    assert np.bincount(yr).tolist() == [200, 200]
+    Xr2, yr2 = ConditionalGANAugmenter(max_steps=5, width=16, random_state=0).fit_resample(X, y)
+    np.testing.assert_array_equal(Xr, Xr2)
+    np.testing.assert_array_equal(yr, yr2)
+    # the check is a cache: never saved or pickled, rebuilt to the same check after loading
+    save(aug, tmp_path / "m.ganaug")
+    back = load(tmp_path / "m.ganaug")
+    clone = pickle.loads(pickle.dumps(aug))
+    assert "_class_judge" not in back.__dict__ and "_class_judge" not in clone.__dict__
+    a = aug.sample(300, y=1)[0]
+    np.testing.assert_array_equal(a, back.sample(300, y=1)[0])
+    np.testing.assert_array_equal(a, clone.sample(300, y=1)[0])
+
+
+@pytest.mark.parametrize("bad", ["yes", 1.5, object()])
+def test_class_filter_must_be_a_bool_or_a_classifier(bad):
+    X, y = _boundary_table()
+    with pytest.raises(ValueError, match="class_filter"):
+        ConditionalGANAugmenter(class_filter=bad, max_steps=1).fit(X, y)
+
+
+def test_a_classifier_as_the_check_saves_and_loads_or_is_refused_at_save(tmp_path):
+    from sklearn.svm import SVC
+
+    X, y = _boundary_table()
+    kw = dict(max_steps=3, width=16, random_state=0)
+    aug = ConditionalGANAugmenter(class_filter=DecisionTreeClassifier(max_depth=1), **kw)
+    aug.fit(X, y)
+    save(aug, tmp_path / "tree.ganaug")
+    back = load(tmp_path / "tree.ganaug")
+    assert back.class_filter.get_params() == aug.class_filter.get_params()
+    np.testing.assert_array_equal(aug.sample(100, y=1)[0], back.sample(100, y=1)[0])
+    # a class the loader would refuse is refused when saving, with the way out
+    aug = ConditionalGANAugmenter(class_filter=SVC(), **kw).fit(X, y)
+    with pytest.raises(TypeError, match="cannot store class_filter .*SVC; use pickle"):
+        save(aug, tmp_path / "svc.ganaug")
+
+
+class _RejectAll(DecisionTreeClassifier):
+    """A check that assigns every row to class 0."""
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=np.int64)
+
+
+def test_rows_the_check_never_accepts_are_kept_as_drawn_in_the_last_round():
+    X, y = _boundary_table()
+    kw = dict(max_steps=3, width=16, random_state=0)
+    off = ConditionalGANAugmenter(class_filter=False, **kw).fit(X, y)
+    aug = ConditionalGANAugmenter(class_filter=_RejectAll(), **kw).fit(X, y)
+    X_new, y_new = aug.sample(64, y=1)
+    assert X_new.shape == (64, 2) and (y_new == 1).all() and np.isfinite(X_new).all()
+    # what the check rejects in every round is the last round's draws, not a copy of
+    # the unfiltered sample; class 0 (always accepted) is the unfiltered sample itself
+    assert not np.array_equal(X_new, off.sample(64, y=1)[0])
+    np.testing.assert_array_equal(aug.sample(64, y=0)[0], off.sample(64, y=0)[0])

@@ -23,6 +23,7 @@ def test_scikit_learn_names_are_scikit_learns_objects():
     assert _compat._fit_context is sklearn.base._fit_context
     assert _compat.Interval is pv.Interval
     assert _compat.StrOptions is pv.StrOptions
+    assert _compat.HasMethods is pv.HasMethods
     assert _compat.validate_data is sklearn.utils.validation.validate_data
     # what the package modules use is the same object (before and after they import it
     # from ganaug._compat)
@@ -33,7 +34,7 @@ def test_scikit_learn_names_are_scikit_learns_objects():
     assert ganaug._validation.Options is pv.Options
     assert ganaug.base.ArraysTransformer is _compat.ArraysTransformer
     assert set(_compat.__all__) == {
-        "ArraysTransformer", "Interval", "Options", "StrOptions", "_fit_context",
+        "ArraysTransformer", "HasMethods", "Interval", "Options", "StrOptions", "_fit_context",
         "validate_data", "flatten_dense_tensors", "unflatten_dense_tensors"}
 
 

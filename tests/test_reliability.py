@@ -239,7 +239,9 @@ def test_save_load_roundtrip(make, fit_args, tmp_path):
     loaded = _roundtrip(est, tmp_path)
     assert type(loaded) is type(est)
     assert loaded.get_params() == est.get_params()
-    assert sorted(vars(loaded)) == sorted(vars(est))
+    # every fitted attribute survives; caches (the class_filter check) are rebuilt on use
+    transient = set(type(est)._transient_attrs)
+    assert sorted(set(vars(loaded)) - transient) == sorted(set(vars(est)) - transient)
     if len(fit_args) == 2:
         assert loaded.classes_.dtype == est.classes_.dtype
         np.testing.assert_array_equal(loaded.classes_, est.classes_)

@@ -121,6 +121,9 @@ def main() -> None:
     ap.add_argument("--fold", type=int, default=0)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--gan-params", default="{}", help="JSON keyword arguments of the GAN")
+    ap.add_argument("--class-filter", choices=["default", "hgb", "off"], default="default",
+                    help="the GAN's class_filter: its default, a class-balanced "
+                    "HistGradientBoostingClassifier, or off")
     ap.add_argument("--note", default="")
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "tabular"))
     ap.add_argument("--out", default=str(OUT))
@@ -128,8 +131,16 @@ def main() -> None:
     run = run_record(command_line(), "cpu")
     base = {"command": run["command"], "date": run["date"], "code_version": run["git_commit"],
             "versions": run["versions"], "note": args.note}
+    gan_kw = json.loads(args.gan_params)
+    if args.class_filter == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        gan_kw["class_filter"] = HistGradientBoostingClassifier(class_weight="balanced")
+    elif args.class_filter == "off":
+        gan_kw["class_filter"] = False
+    base["class_filter"] = args.class_filter
     rows = diagnose(args.dataset, Path(args.data), args.seed, args.fold, args.folds,
-                    args.arms, json.loads(args.gan_params))
+                    args.arms, gan_kw)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = out / f"{args.dataset}_fold.jsonl"

@@ -14,8 +14,11 @@ kept anchors on first use after loading, so samples stay the same.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 #: filtered draws of the rows still missing before the rest is kept as drawn
@@ -41,7 +44,9 @@ def fit_judge(est):
     judge = default_judge() if judge is True else clone(judge)
     if "random_state" in judge.get_params() and judge.get_params()["random_state"] is None:
         judge.set_params(random_state=0)
-    return judge.fit(est.anchors_, codes)
+    with warnings.catch_warnings():  # an internal check: its solver's notes are not the
+        warnings.simplefilter("ignore", ConvergenceWarning)  # user's to act on
+        return judge.fit(est.anchors_, codes)
 
 
 def judge_for(est):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +29,10 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from benchmarks.tabular_oversampling import (  # noqa: E402
     CLASSIFIERS,
-    cat_cols,
     fit_predict,
-    load,
     resample,
     scores,
+    split_fold,
 )
 from ganaug_bench.markdown import table  # noqa: E402
 
@@ -58,16 +56,7 @@ def placement(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
 
 def diagnose(name: str, data: Path, seed: int, fold: int, folds: int, arms: list[str],
              gan_kw: dict) -> list[dict]:
-    import torch
-    from sklearn.model_selection import StratifiedKFold
-
-    torch.set_num_threads(1)
-    warnings.filterwarnings("ignore")
-    X, y = load(name, data)
-    tr, te = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))[fold]
-    Xtr, ytr = X.iloc[tr].reset_index(drop=True), y[tr]
-    Xte, yte = X.iloc[te].reset_index(drop=True), y[te]
-    levels = {c: sorted(Xtr[c].dropna().astype(str).unique()) for c in cat_cols(Xtr)}
+    Xtr, ytr, Xte, yte, levels = split_fold(name, data, seed, fold, folds)
     num = [c for c in Xtr.columns if c not in levels]
     rows = []
     for arm in arms:

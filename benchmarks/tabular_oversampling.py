@@ -224,9 +224,12 @@ def scores(y: np.ndarray, pred: np.ndarray, proba: np.ndarray) -> dict:
     }
 
 
-def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list[str],
-             gan: dict) -> list[dict]:
-    """All arms x classifiers on one (data set, seed, fold)."""
+def split_fold(name: str, data: Path, seed: int, fold: int, folds: int):
+    """One (data set, seed, fold) of the protocol, in a worker set up as the suite's.
+
+    Returns ``Xtr, ytr, Xte, yte, levels`` (``levels``: the training fold's categories
+    per categorical column).
+    """
     import torch
     from sklearn.model_selection import StratifiedKFold
 
@@ -236,6 +239,14 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
     tr, te = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))[fold]
     Xtr, ytr = X.iloc[tr].reset_index(drop=True), y[tr]
     Xte, yte = X.iloc[te].reset_index(drop=True), y[te]
+    levels = {c: sorted(Xtr[c].dropna().astype(str).unique()) for c in cat_cols(Xtr)}
+    return Xtr, ytr, Xte, yte, levels
+
+
+def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list[str],
+             gan: dict) -> list[dict]:
+    """All arms x classifiers on one (data set, seed, fold)."""
+    Xtr, ytr, Xte, yte, levels = split_fold(name, data, seed, fold, folds)
     if gan.get("defaults"):  # what a user gets: the estimators' own defaults
         epochs, gan_kw = None, dict(gan.get("params") or {})
     else:
@@ -244,7 +255,6 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
         gan_kw = {"epochs": epochs, "batch_size": gan["batch_size"]}
         if gan.get("width"):
             gan_kw["width"] = gan["width"]
-    levels = {c: sorted(Xtr[c].dropna().astype(str).unique()) for c in cat_cols(Xtr)}
     rows = []
     for arm in arms:
         t0 = time.perf_counter()

@@ -56,6 +56,11 @@ def test_default_check_is_a_balanced_logistic_regression_and_off_switches_it_off
     off = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0,
                                   class_filter=False).fit(X, y)
     assert off._class_judge is None
+    # numpy booleans (what a grid over np.array([True, False]) passes) mean the same
+    for flag, expected in ((np.True_, "LogisticRegression"), (np.False_, None)):
+        judge = ConditionalGANAugmenter(max_steps=1, width=16, class_filter=flag).fit(
+            X, y)._class_judge
+        assert (type(judge).__name__ if judge is not None else None) == expected
     # no classes, label conditioning: nothing to check against
     one = GANAugmenter(conditioning="anchor", max_steps=3, width=16, random_state=0).fit(X)
     assert one._class_judge is None and one.sample(5).shape == (5, 2)

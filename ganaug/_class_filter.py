@@ -39,10 +39,14 @@ def fit_judge(est):
     """
     judge = est.class_filter
     codes = getattr(est, "anchor_codes_", None)
-    on = bool(judge) if isinstance(judge, bool | np.bool_) else True  # numpy's too
-    if not on or codes is None or len(np.unique(codes)) < 2:
+    if codes is None or len(np.unique(codes)) < 2:
         return None
-    judge = default_judge() if isinstance(judge, bool | np.bool_) else clone(judge)
+    if isinstance(judge, bool | np.bool_):  # numpy's booleans too
+        if not judge:
+            return None
+        judge = default_judge()
+    else:
+        judge = clone(judge)
     if "random_state" in judge.get_params() and judge.get_params()["random_state"] is None:
         judge.set_params(random_state=0)
     with warnings.catch_warnings():  # an internal check: its solver's notes are not the

@@ -139,11 +139,11 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
         # classifier in the loop (``class_filter``): rounds of draws for the rows still
         # missing keep the rows the check assigns to ``code``; the last round keeps all
         rounds = ROUNDS + 1 if judge is not None and code is not None else 1
+        anchors, partners = anchors_for(est, code), partners_for(est, code)  # once
         for r in range(rounds):
             for rows in generate_chunks(
                 G, code if conditional else None, m - start, est.hparams_["latent_dim"],
-                est.device_, seed + i + r * len(groups), anchors=anchors_for(est, code),
-                partners=partners_for(est, code),
+                est.device_, seed + i + r * len(groups), anchors=anchors, partners=partners,
             ):
                 if not np.isfinite(rows).all():  # never hand back NaN/inf
                     raise FloatingPointError(

@@ -101,7 +101,8 @@ _PARAMS_DOC = """
         (the table default), 1.0 scored higher on that cross-validation (0.890 against
         0.883) and on the development tables, but lower on the 20 core tables (77 wins /
         73 losses against SMOTE instead of 93 / 56) and in the main job (+0.9 points over
-        ROSE instead of +1.2).
+        ROSE instead of +1.2), both against the default of that time (before
+        ``class_filter``).
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator used for sampling.
     lecam_weight : float, default=0.0

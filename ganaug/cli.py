@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "(runs the CIFAR-10 benchmark of ganaug_bench.cifar10; reads or downloads "
                        "CIFAR-10, see --data-dir)")
     bench.add_argument("--seeds", type=_positive_int, default=None,
-                       help="number of seeds, 0..N-1 (digits-lt default 10)")
+                       help="number of seeds, 0..N-1 (digits-lt default 50)")
     bench.add_argument("--out", default=None, help="output folder (digits-lt default bench_out/)")
     bench.add_argument("--epochs", type=_positive_int, default=None,
                        help="GAN epochs of digits-lt (default: the estimator's own default, "
@@ -160,7 +160,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
         if module is None:
             return 2
         return module.main_digits(
-            seeds=10 if args.seeds is None else args.seeds,
+            seeds=50 if args.seeds is None else args.seeds,
             out="bench_out" if args.out is None else args.out,
             epochs=args.epochs,
             device="cpu" if args.device is None else args.device,

@@ -18,7 +18,8 @@ noise from the pooled within-class covariance, ``scale=...``), ``transfer`` (a n
 reference: anchors plus noise from the within-class variation of their 20 nearest rows of
 any class, ``scale=..., m=...``), ``oracle`` (insight, not a design: anchors plus noise
 with the class covariance of the balanced training half, which holds the rows the long
-tail dropped; never the test half nor the held-out fold), ``cgan``
+tail dropped; never the test half nor the held-out fold; ``part=shape|scale|top8``
+keeps one piece of that covariance), ``cgan``
 (``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its ``spread``) and
 ``gan`` (``GANAugmenter``).
 """
@@ -103,15 +104,35 @@ class TransferGaussian(PooledGaussian):
 class OracleGaussian(PooledGaussian):
     """Insight only, not a design: each anchor plus Gaussian noise with its class's
     covariance in the *balanced* training half (the rows the long tail dropped, never the
-    test half nor the held-out fold): what a perfect class covariance would give."""
+    test half nor the held-out fold): what a perfect class covariance would give.
 
-    def __init__(self, balanced, scale: float = 1.0, random_state: int = 0):
+    ``part`` takes one piece of it, to see which piece matters: 'all' (the class
+    covariance), 'shape' (its shape, scaled to the pooled covariance's trace), 'scale'
+    (the pooled covariance scaled to its trace), 'top8' (its 8 leading directions).
+    """
+
+    def __init__(self, balanced, scale: float = 1.0, part: str = "all",
+                 random_state: int = 0):
         super().__init__(scale, random_state)
-        self.balanced = balanced
+        self.balanced, self.part = balanced, part
+
+    def _prepare(self, X, codes):
+        super()._prepare(X, codes)
+        self._pooled = self._root.T @ self._root
 
     def _noise(self, X, c, pick, rng):
         Xb, yb = self.balanced
-        w, v = np.linalg.eigh(np.cov(Xb[yb == c].T))
+        cov = np.cov(Xb[yb == c].T)
+        P = self._pooled
+        if self.part == "shape":
+            cov = cov * np.trace(P) / np.trace(cov)
+        elif self.part == "scale":
+            cov = P * np.trace(cov) / np.trace(P)
+        elif self.part != "all" and not self.part.startswith("top"):
+            raise ValueError(f"Unknown part {self.part!r}.")
+        w, v = np.linalg.eigh(cov)
+        if self.part.startswith("top"):
+            w = np.where(np.arange(len(w)) >= len(w) - int(self.part[3:]), w, 0.0)
         root = (v * np.sqrt(np.clip(w, 0.0, None))).T
         return rng.randn(len(pick), len(root)) @ root
 
@@ -134,7 +155,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
     if name == "transfer":
         return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
     if name == "oracle":
-        return OracleGaussian(balanced, kw.get("scale", 1.0), random_state=seed)
+        return OracleGaussian(balanced, kw.get("scale", 1.0), kw.get("part", "all"),
+                              random_state=seed)
     if name == "cgan":
         if "prior_scale" in kw:  # the name of `spread` in the first ablation runs
             kw["spread"] = kw.pop("prior_scale")

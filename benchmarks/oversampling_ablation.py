@@ -15,13 +15,14 @@ Designs are ``name`` or ``name:key=value,key=value`` with GAN keyword arguments:
 Names: ``none``, ``ros``, ``rose`` (``RandomOverSampler(shrinkage=0.5)``, or
 ``shrinkage=...``), ``smote``, ``pooled`` (a non-GAN reference: anchors plus Gaussian
 noise from the pooled within-class covariance, ``scale=...``), ``transfer`` (a non-GAN
-reference: anchors plus noise from the within-class variation of their 20 nearest rows of
-any class, ``scale=..., m=...``), ``oracle`` (insight, not a design: anchors plus noise
-with the class covariance of the balanced training half, which holds the rows the long
-tail dropped; never the test half nor the held-out fold; ``part=shape|scale|top8``
-keeps one piece of that covariance), ``cgan``
-(``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its ``spread``) and
-``gan`` (``GANAugmenter``).
+reference: anchors plus noise from the within-class variation of their 20 nearest rows
+of any class, ``scale=..., m=...``), ``ae`` (a non-GAN reference: pooled noise in an
+autoencoder's latent space decoded at each anchor, ``scale=..., latent=...``),
+``oracle`` (insight, not a design: anchors plus noise with the class covariance of the
+balanced training half, which holds the rows the long tail dropped; never the test half
+nor the held-out fold; ``part=shape|scale|top8`` keeps one piece of that covariance),
+``cgan`` (``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its
+``spread``) and ``gan`` (``GANAugmenter``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,53 @@ class TransferGaussian(PooledGaussian):
         return (eps * self._centred[ind]).sum(1) / np.sqrt(ind.shape[1])
 
 
+class AutoencoderNoise(PooledGaussian):
+    """Reference (not a GAN): noise pooled over classes in the latent space of an MLP
+    autoencoder fitted on all training rows (standardised), decoded at each anchor:
+    ``anchor + D(E(anchor) + eps) - D(E(anchor))`` (DeepSMOTE / BAGAN's idea that an
+    autoencoder's latent directions transfer across classes; through the decoder they
+    become directions specific to each anchor)."""
+
+    def __init__(self, scale: float = 1.0, latent: int = 16, steps: int = 1500,
+                 random_state: int = 0):
+        super().__init__(scale, random_state)
+        self.latent, self.steps = latent, steps
+
+    def _prepare(self, X, codes):
+        import torch
+
+        from ganaug.data import pooled_within_class_root
+
+        torch.manual_seed(self.random_state)
+        gen = torch.Generator().manual_seed(self.random_state)
+        self._mu, self._sd = X.mean(0), X.std(0) + 1e-6
+        Xs = torch.tensor((X - self._mu) / self._sd, dtype=torch.float32)
+        d, nn = X.shape[1], torch.nn
+        self._E = nn.Sequential(nn.Linear(d, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
+                                nn.Linear(128, self.latent))
+        self._D = nn.Sequential(nn.Linear(self.latent, 128), nn.ReLU(), nn.Linear(128, 128),
+                                nn.ReLU(), nn.Linear(128, d))
+        opt = torch.optim.Adam([*self._E.parameters(), *self._D.parameters()], 1e-3)
+        for _ in range(self.steps):
+            b = Xs[torch.randint(0, len(Xs), (128,), generator=gen)]
+            loss = ((self._D(self._E(b)) - b) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            Z = self._E(Xs).numpy()
+        self._root = pooled_within_class_root(Z, codes, self.latent).astype(np.float64)
+
+    def _noise(self, X, c, pick, rng):
+        import torch
+
+        eps = rng.randn(len(pick), len(self._root)) @ self._root
+        with torch.no_grad():
+            za = self._E(torch.tensor((X[pick] - self._mu) / self._sd, dtype=torch.float32))
+            delta = self._D(za + torch.tensor(eps, dtype=torch.float32)) - self._D(za)
+        return delta.numpy() * self._sd
+
+
 class OracleGaussian(PooledGaussian):
     """Insight only, not a design: each anchor plus Gaussian noise with its class's
     covariance in the *balanced* training half (the rows the long tail dropped, never the
@@ -154,6 +202,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
         return PooledGaussian(kw.get("scale", 1.0), random_state=seed)
     if name == "transfer":
         return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
+    if name == "ae":
+        return AutoencoderNoise(kw.get("scale", 1.0), kw.get("latent", 16), random_state=seed)
     if name == "oracle":
         return OracleGaussian(balanced, kw.get("scale", 1.0), kw.get("part", "all"),
                               random_state=seed)

@@ -23,6 +23,7 @@ metric) cells with a Wilcoxon signed-rank p-value) and ``tabular_multiclass.png`
 (balanced accuracy per data set and arm)::
 
     python benchmarks/tabular_multiclass.py --out benchmarks/results/tabular/multiclass
+    python benchmarks/tabular_multiclass.py --render FILE.json   # markdown and PNG again
 """
 
 from __future__ import annotations
@@ -208,8 +209,9 @@ def plot(summary: dict, arms: list[str], path: Path) -> None:
     lo = float(np.nanmin(tab[present].to_numpy()))
     ax.set_ylim(max(0.0, lo - 0.05), 1.0)
     ax.set_ylabel("balanced accuracy (mean of LR and HGB)")
-    ax.set_title("Multi-class tables: oversamplers at their defaults")
-    ax.legend(ncol=len(present), fontsize=8, loc="upper left")
+    ax.set_title("Multi-class tables: oversamplers at their defaults", pad=24)
+    ax.legend(ncol=len(present), fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -271,5 +273,18 @@ def main() -> None:
     print(md)
 
 
+def render(path: str) -> None:
+    """Rebuild the markdown and the PNG beside a result JSON from its rows (no re-run)."""
+    report = json.loads(Path(path).read_text())
+    arms = report["config"]["arms"]
+    summary = summarise(pd.DataFrame(report["rows"]), arms)
+    Path(path).with_suffix(".md").write_text(markdown(report, summary, arms))
+    plot(summary, arms, Path(path).with_suffix(".png"))
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--render"]:  # python tabular_multiclass.py --render FILE.json
+        for file in sys.argv[2:]:
+            render(file)
+    else:
+        main()

@@ -119,7 +119,7 @@ def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: 
 
 def summarise(rows: pd.DataFrame, arms: list[str]) -> dict:
     """Means per (data set, classifier, arm) and the cGAN against each classical arm."""
-    from ganaug_bench.stats import wilcoxon_p
+    from ganaug_bench.stats import win_tie_loss
 
     ok = rows[rows["error"].isna()] if "error" in rows else rows
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
@@ -130,11 +130,7 @@ def summarise(rows: pd.DataFrame, arms: list[str]) -> dict:
             continue
         a = np.concatenate([cells[m]["cgan"].to_numpy() for m in METRICS])
         b = np.concatenate([cells[m][other].to_numpy() for m in METRICS])
-        keep = ~(np.isnan(a) | np.isnan(b))
-        d = a[keep] - b[keep]
-        versus[other] = {"win": int((d > 1e-3).sum()), "tie": int((np.abs(d) <= 1e-3).sum()),
-                         "loss": int((d < -1e-3).sum()), "wilcoxon_p": wilcoxon_p(a[keep], b[keep]),
-                         "mean_difference": float(d.mean()),
+        versus[other] = {**win_tie_loss(a, b),
                          "per_metric": {m: float((cells[m]["cgan"] - cells[m][other]).mean())
                                         for m in METRICS}}
     overall = ok.groupby("arm")[METRICS].mean().reindex([a for a in arms if a in set(ok.arm)])

@@ -278,7 +278,7 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
 def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
     from scipy.stats import rankdata
 
-    from ganaug_bench.stats import wilcoxon_p
+    from ganaug_bench.stats import win_tie_loss
 
     ok = df[df.get("error").isna()] if "error" in df else df
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
@@ -297,20 +297,11 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
             continue
         a = np.concatenate([cells[m][arm].to_numpy() for m in METRICS])
         b = np.concatenate([cells[m]["smote"].to_numpy() for m in METRICS])
-        keep = ~(np.isnan(a) | np.isnan(b))
-        d = a[keep] - b[keep]
-        tol = 1e-3
-        p = wilcoxon_p(a[keep], b[keep])
-        versus[arm] = {"win": int((d > tol).sum()), "tie": int((np.abs(d) <= tol).sum()),
-                       "loss": int((d < -tol).sum()), "n_cells": int(keep.sum()),
-                       "tie_tolerance": tol, "wilcoxon_p": p,
-                       "mean_difference": float(d.mean())}
+        versus[arm] = win_tie_loss(a, b)
         per_metric = {}
         for m in METRICS:
-            dm = (cells[m][arm] - cells[m]["smote"]).dropna().to_numpy()
-            per_metric[m] = {"win": int((dm > tol).sum()), "tie": int((np.abs(dm) <= tol).sum()),
-                             "loss": int((dm < -tol).sum()),
-                             "wilcoxon_p": wilcoxon_p(dm)}
+            cell = win_tie_loss(cells[m][arm].to_numpy(), cells[m]["smote"].to_numpy())
+            per_metric[m] = {k: cell[k] for k in ("win", "tie", "loss", "wilcoxon_p")}
         versus[arm]["per_metric"] = per_metric
     return {"mean": mean, "ranks": ranks, "versus_smote": versus}
 

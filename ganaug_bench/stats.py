@@ -129,3 +129,28 @@ def wilcoxon_p(a: Sequence[float], b: Sequence[float] | None = None) -> float:
         return float(stats.wilcoxon(d).pvalue)
     return float(stats.wilcoxon(np.asarray(a, dtype=np.float64),
                                 np.asarray(b, dtype=np.float64)).pvalue)
+
+
+def win_tie_loss(a: Sequence[float], b: Sequence[float], tol: float = 1e-3) -> dict[str, Any]:
+    """Cells where ``a`` beats, ties or loses to ``b``, and the Wilcoxon p-value.
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        Paired cell scores of two arms (higher is better); pairs with a NaN are left out.
+    tol : float, default=1e-3
+        A difference of at most ``tol`` is a tie.
+
+    Returns
+    -------
+    dict
+        ``win``, ``tie``, ``loss``, ``n_cells``, ``tie_tolerance``, ``wilcoxon_p`` and
+        ``mean_difference`` (of ``a - b``).
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    d = a[keep] - b[keep]
+    return {"win": int((d > tol).sum()), "tie": int((np.abs(d) <= tol).sum()),
+            "loss": int((d < -tol).sum()), "n_cells": int(keep.sum()), "tie_tolerance": tol,
+            "wilcoxon_p": wilcoxon_p(a[keep], b[keep]),
+            "mean_difference": float(d.mean()) if len(d) else float("nan")}

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ganaug_bench import cifar10
-from ganaug_bench.stats import mean_std, paired_difference
+from ganaug_bench.stats import mean_std, paired_difference, wilcoxon_p, win_tie_loss
 
 ALL_ARMS = ["none", "ros", "smote", "reweight", "gan", "cgan", "cgan+filter"]
 
@@ -90,6 +90,17 @@ def test_paired_difference_interval():
     assert d["ci_low"] < d["mean"] < d["ci_high"]
     assert paired_difference([0.5], [0.4])["ci_low"] is None
     assert mean_std([1.0])["std"] is None
+
+
+def test_win_tie_loss_counts_cells_and_leaves_out_missing_pairs():
+    a = [0.80, 0.70, 0.5005, np.nan, 0.9, 0.6]
+    b = [0.75, 0.72, 0.5000, 0.4, np.nan, 0.5]
+    r = win_tie_loss(a, b)
+    assert (r["win"], r["tie"], r["loss"], r["n_cells"]) == (2, 1, 1, 4)
+    assert r["mean_difference"] == pytest.approx((0.05 - 0.02 + 0.0005 + 0.1) / 4)
+    assert r["wilcoxon_p"] == pytest.approx(wilcoxon_p([0.80, 0.70, 0.5005, 0.6],
+                                                       [0.75, 0.72, 0.5000, 0.5]))
+    assert win_tie_loss([0.5, 0.6], [0.5, 0.6])["wilcoxon_p"] == 1.0
 
 
 def test_protocol_helpers():

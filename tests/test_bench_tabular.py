@@ -41,3 +41,26 @@ def test_oversampling_suite_smoke(tmp_path):
     assert report["machine"]["note"] == "test" and report["code_version"]
     md = (tmp_path / "tabular_oversampling.md").read_text()
     assert "GAN arms vs SMOTE" in md and "| glass |" in md
+
+
+def test_multiclass_benchmark_smoke(tmp_path):
+    """``benchmarks/tabular_multiclass.py`` on glass with its own target: rows, the
+    classes kept (the 9-row class is dropped at --min-rows 10), the cGAN-vs-arm counts,
+    the markdown and the chart."""
+    need(DATA / "MANIFEST.json")
+    arms = ["none", "ros", "cgan"]
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "tabular_multiclass.py"),
+           "--datasets", "glass", "--folds", "2", "--seeds", "0", "--arms", *arms,
+           "--n-jobs", "1", "--data", str(DATA), "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((tmp_path / "tabular_multiclass.json").read_text())
+    assert report["errors"] == [] and report["code_version"]
+    assert report["classes"] == {"glass": [76, 70, 29, 17, 13]}
+    assert len(report["rows"]) == 2 * len(arms) * 2  # folds x arms x classifiers
+    vs = report["versus"]["ros"]
+    assert vs["win"] + vs["tie"] + vs["loss"] == vs["n_cells"] == 2 * 3  # classifiers x metrics
+    assert set(report["versus"]) == {"ros"}  # 'none' is not a rival
+    md = (tmp_path / "tabular_multiclass.md").read_text()
+    assert "| glass |" in md and "won / tied / lost" in md
+    assert (tmp_path / "tabular_multiclass.png").stat().st_size > 10_000

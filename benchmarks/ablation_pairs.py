@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.oversampling_ablation import read_log  # noqa: E402
 from ganaug_bench.markdown import table  # noqa: E402
 from ganaug_bench.stats import paired_difference  # noqa: E402
 
@@ -48,8 +49,7 @@ def main() -> None:
     ap.add_argument("--dir", default=str(OUT))
     args = ap.parse_args()
     folder = Path(args.dir)
-    lines = [json.loads(x) for x in (folder / "digits_lt_cv.jsonl").read_text().splitlines()
-             if x.strip()]
+    lines = read_log(folder)
     rows = []
     for pair in json.loads((folder / "pairs.json").read_text()):
         a, b = scores(lines, pair["a"]), scores(lines, pair["b"])

@@ -5,8 +5,9 @@ that the main job does not use) by stratified k-fold cross-validation *inside th
 training split*: the sampler and an ``SVC()`` are fitted on k-1 folds and scored on the
 held-out fold (balanced accuracy). The test split is never loaded into a score. Every
 run is appended to ``benchmarks/results/ablation/digits_lt_cv.jsonl`` (one JSON line per
-design and run, with command, date, device, code version and fit times), failures
-included, and the markdown table ``digits_lt_cv.md`` is rebuilt from all lines.
+design and run, with command, date, device, code version and fit times; past 1 MB that
+file is closed as ``digits_lt_cv.<n>.jsonl`` and a new one begins), failures included,
+and the markdown table ``digits_lt_cv.md`` is rebuilt from all lines of all parts.
 
 Designs are ``name`` or ``name:key=value,key=value`` with GAN keyword arguments::
 
@@ -242,6 +243,33 @@ def cv_score(spec: str, seed: int, folds: int) -> dict:
             "fit_seconds": float(np.mean(fit_s))}
 
 
+#: a log part is closed (renamed ``digits_lt_cv.<n>.jsonl``) once it passes this size, so
+#: no results file grows past what a repository should hold
+PART_BYTES = 1_000_000
+
+
+def log_parts(out: Path) -> list[Path]:
+    """The log's files in order: the closed parts ``digits_lt_cv.<n>.jsonl``, then the
+    open ``digits_lt_cv.jsonl``."""
+    closed = sorted(out.glob("digits_lt_cv.*.jsonl"), key=lambda p: int(p.suffixes[0][1:]))
+    current = out / "digits_lt_cv.jsonl"
+    return closed + ([current] if current.exists() else [])
+
+
+def read_log(out: Path) -> list[dict]:
+    """Every line of the log, oldest first."""
+    return [json.loads(x) for part in log_parts(out) for x in part.read_text().splitlines()
+            if x.strip()]
+
+
+def open_log(out: Path) -> Path:
+    """The file new lines go to, closing the open part first when it has grown too big."""
+    current = out / "digits_lt_cv.jsonl"
+    if current.exists() and current.stat().st_size > PART_BYTES:
+        current.rename(out / f"digits_lt_cv.{len(log_parts(out))}.jsonl")
+    return current
+
+
 def markdown(lines: list[dict]) -> str:
     from collections import defaultdict
 
@@ -299,7 +327,6 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    log = out / "digits_lt_cv.jsonl"
     if not args.designs:
         render(out)
         return
@@ -315,17 +342,15 @@ def main() -> None:
                 row.update(cv_score(spec, seed, args.folds))
             except Exception as exc:  # failures are results too
                 row["error"] = f"{type(exc).__name__}: {exc}"
-            with log.open("a") as f:
+            with open_log(out).open("a") as f:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps({k: row[k] for k in row if k not in base}), flush=True)
     render(out)
 
 
 def render(out: Path) -> None:
-    """Rebuild ``digits_lt_cv.md`` from every line of ``digits_lt_cv.jsonl``."""
-    log = out / "digits_lt_cv.jsonl"
-    lines = [json.loads(x) for x in log.read_text().splitlines() if x.strip()]
-    (out / "digits_lt_cv.md").write_text(markdown(lines))
+    """Rebuild ``digits_lt_cv.md`` from every line of the log."""
+    (out / "digits_lt_cv.md").write_text(markdown(read_log(out)))
     print((out / "digits_lt_cv.md").read_text())
 
 

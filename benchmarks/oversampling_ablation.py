@@ -120,15 +120,16 @@ class AutoencoderNoise(PooledGaussian):
 
         from ganaug.data import pooled_within_class_root
 
-        torch.manual_seed(self.random_state)
         gen = torch.Generator().manual_seed(self.random_state)
         self._mu, self._sd = X.mean(0), X.std(0) + 1e-6
         Xs = torch.tensor((X - self._mu) / self._sd, dtype=torch.float32)
         d, nn = X.shape[1], torch.nn
-        self._E = nn.Sequential(nn.Linear(d, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(),
-                                nn.Linear(128, self.latent))
-        self._D = nn.Sequential(nn.Linear(self.latent, 128), nn.ReLU(), nn.Linear(128, 128),
-                                nn.ReLU(), nn.Linear(128, d))
+        with torch.random.fork_rng(devices=[]):  # seeded weights, global state untouched
+            torch.manual_seed(self.random_state)
+            self._E = nn.Sequential(nn.Linear(d, 128), nn.ReLU(), nn.Linear(128, 128),
+                                    nn.ReLU(), nn.Linear(128, self.latent))
+            self._D = nn.Sequential(nn.Linear(self.latent, 128), nn.ReLU(),
+                                    nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, d))
         opt = torch.optim.Adam([*self._E.parameters(), *self._D.parameters()], 1e-3)
         for _ in range(self.steps):
             b = Xs[torch.randint(0, len(Xs), (128,), generator=gen)]

@@ -223,7 +223,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--min-rows", type=int, default=10)
     ap.add_argument("--n-jobs", type=int, default=2)
-    ap.add_argument("--data", default=os.environ.get("GANAUG_TABULAR", str(DEFAULT_DATA)))
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     data, out = Path(args.data), Path(args.out)

@@ -47,10 +47,9 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 from benchmarks.tabular_oversampling import (  # noqa: E402
     CLASSIFIERS,
     DEFAULT_DATA,
-    as_categories,
-    as_strings,
     cat_cols,
-    classifier,
+    cells_versus,
+    fit_classifier,
     resample,
 )
 from ganaug_bench.markdown import table  # noqa: E402
@@ -100,13 +99,9 @@ def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: 
                         "error": f"{type(exc).__name__}: {exc}"[:300]})
             continue
         seconds = time.perf_counter() - t0
-        Xr = as_strings(pd.DataFrame(Xr, columns=Xtr.columns), levels)
-        B = as_strings(Xte, levels)
         for clf_name in CLASSIFIERS:
-            A, T = ((as_categories(Xr, levels), as_categories(B, levels)) if clf_name == "hgb"
-                    else (Xr.astype({c: object for c in levels}),
-                          B.astype({c: object for c in levels})))
-            pred = classifier(clf_name, Xtr, seed).fit(A, np.asarray(yr).astype(int)).predict(T)
+            clf, B = fit_classifier(clf_name, Xtr, Xr, yr, Xte, levels, seed)
+            pred = clf.predict(B)
             recalls = recall_score(yte, pred, labels=rare, average=None, zero_division=0)
             out.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
                         "classifier": clf_name, "resample_seconds": seconds,
@@ -119,8 +114,6 @@ def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: 
 
 def summarise(rows: pd.DataFrame, arms: list[str]) -> dict:
     """Means per (data set, classifier, arm) and the cGAN against each classical arm."""
-    from ganaug_bench.stats import win_tie_loss
-
     ok = rows[rows["error"].isna()] if "error" in rows else rows
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
     cells = mean.unstack("arm")
@@ -128,9 +121,7 @@ def summarise(rows: pd.DataFrame, arms: list[str]) -> dict:
     for other in [a for a in arms if a not in ("cgan", "none")]:
         if "cgan" not in cells[METRICS[0]] or other not in cells[METRICS[0]]:
             continue
-        a = np.concatenate([cells[m]["cgan"].to_numpy() for m in METRICS])
-        b = np.concatenate([cells[m][other].to_numpy() for m in METRICS])
-        versus[other] = {**win_tie_loss(a, b),
+        versus[other] = {**cells_versus(cells, "cgan", other, METRICS),
                          "per_metric": {m: float((cells[m]["cgan"] - cells[m][other]).mean())
                                         for m in METRICS}}
     overall = ok.groupby("arm")[METRICS].mean().reindex([a for a in arms if a in set(ok.arm)])

@@ -194,15 +194,22 @@ def as_strings(X: pd.DataFrame, levels: dict) -> pd.DataFrame:
     return X
 
 
-def fit_predict(clf_name: str, Xtr: pd.DataFrame, Xr, yr, Xte: pd.DataFrame, levels: dict,
-                seed: int) -> np.ndarray:
-    """Fit one classifier on resampled rows; its minority probabilities on the test fold."""
+def fit_classifier(clf_name: str, Xtr: pd.DataFrame, Xr, yr, Xte: pd.DataFrame,
+                   levels: dict, seed: int):
+    """Fit one classifier on resampled rows; return it and the test fold in the column
+    types it was fitted with."""
     Xr = as_strings(pd.DataFrame(Xr, columns=Xtr.columns), levels)
     Xte = as_strings(Xte, levels)
     A, B = (as_categories(Xr, levels), as_categories(Xte, levels)) if (
         clf_name == "hgb") else (Xr.astype({c: object for c in levels}),
                                  Xte.astype({c: object for c in levels}))
-    clf = classifier(clf_name, Xtr, seed).fit(A, np.asarray(yr).astype(int))
+    return classifier(clf_name, Xtr, seed).fit(A, np.asarray(yr).astype(int)), B
+
+
+def fit_predict(clf_name: str, Xtr: pd.DataFrame, Xr, yr, Xte: pd.DataFrame, levels: dict,
+                seed: int) -> np.ndarray:
+    """Fit one classifier on resampled rows; its minority probabilities on the test fold."""
+    clf, B = fit_classifier(clf_name, Xtr, Xr, yr, Xte, levels, seed)
     return clf.predict_proba(B)[:, 1]
 
 
@@ -275,6 +282,15 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
 
 
 # ------------------------------------------------------------------- reporting --
+def cells_versus(cells: pd.DataFrame, arm: str, other: str, metrics: list[str]) -> dict:
+    """Cells won / tied / lost by ``arm`` against ``other`` over every (row, metric) cell of
+    ``cells`` (columns: (metric, arm)), with the Wilcoxon p-value."""
+    from ganaug_bench.stats import win_tie_loss
+
+    return win_tie_loss(np.concatenate([cells[m][arm].to_numpy() for m in metrics]),
+                        np.concatenate([cells[m][other].to_numpy() for m in metrics]))
+
+
 def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
     from scipy.stats import rankdata
 
@@ -295,9 +311,7 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
         if arm not in mean.index.get_level_values("arm") or "smote" not in (
                 mean.index.get_level_values("arm")):
             continue
-        a = np.concatenate([cells[m][arm].to_numpy() for m in METRICS])
-        b = np.concatenate([cells[m]["smote"].to_numpy() for m in METRICS])
-        versus[arm] = win_tie_loss(a, b)
+        versus[arm] = cells_versus(cells, arm, "smote", METRICS)
         per_metric = {}
         for m in METRICS:
             cell = win_tie_loss(cells[m][arm].to_numpy(), cells[m]["smote"].to_numpy())

@@ -75,7 +75,7 @@ def load(name: str, data: Path, min_rows: int) -> tuple[pd.DataFrame, np.ndarray
 
 
 def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: int,
-             arms: list[str]) -> list[dict]:
+             arms: list[str], gan_kw: dict | None = None) -> list[dict]:
     """All arms x classifiers on one (data set, seed, fold)."""
     import torch
     from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
@@ -93,7 +93,7 @@ def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: 
     for arm in arms:
         t0 = time.perf_counter()
         try:
-            Xr, yr = resample(arm, Xtr, ytr, seed, {})
+            Xr, yr = resample(arm, Xtr, ytr, seed, dict(gan_kw or {}))
         except Exception as exc:  # recorded, never hidden
             out.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
                         "error": f"{type(exc).__name__}: {exc}"[:300]})
@@ -137,8 +137,12 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         f"UTC ({report['wall_minutes']:.1f} min wall) on {report['machine']}; code version "
         f"`{report['code_version']}`. Stratified {cfg['folds']}-fold CV x seeds "
         f"{cfg['seeds']}, resampling inside the training folds only; classes with fewer than "
-        f"{cfg['min_rows']} rows dropped; every arm at its defaults (the cGAN is "
-        "`ConditionalGANAugmenter()`). A measurement on core data sets: it chose nothing.",
+        f"{cfg['min_rows']} rows dropped; "
+        + (f"the cGAN with {cfg['gan_params']}, the other arms at their defaults."
+           if cfg.get("gan_params") else
+           "every arm at its defaults (the cGAN is `ConditionalGANAugmenter()`).")
+        + (f" Note: {cfg['note']}" if cfg.get("note") else
+           " A measurement on core data sets: it chose nothing."),
         "",
         "Classes kept (rows per class, largest first): "
         + "; ".join(f"{d} {v}" for d, v in report["classes"].items()) + ".",
@@ -213,6 +217,10 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--min-rows", type=int, default=10)
+    ap.add_argument("--gan-params", default="{}",
+                    help="JSON of cGAN keyword arguments (default: none, the estimator's "
+                    "defaults); recorded in the report")
+    ap.add_argument("--note", default="", help="why the run was made (recorded)")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--out", default=str(OUT))
@@ -226,7 +234,7 @@ def main() -> None:
     with Parallel(n_jobs=args.n_jobs) as parallel:
         for name in args.datasets:
             parts = parallel(delayed(run_fold)(name, data, args.min_rows, s, f, args.folds,
-                                               args.arms)
+                                               args.arms, json.loads(args.gan_params))
                              for s in args.seeds for f in range(args.folds))
             rows += [r for part in parts for r in part]
             print(f"[{time.strftime('%H:%M:%S')}] {name} done", flush=True)
@@ -246,6 +254,7 @@ def main() -> None:
         "code_version": version,
         "config": {"datasets": args.datasets, "arms": args.arms, "folds": args.folds,
                    "seeds": args.seeds, "min_rows": args.min_rows,
+                   "gan_params": json.loads(args.gan_params), "note": args.note,
                    "classifiers": CLASSIFIERS, "metrics": METRICS},
         "classes": classes,
         "errors": [r for r in rows if isinstance(r.get("error"), str)],

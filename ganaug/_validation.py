@@ -109,6 +109,7 @@ def check_X(est, X) -> Checked:
             raise ValueError(f"X has duplicate column names {dup}; rename them first.")
     elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
         X = np.asarray(X)
+    check_cells(X)
     kind = kind_of(est, X)
     if kind == "tabular":
         if getattr(X, "ndim", 2) != 2:
@@ -143,6 +144,40 @@ def check_X(est, X) -> Checked:
         if hasattr(est, "feature_names_in_"):
             del est.feature_names_in_
     return Checked(X, kind, False)
+
+def check_cells(X) -> None:
+    """Refuse cells that are neither one number nor one category, naming the column.
+
+    Complex numbers would lose their imaginary part and lists or dicts cannot be
+    categories; both are refused before any training, with the fix.
+    """
+    if isinstance(X, pd.DataFrame):
+        columns = ((name, X[name]) for name in X.columns)
+    elif getattr(X, "ndim", 0) == 2 and X.dtype.kind in "cO":
+        columns = ((j, X[:, j]) for j in range(X.shape[1]))
+    else:
+        columns = [("", X)] if getattr(X, "dtype", None) is not None else []
+    for name, col in columns:
+        where = f"Column {name!r} of X" if name != "" else "X"
+        kind = getattr(col.dtype, "kind", "")
+        inferred = pd.api.types.infer_dtype(col, skipna=True) if kind == "O" else ""
+        odd = None
+        if inferred.startswith("mixed"):  # a Python scan only where types mix
+            odd = next((v for v in col if isinstance(
+                v, list | dict | set | np.ndarray | complex)), None)
+        if kind == "c" or inferred == "complex" or isinstance(odd, complex):
+            raise TypeError(
+                f"{where} holds complex numbers, which ganaug cannot generate without "
+                "losing their imaginary part; split it into real columns first "
+                "(np.real and np.imag)."
+            )
+        if odd is not None:
+            raise TypeError(
+                f"{where} holds {type(odd).__name__} values (e.g. {odd!r:.60}); "
+                "ganaug needs one number or one category per cell: expand that "
+                "column into several, or encode it as strings, first."
+            )
+
 
 def is_mixed_table(est, X) -> bool:
     """Whether X needs the mixed-type encoder (categories, strings, missing values)."""

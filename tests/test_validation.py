@@ -81,7 +81,28 @@ FIT_CASES = {
     "string images": (
         lambda: G().fit(np.full((10, 8, 8, 3), "a")), TypeError, "numeric dtype"
     ),
-    "complex numbers": (lambda: G().fit(X.astype(complex)), ValueError, "Complex"),
+    "complex numbers": (
+        lambda: G().fit(X.astype(complex)), TypeError, "Column 0 of X holds complex"
+    ),
+    "a complex column in a mixed DataFrame": (
+        lambda: C().fit(pd.DataFrame({"a": X[:, 0] + 1j, "c": ["u", "v"] * 20}), Y),
+        TypeError, "Column 'a' of X holds complex",
+    ),
+    "complex numbers in an object column": (
+        lambda: C().fit(pd.DataFrame({"a": np.array([1 + 2j, 3.0] * 20, dtype=object)}), Y),
+        TypeError, "holds complex",
+    ),
+    "complex images": (
+        lambda: G().fit(np.ones((10, 8, 8, 3), dtype=complex)), TypeError, "X holds complex"
+    ),
+    "lists in DataFrame cells": (
+        lambda: C().fit(pd.DataFrame({"a": X[:, 0], "l": [[1, 2]] * 40}), Y),
+        TypeError, "Column 'l' of X holds list values",
+    ),
+    "dicts in an object array": (
+        lambda: C().fit(np.array([[0.5, {"k": 1}]] * 40, dtype=object), Y),
+        TypeError, "Column 1 of X holds dict values",
+    ),
     "sparse matrix": (lambda: G().fit(sparse.csr_matrix(X)), TypeError, "sparse"),
     "sparse matrix through fit_resample": (
         lambda: C().fit_resample(sparse.csr_matrix(X), Y), TypeError, "sparse"

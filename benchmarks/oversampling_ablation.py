@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 import warnings
 from pathlib import Path
@@ -43,7 +44,8 @@ OUT = ROOT / "benchmarks" / "results" / "ablation"
 def parse(spec: str) -> tuple[str, dict]:
     name, _, rest = spec.partition(":")
     kw = {}
-    for item in filter(None, rest.split(",")):
+    # commas inside brackets belong to a value (image_shape=[8,8])
+    for item in filter(None, re.split(r",(?![^\[]*\])", rest)):
         key, _, value = item.partition("=")
         try:
             kw[key] = json.loads(value)

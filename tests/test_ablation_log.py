@@ -30,3 +30,9 @@ def test_log_closes_big_parts_and_reads_all_lines_in_order(tmp_path, monkeypatch
     # a closed part holds at most one line past the limit
     assert all(p.stat().st_size <= 200 + 100 for p in parts)
     assert ablation.read_log(tmp_path) == rows
+
+
+def test_design_specs_keep_commas_inside_brackets():
+    assert ablation.parse("cgan:image_shape=[8,8],spread=1.5,loss=ns") == (
+        "cgan", {"image_shape": [8, 8], "spread": 1.5, "loss": "ns"})
+    assert ablation.parse("rose") == ("rose", {})

@@ -251,10 +251,6 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
         )
     if sparse.issparse(y):
         raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
-    # missing labels first: sorting labels (type_of_target) fails on None with a
-    # message about '<' instead of the real problem
-    if pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).any():
-        raise ValueError("y contains missing labels (NaN/None); drop or fill those rows.")
     y = plain_labels(y)
     check_classification_targets(y)  # "Unknown label type: continuous ..."
     y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
@@ -298,10 +294,15 @@ def check_strategy(est, y) -> dict:
 def plain_labels(y):
     """Object arrays of plain ints as ints (as scikit-learn's classifiers take them).
 
-    scikit-learn's ``type_of_target`` calls any object array that does not hold strings
-    'unknown'; labels mixing types (ints and strings) are refused with a clear message.
+    Missing labels (NaN, None, pandas' NA) are refused first. scikit-learn's
+    ``type_of_target`` calls any object array that does not hold strings 'unknown';
+    labels mixing types (ints and strings) are refused with a clear message.
     The caller's labels are not modified (a converted copy is returned).
     """
+    # missing labels first (NaN, None, pd.NA): sorting labels (type_of_target) fails on
+    # None with a message about '<', and on pd.NA with one about NaN in "Input y"
+    if pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).any():
+        raise ValueError("y contains missing labels (NaN/None/NA); drop or fill those rows.")
     arr = np.asarray(y)
     if arr.dtype != object or arr.ndim != 1:
         return y

@@ -134,6 +134,11 @@ FIT_CASES = {
         lambda: C().fit(X, np.array(["a"] * 30 + ["b"] * 9 + [None], dtype=object)),
         ValueError, "missing labels",
     ),
+    "pandas NA labels (nullable Int64)": (
+        lambda: C().fit_resample(X, pd.Series(pd.array([0] * 30 + [1] * 9 + [None],
+                                                        dtype="Int64"))),
+        ValueError, "missing labels",
+    ),
     "continuous y": (lambda: C().fit(X, RS.normal(size=40)), ValueError, "continuous"),
     "2-D y (multilabel)": (lambda: C().fit(X, np.c_[Y, Y]), ValueError, "Multilabel"),
     "sparse y": (

@@ -166,16 +166,16 @@ def check_cells(X) -> None:
             odd = next((v for v in col if isinstance(
                 v, list | dict | set | np.ndarray | complex)), None)
         if kind == "c" or inferred == "complex" or isinstance(odd, complex):
-            raise TypeError(
-                f"{where} holds complex numbers, which ganaug cannot generate without "
-                "losing their imaginary part; split it into real columns first "
+            raise ValueError(  # scikit-learn's wording and type, with the column
+                f"Complex data not supported: {where} holds complex numbers, which "
+                "would lose their imaginary part; split it into real columns first "
                 "(np.real and np.imag)."
             )
-        if odd is not None:
+        if odd is not None:  # scikit-learn's type and wording ("argument must be ...")
             raise TypeError(
-                f"{where} holds {type(odd).__name__} values (e.g. {odd!r:.60}); "
-                "ganaug needs one number or one category per cell: expand that "
-                "column into several, or encode it as strings, first."
+                f"{where} holds {type(odd).__name__} values (e.g. {odd!r:.60}), but each "
+                "cell's argument must be a string or a number (one category or one "
+                "value): expand that column into several, or encode it as strings, first."
             )
 
 

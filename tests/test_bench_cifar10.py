@@ -15,7 +15,7 @@ import pytest
 from ganaug_bench import cifar10
 from ganaug_bench.stats import mean_std, paired_difference, wilcoxon_p, win_tie_loss
 
-ALL_ARMS = ["none", "ros", "smote", "reweight", "gan", "cgan", "cgan+filter"]
+ALL_ARMS = ["none", "ros", "rose", "smote", "reweight", "gan", "cgan", "cgan+filter"]
 
 
 def _check_result(res: dict, arms: list[str], track: str) -> None:
@@ -45,7 +45,7 @@ def _check_result(res: dict, arms: list[str], track: str) -> None:
         s = res["summary"][arm]
         assert isinstance(s["top1"]["mean"], float) and s["top1"]["n"] == 1
     assert set(res["comparisons"]["vs_none"]) == set(arms) - {"none"}
-    assert res["comparisons"]["best_classic"] in {"ros", "smote", "reweight"}
+    assert res["comparisons"]["best_classic"] in {"ros", "rose", "smote", "reweight"}
 
 
 def test_smoke_torch_track(tmp_path):
@@ -61,10 +61,11 @@ def test_smoke_torch_track(tmp_path):
     counts = res["data"]["train_counts"]
     assert by_arm["none"]["n_train"] == sum(counts)
     # every over-sampler fills all classes to the largest one
-    for arm in ("ros", "smote", "gan", "cgan", "cgan+filter"):
+    for arm in ("ros", "rose", "smote", "gan", "cgan", "cgan+filter"):
         assert by_arm[arm]["n_train"] == 10 * max(counts), arm
         assert by_arm[arm]["n_synthetic"] == 10 * max(counts) - sum(counts)
     assert "gan_fit_s" in by_arm["cgan"]["times"] and "clf_s" in by_arm["cgan"]["times"]
+    assert by_arm["rose"]["shrinkage"] == 0.5 and by_arm["smote"]["k_neighbors"] >= 1
     assert by_arm["cgan+filter"]["filter"]["classifier"] == "reweight"
     md = stem.with_suffix(".md").read_text()
     assert "| `cgan` |" in md and "Δ vs none" in md
@@ -72,7 +73,7 @@ def test_smoke_torch_track(tmp_path):
 
 
 def test_smoke_sklearn_track(tmp_path):
-    arms = ["none", "reweight", "cgan"]
+    arms = ["none", "rose", "reweight", "cgan"]
     status = cifar10.main([
         "--protocol", "lt10", "--track", "sklearn", "--methods", ",".join(arms), "--smoke",
         "--fake-data", "--device", "cpu", "--out", str(tmp_path), "--quiet",
@@ -82,6 +83,19 @@ def test_smoke_sklearn_track(tmp_path):
     res = json.loads(stem.with_suffix(".json").read_text())
     _check_result(res, arms, "sklearn")
     assert stem.with_suffix(".md").is_file() and stem.with_suffix(".png").is_file()
+    by_arm = {r["arm"]: r for r in res["runs"]}
+    assert by_arm["rose"]["n_train"] == 10 * max(res["data"]["train_counts"])
+
+
+def test_sklearn_track_gans_run_at_the_augmenters_defaults():
+    """Without --tabular-epochs the tabular GANs get no training length: their defaults."""
+    from ganaug_bench.cifar10.arms import _gan_kwargs
+
+    kw = _gan_kwargs(cifar10.Settings(), 1236, 0, "cpu", image=False)
+    assert set(kw) == {"device", "random_state", "n_jobs"}
+    settings = cifar10.Settings()
+    settings.gan.tabular_epochs = 300
+    assert _gan_kwargs(settings, 1236, 0, "cpu", image=False)["epochs"] == 300
 
 
 def test_paired_difference_interval():

@@ -8,6 +8,8 @@ full, balanced CIFAR-10 test set. Arms:
 
 - ``none``: the training split as it is.
 - ``ros``: imbalanced-learn ``RandomOverSampler``.
+- ``rose``: ``RandomOverSampler(shrinkage=0.5)``, a smoothed bootstrap (ROSE), as in
+  ``ganaug bench`` (flattened pixels rounded back to uint8 on the torch track).
 - ``smote``: imbalanced-learn ``SMOTE`` on flattened pixels (rounded back to uint8).
 - ``reweight``: no new rows; class-balanced loss weights (effective number of samples,
   beta=0.9999, Cui et al. 2019, scaled to mean 1 over the training rows; the sklearn track

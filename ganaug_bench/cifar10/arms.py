@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..digits import ROSE_SHRINKAGE
 from .data import class_balanced_weights
 from .settings import DRW_FROM, MIXUP_ALPHA, Settings
 
@@ -71,7 +72,7 @@ def _gan_kwargs(settings: Settings, n_train: int, seed: int, device, image: bool
         if g.time_budget is not None:
             kw["time_budget"] = g.time_budget / (10 if per_class else 1)
     else:
-        kw = dict(epochs=g.tabular_epochs)
+        kw = {} if g.tabular_epochs is None else dict(epochs=g.tabular_epochs)
         if g.tabular_width is not None:
             kw["width"] = g.tabular_width
     kw.update(device=str(device), random_state=seed, n_jobs=g.n_jobs)
@@ -227,14 +228,16 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
         idx_res, y_fit = ros.fit_resample(idx, y_tr)
         X_fit = X_tr[idx_res[:, 0]]
         times["sample_s"] = time.perf_counter() - t
-    elif arm == "smote":
+    elif arm in ("smote", "rose"):
         t = time.perf_counter()
         k = int(max(1, min(5, counts[counts > 0].min() - 1)))
-        sm = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
+        sm = (SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
+              if arm == "smote" else RandomOverSampler(
+                  sampling_strategy=strategy, shrinkage=ROSE_SHRINKAGE, random_state=seed))
         Xf, y_fit = sm.fit_resample(X_tr.reshape(len(X_tr), -1).astype(np.float32), y_tr)
         X_fit = np.clip(np.rint(Xf), 0, 255).astype(np.uint8).reshape(-1, *X_tr.shape[1:])
         times["sample_s"] = time.perf_counter() - t
-        extra["k_neighbors"] = k
+        extra.update({"k_neighbors": k} if arm == "smote" else {"shrinkage": ROSE_SHRINKAGE})
     elif arm in ("gan", "cgan", "cgan+filter"):
         base = "gan" if arm == "gan" else "cgan"
         key = (base, seed)
@@ -324,6 +327,9 @@ def run_sklearn_arm(arm: str, seed: int, Z_tr: np.ndarray, y_tr: np.ndarray, Z_t
     else:
         if arm == "ros":
             sampler = RandomOverSampler(sampling_strategy=strategy, random_state=seed)
+        elif arm == "rose":
+            sampler = RandomOverSampler(sampling_strategy=strategy, shrinkage=ROSE_SHRINKAGE,
+                                        random_state=seed)
         elif arm == "smote":
             k = int(max(1, min(5, counts[counts > 0].min() - 1)))
             sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)

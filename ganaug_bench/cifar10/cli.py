@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="CIFAR-10 long-tailed / low-data downstream benchmark of GAN oversampling.",
     )
     p.add_argument("--protocol", choices=sorted(PROTOCOLS), default="lt100")
-    p.add_argument("--methods", default="none,ros,smote,reweight,gan,cgan",
+    p.add_argument("--methods", default="none,ros,rose,smote,reweight,gan,cgan",
                    help=f"comma list of arms from {','.join(ARMS)}")
     p.add_argument("--seeds", type=int, default=None,
                    help="number of seeds (offset, offset + 1, ...); default 5 (smoke: 1)")
@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--gan-gsr", type=float, default=None)
     g.add_argument("--gan-time-budget", type=float, default=None, help="seconds per GAN fit")
     g.add_argument("--gan-n-jobs", type=int, default=None)
-    g.add_argument("--tabular-epochs", type=int, default=None, help="sklearn track GAN epochs")
+    g.add_argument("--tabular-epochs", type=int, default=None,
+                   help="sklearn track GAN epochs (default: the augmenters' own budget)")
     g = p.add_argument_group("protocol details")
     g.add_argument("--target-per-class", type=int, default=None)
     g.add_argument("--low-data-multiplier", type=float, default=2.0)

@@ -11,8 +11,8 @@ PROTOCOLS: dict[str, tuple[str, float | None]] = {
     "frac0.2": ("frac", 0.2),
     "full": ("full", None),
 }
-ARMS = ("none", "ros", "smote", "reweight", "drw", "mixup", "gan", "cgan", "cgan+filter")
-CLASSIC = ("ros", "smote", "reweight", "drw", "mixup")
+ARMS = ("none", "ros", "rose", "smote", "reweight", "drw", "mixup", "gan", "cgan", "cgan+filter")
+CLASSIC = ("ros", "rose", "smote", "reweight", "drw", "mixup")
 TORCH_ONLY = ("drw", "mixup")
 DRW_FROM = 0.8  # share of classifier steps before the class weights switch on
 MIXUP_ALPHA = 1.0
@@ -41,7 +41,9 @@ class GANSettings:
     time_budget: float | None = 480.0
     n_jobs: int | None = None  # per-class GANs in parallel (GANAugmenter)
     compile: bool = False
-    tabular_epochs: int = 300  # sklearn track: epochs of the tabular GANs
+    # sklearn track: epochs of the tabular GANs (None: the augmenters' own defaults, a
+    # budget of generator steps; 300 epochs was the default before anchor conditioning)
+    tabular_epochs: int | None = None
     tabular_width: int | None = None  # sklearn track: MLP width (None: augmenter default)
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The default (anchor-mode) design on one GPU, in one call (~4 minutes on an H100/H200):
-#   1. the main job, `ganaug bench --device cuda` (10 seeds; the GAN arms on the GPU);
+#   1. the main job, `ganaug bench --device cuda` (its default 50 seeds; the GAN arm on the GPU);
 #   2. `benchmarks/fit_time.py --device cuda` (the two default-fit-time cases);
 #   3. the test suite (estimators left at device="auto" run on the GPU there).
 # Carry .whl (imbalanced-learn 0.14.2 and sklearn-compat 0.1.6 wheels: the GPU machine

@@ -19,9 +19,11 @@ noise from the pooled within-class covariance, ``scale=...``), ``transfer`` (a n
 reference: anchors plus noise from the within-class variation of their 20 nearest rows
 of any class, ``scale=..., m=...``), ``ae`` (a non-GAN reference: pooled noise in an
 autoencoder's latent space decoded at each anchor, ``scale=..., latent=...``),
-``oracle`` (insight, not a design: anchors plus noise with the class covariance of the
-balanced training half, which holds the rows the long tail dropped; never the test half
-nor the held-out fold; ``part=shape|scale|top8`` keeps one piece of that covariance),
+``variant`` (a non-GAN reference: pooled noise with one change, ``kind=mixture|interp|
+tangent|elastic|border``, see :class:`PooledVariant`), ``oracle`` (insight, not a
+design: anchors plus noise with the class covariance of the balanced training half,
+which holds the rows the long tail dropped; never the test half nor the held-out fold;
+``part=shape|scale|top8`` keeps one piece of that covariance),
 ``cgan`` (``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its
 ``spread``) and ``gan`` (``GANAugmenter``).
 """
@@ -69,7 +71,7 @@ class PooledGaussian:
         Xs, ys = [X], [y]
         for c, m in check_sampling_strategy("auto", y, "over-sampling").items():
             rows = np.flatnonzero(y == c)
-            pick = rows[rng.randint(len(rows), size=m)]
+            pick = rows[self._pick(rows, m, rng)]
             Xs.append(X[pick] + self.scale * self._noise(X, c, pick, rng))
             ys.append(np.full(m, c))
         return np.vstack(Xs), np.concatenate(ys)
@@ -79,8 +81,75 @@ class PooledGaussian:
 
         self._root = pooled_within_class_root(X, codes, X.shape[1]).astype(np.float64)
 
+    def _pick(self, rows, m, rng):
+        return rng.randint(len(rows), size=m)
+
     def _noise(self, X, c, pick, rng):
         return rng.randn(len(pick), len(self._root)) @ self._root
+
+
+class PooledVariant(PooledGaussian):
+    """Reference (not a GAN): pooled noise with one change, to see whether it adds.
+
+    ``kind``: 'mixture' (each row's noise scaled by the root of an exponential draw, a
+    scale mixture of mean variance 1); 'interp' (plus a SMOTE step towards a random row
+    of the class, uniform in [0, 1)); 'tangent' (plus a Gaussian combination of the
+    anchor image's tangent vectors: x/y translation (0.5 px), rotation (0.15 rad),
+    scaling and two shears (0.1); Simard et al.); 'elastic' (plus an elastic deformation
+    of the anchor image: a smoothed random displacement field, sigma 2 px, rms 0.6 px);
+    'border' (anchors drawn with weight 0.5 + the share of other classes among their 5
+    nearest rows, as ADASYN does). Image kinds read rows as square images.
+    """
+
+    def __init__(self, kind: str, scale: float = 1.0, random_state: int = 0):
+        super().__init__(scale, random_state)
+        self.kind = kind
+
+    def _prepare(self, X, codes):
+        from sklearn.neighbors import NearestNeighbors
+
+        super()._prepare(X, codes)
+        self._X, self._codes = X, codes
+        if self.kind == "border":
+            ind = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X, return_distance=False)
+            self._weight = 0.5 + (codes[ind[:, 1:]] != codes[:, None]).mean(1)
+
+    def _pick(self, rows, m, rng):
+        if self.kind != "border":
+            return super()._pick(rows, m, rng)
+        w = self._weight[rows]
+        return rng.choice(len(rows), size=m, p=w / w.sum())
+
+    def _noise(self, X, c, pick, rng):
+        from scipy.ndimage import gaussian_filter, map_coordinates
+
+        eps = super()._noise(X, c, pick, rng)
+        if not len(pick):
+            return eps
+        side = int(round(np.sqrt(X.shape[1])))
+        imgs = X[pick].reshape(-1, side, side)
+        if self.kind == "mixture":
+            return eps * np.sqrt(rng.exponential(1.0, (len(pick), 1)))
+        if self.kind == "interp":
+            other = rng.choice(np.flatnonzero(self._codes == self._codes[pick[0]]), len(pick))
+            return eps + rng.uniform(0, 1, (len(pick), 1)) * (X[other] - X[pick])
+        yy, xx = np.mgrid[0:side, 0:side].astype(float) - (side - 1) / 2
+        if self.kind == "tangent":
+            gy, gx = np.gradient(imgs, axis=(1, 2))
+            tangents = np.stack([gx, gy, xx * gy - yy * gx, xx * gx + yy * gy,
+                                 xx * gx - yy * gy, yy * gx + xx * gy], 1)
+            coef = rng.randn(len(pick), 6) * [0.5, 0.5, 0.15, 0.1, 0.1, 0.1]
+            return eps + np.einsum("nk,nkd->nd", coef, tangents.reshape(len(pick), 6, -1))
+        if self.kind == "elastic":
+            field = gaussian_filter(rng.uniform(-1, 1, (2, *imgs.shape)), (0, 0, 2, 2))
+            field *= 0.6 / np.sqrt((field ** 2).sum(0).mean((1, 2)))[None, :, None, None]
+            moved = np.stack([map_coordinates(img, [yy + (side - 1) / 2 + dy,
+                                                    xx + (side - 1) / 2 + dx], order=1)
+                              for img, dy, dx in zip(imgs, *field, strict=True)])
+            return eps + (moved - imgs).reshape(len(pick), -1)
+        if self.kind == "border":
+            return eps
+        raise ValueError(f"Unknown kind {self.kind!r}.")
 
 
 class TransferGaussian(PooledGaussian):
@@ -204,6 +273,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
         return SMOTE(k_neighbors=kw.get("k_neighbors", 1), random_state=seed)
     if name == "pooled":
         return PooledGaussian(kw.get("scale", 1.0), random_state=seed)
+    if name == "variant":
+        return PooledVariant(kw["kind"], kw.get("scale", 1.0), random_state=seed)
     if name == "transfer":
         return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
     if name == "ae":

@@ -1,8 +1,8 @@
 """Side-by-side summary of several tabular-suite runs (``tabular_oversampling.py`` JSONs).
 
 For development runs that each hold one GAN variant: for every run and metric, the mean
-difference of the ``cgan`` arm to SMOTE over the (data set, classifier) cells, with the
-classical arms of the first run that has them as references. The runs must cover the
+difference of its GAN arms (``gan``, ``cgan``) to SMOTE over the (data set, classifier)
+cells, with the classical arms of the first run that has them as references. The runs must cover the
 same data sets, folds and seeds (checked). Writes Markdown to stdout or ``--out``::
 
     python benchmarks/compare_tabular_runs.py benchmarks/results/tabular/dev/*/ \\
@@ -49,7 +49,8 @@ def compare(folders: list[Path]) -> str:
         raise SystemExit("No run has a smote arm to compare with.")
     lines = []
     classical = next(r for _, r in runs if any(x["arm"] == "smote" for x in r["rows"]))
-    arms = [(name, "cgan", r) for name, r in runs] + [
+    arms = [(name, arm, r) for name, r in runs for arm in ("gan", "cgan")
+            if any(x["arm"] == arm for x in r["rows"])] + [
         (arm, arm, classical) for arm in ("ros", "rose")
         if any(x["arm"] == arm for x in classical["rows"])]
     for name, arm, r in arms:

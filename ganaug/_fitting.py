@@ -189,7 +189,7 @@ def conditioning(est) -> str:
                 "ResNet (conditioning='label' or 'auto')."
             )
         return est.conditioning
-    return "anchor" if est._anchor_by_default and est.data_kind_ != "image" else "label"
+    return "label" if est.data_kind_ == "image" else "anchor"  # 'auto'
 
 
 def train_config(est, desc: str) -> TrainConfig:

@@ -206,7 +206,6 @@ class BaseGANAugmenter(BaseOverSampler):
         """The generator that makes class ``code`` and whether it takes the class as input."""
 
     _conditional_generator = False  # subclasses: whether the single G takes the class
-    _anchor_by_default = False  # subclasses: what conditioning='auto' means for tables
 
     def _remember_y(self, y) -> None:
         """Keep the name and dtype of a pandas Series y, so ``sample`` returns one too."""

@@ -198,7 +198,10 @@ def test_label_conditioning_still_available_and_anchor_refused_for_images():
     aug = ConditionalGANAugmenter(conditioning="label", epochs=1, width=16,
                                   random_state=0).fit(X, y)
     assert aug.hparams_["conditioning"] == "label" and not hasattr(aug, "anchors_")
-    assert GANAugmenter(epochs=1, width=16).fit(X, y).hparams_["conditioning"] == "label"
+    per_class = GANAugmenter(epochs=1, width=16, random_state=0).fit(X, y)
+    assert per_class.hparams_["conditioning"] == "anchor"  # 'auto' on tables, both estimators
+    assert GANAugmenter(conditioning="label", epochs=1, width=16).fit(
+        X, y).hparams_["conditioning"] == "label"
     imgs = np.random.RandomState(0).rand(8, 8, 8, 1)
     with pytest.raises(ValueError, match="conditioning='anchor' is for tables"):
         ConditionalGANAugmenter(conditioning="anchor", epochs=1).fit(imgs, np.arange(8) % 2)

@@ -157,7 +157,7 @@ def test_divergence_rolls_back_epochs_and_history_to_the_last_restore_point(monk
 
 
 def test_non_finite_generator_output_is_never_returned():
-    est = G().fit(X)
+    est = G(conditioning="label").fit(X)  # a generator called as G(z, y)
 
     class Broken(torch.nn.Module):
         def forward(self, z, y=None):

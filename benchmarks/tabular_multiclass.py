@@ -112,20 +112,26 @@ def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: 
     return out
 
 
+#: the GAN arms, in the order one is picked for the comparison, with their table names
+GAN_NAMES = {"cgan": "cGAN", "gan": "GANAugmenter"}
+
+
 def summarise(rows: pd.DataFrame, arms: list[str]) -> dict:
-    """Means per (data set, classifier, arm) and the cGAN against each classical arm."""
+    """Means per (data set, classifier, arm) and the GAN arm (the cGAN when it ran,
+    else ``gan``) against each classical arm."""
     ok = rows[rows["error"].isna()] if "error" in rows else rows
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
     cells = mean.unstack("arm")
+    gan = next((a for a in GAN_NAMES if a in arms), "cgan")
     versus = {}
-    for other in [a for a in arms if a not in ("cgan", "none")]:
-        if "cgan" not in cells[METRICS[0]] or other not in cells[METRICS[0]]:
+    for other in [a for a in arms if a not in (*GAN_NAMES, "none")]:
+        if gan not in cells[METRICS[0]] or other not in cells[METRICS[0]]:
             continue
-        versus[other] = {**cells_versus(cells, "cgan", other, METRICS),
-                         "per_metric": {m: float((cells[m]["cgan"] - cells[m][other]).mean())
+        versus[other] = {**cells_versus(cells, gan, other, METRICS),
+                         "per_metric": {m: float((cells[m][gan] - cells[m][other]).mean())
                                         for m in METRICS}}
     overall = ok.groupby("arm")[METRICS].mean().reindex([a for a in arms if a in set(ok.arm)])
-    return {"mean": mean, "versus": versus, "overall": overall}
+    return {"mean": mean, "versus": versus, "overall": overall, "gan": GAN_NAMES[gan]}
 
 
 def markdown(report: dict, summary: dict, arms: list[str]) -> str:
@@ -140,7 +146,9 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         f"{cfg['min_rows']} rows dropped; "
         + (f"the cGAN with {cfg['gan_params']}, the other arms at their defaults."
            if cfg.get("gan_params") else
-           "every arm at its defaults (the cGAN is `ConditionalGANAugmenter()`).")
+           "every arm at its defaults ("
+           + ("the cGAN is `ConditionalGANAugmenter()`)." if "cgan" in arms else
+              "`gan` is `GANAugmenter()`)."))
         + (f" Note: {cfg['note']}" if cfg.get("note") else
            " A measurement on core data sets: it chose nothing."),
         "",
@@ -153,12 +161,12 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
               [[a, *[f"{summary['overall'].loc[a, m]:.3f}" for m in METRICS]]
                for a in summary["overall"].index]),
         "",
-        "## cGAN against each classical arm",
+        f"## {summary['gan']} against each classical arm",
         "",
         "Cells are (data set, classifier, metric); a tie is a difference of at most 0.001. "
         "Mean differences in points (x100).",
         "",
-        table(["cGAN vs", "won / tied / lost", "Wilcoxon p",
+        table([f"{summary['gan']} vs", "won / tied / lost", "Wilcoxon p",
                *[f"{m} (points)" for m in METRICS]],
               [[o, f"{v['win']} / {v['tie']} / {v['loss']}", f"{v['wilcoxon_p']:.3g}",
                 *[f"{100 * v['per_metric'][m]:+.2f}" for m in METRICS]]

@@ -64,3 +64,22 @@ def test_multiclass_benchmark_smoke(tmp_path):
     md = (tmp_path / "tabular_multiclass.md").read_text()
     assert "| glass |" in md and "won / tied / lost" in md
     assert (tmp_path / "tabular_multiclass.png").stat().st_size > 10_000
+
+
+def test_multiclass_summary_compares_the_gan_arm_that_ran():
+    """Without a cGAN arm, ``gan`` (GANAugmenter) is the arm compared with each rival."""
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import tabular_multiclass as mc
+
+    rows = pd.DataFrame([
+        {"dataset": d, "classifier": c, "arm": a, "balanced_accuracy": v,
+         "macro_f1": v, "rare_recall": v}
+        for d, c in [("a", "logreg"), ("a", "hgb"), ("b", "logreg")]
+        for a, v in [("smote", 0.5), ("gan", 0.6 if d == "a" else 0.4)]])
+    summary = mc.summarise(rows, ["smote", "gan"])
+    assert summary["gan"] == "GANAugmenter"
+    vs = summary["versus"]["smote"]
+    assert (vs["win"], vs["tie"], vs["loss"]) == (6, 0, 3)  # 2 cells x 3 metrics won
+    assert mc.summarise(rows.replace({"arm": {"gan": "cgan"}}), ["smote", "cgan"])["gan"] == "cGAN"

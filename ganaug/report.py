@@ -93,6 +93,30 @@ def _encoder(augmenter, X):
     return lambda Z: ((np.asarray(Z, dtype=np.float64).reshape(len(Z), -1) - mu) / sd)
 
 
+def sampled_classes(augmenter, y) -> np.ndarray:
+    """The labels of ``y`` that ``augmenter`` can generate, in sorted order.
+
+    All of them, except for a ``GANAugmenter`` fitted by ``fit_resample``: it trains
+    only the classes it oversamples (``generator_index_`` is -1 for the others).
+
+    Parameters
+    ----------
+    augmenter : fitted augmenter
+    y : array-like
+        Labels.
+
+    Returns
+    -------
+    classes : ndarray
+    """
+    classes = np.unique(np.asarray(y))
+    index = getattr(augmenter, "generator_index_", None)
+    if index is None:
+        return classes
+    trained = np.asarray(augmenter.classes_)[np.asarray(index) >= 0]
+    return classes[np.isin(classes, trained)]
+
+
 def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
                    plot: str | Path | None = None, random_state: int = 0) -> pd.DataFrame:
     """Per-class report of an augmenter's synthetic rows against the real rows.
@@ -119,8 +143,9 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
     Returns
     -------
     report : DataFrame
-        One row per class: ``n_real``, ``n_synthetic``, ``precision``, ``recall``,
-        ``density``, ``coverage`` (k-NN manifolds, k = min(5, n_real - 1)),
+        One row per class it can generate (:func:`sampled_classes`): ``n_real``,
+        ``n_synthetic``, ``precision``, ``recall``, ``density``, ``coverage`` (k-NN
+        manifolds, k = min(5, n_real - 1)),
         ``spread_ratio`` (mean per-feature standard deviation, synthetic over real: 1 =
         as varied), ``dcr_median`` (median distance of a synthetic row to the closest
         real training row of any class), ``real_nn_median`` (the same for real rows, to
@@ -146,7 +171,7 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
     real_all = enc(X)
     index = NearestNeighbors(n_neighbors=2).fit(real_all)
     rows, grids = {}, []
-    for c in np.unique(labels):
+    for c in np.unique(labels) if y is None else sampled_classes(augmenter, labels):
         mask = labels == c
         real_rows = X[mask] if not is_frame else X.loc[mask]
         n_real = int(mask.sum())

@@ -163,10 +163,10 @@ def sample_diagnostics(
     report : DataFrame
         The per-class quality report itself.
     """
-    from ganaug.report import quality_report
+    from ganaug.report import quality_report, sampled_classes
 
     recog = []
-    for c in np.unique(y_train):
+    for c in sampled_classes(sampler, y_train):
         X_new, _ = sampler.sample(n_per_class, y=c)
         recog.append(float(np.mean(reference.predict(np.asarray(X_new, dtype=float)) == c)))
     report = quality_report(sampler, X_train, y_train, n_per_class=n_per_class)

@@ -81,3 +81,22 @@ def test_marginal_fidelity_is_zero_for_identical_and_large_for_shifted():
     assert far["ks"]["a"] > 0.8 and far["tvd"]["c"] > 0.4
     with pytest.raises(KeyError):
         marginal_fidelity(frame, frame.drop(columns="c"))
+
+
+def test_report_leaves_out_the_classes_fit_resample_did_not_train():
+    """A GANAugmenter fitted by fit_resample has generators for the oversampled classes
+    only: the report covers those (it used to stop with 'No GAN was trained')."""
+    from ganaug import ConditionalGANAugmenter, GANAugmenter
+    from ganaug.report import quality_report, sampled_classes
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 3))
+    y = np.repeat(["big", "mid", "small"], [50, 25, 15])
+    aug = GANAugmenter(max_steps=3, width=16, random_state=0)
+    aug.fit_resample(X, y)
+    assert sampled_classes(aug, y).tolist() == ["mid", "small"]
+    assert quality_report(aug, X, y, n_per_class=20).index.tolist() == ["mid", "small"]
+    cgan = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y)
+    assert sampled_classes(cgan, y).tolist() == ["big", "mid", "small"]
+    per_class = GANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y)
+    assert sampled_classes(per_class, y).tolist() == ["big", "mid", "small"]

@@ -109,7 +109,7 @@ class PooledVariant(PooledGaussian):
         from sklearn.neighbors import NearestNeighbors
 
         super()._prepare(X, codes)
-        self._X, self._codes = X, codes
+        self._codes = codes
         if self.kind == "border":
             ind = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X, return_distance=False)
             self._weight = 0.5 + (codes[ind[:, 1:]] != codes[:, None]).mean(1)
@@ -124,15 +124,15 @@ class PooledVariant(PooledGaussian):
         from scipy.ndimage import gaussian_filter, map_coordinates
 
         eps = super()._noise(X, c, pick, rng)
-        if not len(pick):
+        if not len(pick) or self.kind == "border":  # border changes the anchors only
             return eps
-        side = int(round(np.sqrt(X.shape[1])))
-        imgs = X[pick].reshape(-1, side, side)
         if self.kind == "mixture":
             return eps * np.sqrt(rng.exponential(1.0, (len(pick), 1)))
         if self.kind == "interp":
             other = rng.choice(np.flatnonzero(self._codes == self._codes[pick[0]]), len(pick))
             return eps + rng.uniform(0, 1, (len(pick), 1)) * (X[other] - X[pick])
+        side = int(round(np.sqrt(X.shape[1])))
+        imgs = X[pick].reshape(-1, side, side)
         yy, xx = np.mgrid[0:side, 0:side].astype(float) - (side - 1) / 2
         if self.kind == "tangent":
             gy, gx = np.gradient(imgs, axis=(1, 2))
@@ -147,8 +147,6 @@ class PooledVariant(PooledGaussian):
                                                     xx + (side - 1) / 2 + dx], order=1)
                               for img, dy, dx in zip(imgs, *field, strict=True)])
             return eps + (moved - imgs).reshape(len(pick), -1)
-        if self.kind == "border":
-            return eps
         raise ValueError(f"Unknown kind {self.kind!r}.")
 
 

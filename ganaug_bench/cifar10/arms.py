@@ -79,6 +79,21 @@ def _gan_kwargs(settings: Settings, n_train: int, seed: int, device, image: bool
     return kw
 
 
+def classic_sampler(arm: str, strategy, counts: np.ndarray, seed: int) -> tuple[Any, dict]:
+    """The imbalanced-learn sampler of a classical arm ('ros', 'rose', 'smote') and what
+    the result row records about it (SMOTE's neighbours are capped by the rarest class)."""
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    if arm == "smote":
+        k = int(max(1, min(5, counts[counts > 0].min() - 1)))
+        return (SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed),
+                {"k_neighbors": k})
+    shrinkage = ROSE_SHRINKAGE if arm == "rose" else None
+    return (RandomOverSampler(sampling_strategy=strategy, shrinkage=shrinkage,
+                              random_state=seed),
+            {"shrinkage": shrinkage} if shrinkage else {})
+
+
 def _make_augmenter(arm: str, strategy, settings, n_train, seed, device, image: bool):
     from ganaug import ConditionalGANAugmenter, GANAugmenter
 
@@ -200,8 +215,6 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
     row : dict
         Scores (:func:`compute_metrics`), training-set size, timings and the arm's extras.
     """
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-
     from .classifier import fit_classifier
 
     times: dict[str, float] = {}
@@ -223,21 +236,18 @@ def run_torch_arm(arm: str, seed: int, X_tr: np.ndarray, y_tr: np.ndarray, X_te:
             extra["mixup_alpha"] = MIXUP_ALPHA
     elif arm == "ros":
         t = time.perf_counter()
-        ros = RandomOverSampler(sampling_strategy=strategy, random_state=seed)
+        ros, _ = classic_sampler(arm, strategy, counts, seed)
         idx = np.arange(len(y_tr))[:, None]
         idx_res, y_fit = ros.fit_resample(idx, y_tr)
         X_fit = X_tr[idx_res[:, 0]]
         times["sample_s"] = time.perf_counter() - t
-    elif arm in ("smote", "rose"):
+    elif arm in ("smote", "rose"):  # on flattened pixels, rounded back to uint8
         t = time.perf_counter()
-        k = int(max(1, min(5, counts[counts > 0].min() - 1)))
-        sm = (SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
-              if arm == "smote" else RandomOverSampler(
-                  sampling_strategy=strategy, shrinkage=ROSE_SHRINKAGE, random_state=seed))
+        sm, info = classic_sampler(arm, strategy, counts, seed)
         Xf, y_fit = sm.fit_resample(X_tr.reshape(len(X_tr), -1).astype(np.float32), y_tr)
         X_fit = np.clip(np.rint(Xf), 0, 255).astype(np.uint8).reshape(-1, *X_tr.shape[1:])
         times["sample_s"] = time.perf_counter() - t
-        extra.update({"k_neighbors": k} if arm == "smote" else {"shrinkage": ROSE_SHRINKAGE})
+        extra.update(info)
     elif arm in ("gan", "cgan", "cgan+filter"):
         base = "gan" if arm == "gan" else "cgan"
         key = (base, seed)
@@ -314,7 +324,6 @@ def run_sklearn_arm(arm: str, seed: int, Z_tr: np.ndarray, y_tr: np.ndarray, Z_t
     -------
     row : dict
     """
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
     from imblearn.pipeline import Pipeline
     from sklearn.svm import SVC
 
@@ -325,14 +334,9 @@ def run_sklearn_arm(arm: str, seed: int, Z_tr: np.ndarray, y_tr: np.ndarray, Z_t
     elif arm == "reweight":
         model = SVC(class_weight="balanced")
     else:
-        if arm == "ros":
-            sampler = RandomOverSampler(sampling_strategy=strategy, random_state=seed)
-        elif arm == "rose":
-            sampler = RandomOverSampler(sampling_strategy=strategy, shrinkage=ROSE_SHRINKAGE,
-                                        random_state=seed)
-        elif arm == "smote":
-            k = int(max(1, min(5, counts[counts > 0].min() - 1)))
-            sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
+        if arm in ("ros", "rose", "smote"):
+            sampler, info = classic_sampler(arm, strategy, counts, seed)
+            extra.update(info)
         else:
             sampler, kw, dropped = _make_augmenter(arm, strategy, settings, len(y_tr), seed,
                                                    device, image=False)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from _shared import need
 from test_tabular import DATA
 
@@ -83,3 +84,31 @@ def test_multiclass_summary_compares_the_gan_arm_that_ran():
     vs = summary["versus"]["smote"]
     assert (vs["win"], vs["tie"], vs["loss"]) == (6, 0, 3)  # 2 cells x 3 metrics won
     assert mc.summarise(rows.replace({"arm": {"gan": "cgan"}}), ["smote", "cgan"])["gan"] == "cGAN"
+
+
+def test_other_data_long_tail_and_summary():
+    """``benchmarks/other_data.py``: class sizes fall geometrically (never below 6 rows,
+    rows unchanged), and the cGAN is counted against each classical arm and the best of
+    them per cell."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import other_data as od
+
+    X = np.arange(300, dtype=float).reshape(150, 2)
+    y = np.repeat([0, 1, 2], 50)
+    Xl, yl = od.long_tailed(X, y, 10, seed=0)
+    assert sorted(np.bincount(yl).tolist()) == [6, 16, 50]  # 50, 50 / sqrt(10), max(6, 5)
+    assert {tuple(r) for r in Xl} <= {tuple(r) for r in X}
+    assert all(y[int(r[0]) // 2] == c for r, c in zip(Xl, yl, strict=True))
+    rows = [{"dataset": d, "classifier": c, "arm": a, "resample_seconds": 0.0,
+             "balanced_accuracy": v}
+            for d in ("a", "b") for c in ("svc", "knn")
+            for a, v in [("ros", 0.5), ("smote", 0.7 if c == "svc" else 0.5),
+                         ("cgan", 0.6)]]
+    vs = od.summarise(rows, ["ros", "smote", "cgan"])["versus"]
+    assert (vs["ros"]["win"], vs["ros"]["loss"]) == (4, 0)
+    assert (vs["best classical"]["win"], vs["best classical"]["loss"]) == (2, 2)
+    assert abs(vs["best classical"]["mean_difference"] - 0.0) < 1e-12
+    with pytest.raises(ValueError, match="Unknown data set"):
+        od.dataset("nope", 0)

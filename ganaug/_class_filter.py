@@ -7,6 +7,12 @@ assigns to another class than the one asked for are replaced by new draws, for u
 :data:`ROUNDS` rounds, and what is still rejected then is kept as drawn, so counts stay
 exact (LITO, ICLR 2024, and DiffuLT filter synthetic samples the same way).
 
+The default check is a class-balanced logistic regression, unless a class-balanced RBF
+SVC classifies the training rows clearly better (:func:`choose_default_judge`, by
+cross-validation on the training rows): a straight-line check rejects rows that are
+right on a curved class boundary (half-moons, concentric shells), and there the check
+cost more than it gained.
+
 The fitted check is a cache: fitted with the estimator (its time counts in ``fit``),
 never pickled or saved (``_class_judge`` is a transient attribute), rebuilt from the
 kept anchors on first use after loading, so samples stay the same.
@@ -23,34 +29,88 @@ from sklearn.linear_model import LogisticRegression
 
 #: filtered draws of the rows still missing before the rest is kept as drawn
 ROUNDS = 3
+#: the kernel check replaces the logistic one when its cross-validated balanced accuracy
+#: is higher by more than this (set before it was measured, not tuned)
+KERNEL_MARGIN = 0.02
+#: training rows (stratified) the choice and the kernel check use: bounds their cost
+KERNEL_ROWS = 2000
 
 
 def default_judge() -> LogisticRegression:
-    """The check used by ``class_filter=True``: a class-balanced logistic regression."""
+    """The linear check of ``class_filter=True``: a class-balanced logistic regression."""
     return LogisticRegression(class_weight="balanced", max_iter=2000)
+
+
+def kernel_judge():
+    """The curved check of ``class_filter=True``: a class-balanced RBF SVC."""
+    from sklearn.svm import SVC
+
+    return SVC(class_weight="balanced")
+
+
+def stratified_rows(codes: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of at most about ``cap`` rows in the classes' proportions, keeping
+    at least ``min(class size, 20)`` rows of every class."""
+    if len(codes) <= cap:
+        return np.arange(len(codes))
+    rng = np.random.RandomState(seed)
+    keep = []
+    for c in np.unique(codes):
+        rows = np.flatnonzero(codes == c)
+        take = max(int(round(cap * len(rows) / len(codes))), min(len(rows), 20))
+        keep.append(rng.choice(rows, min(take, len(rows)), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def choose_default_judge(X: np.ndarray, codes: np.ndarray):
+    """The fitted check for ``class_filter=True``.
+
+    On at most :data:`KERNEL_ROWS` training rows (stratified), a 3-fold stratified
+    cross-validation compares the balanced accuracy of the class-balanced logistic
+    regression with a class-balanced RBF SVC. If the SVC is higher by more than
+    :data:`KERNEL_MARGIN`, the check is the SVC fitted on those rows (its cost stays
+    bounded on large tables); otherwise the logistic regression fitted on all rows.
+    Classes too small for the cross-validation (fewer than 2 rows) keep the logistic
+    check.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    linear = default_judge().set_params(random_state=0)
+    sub = stratified_rows(codes, KERNEL_ROWS)
+    counts = np.bincount(codes[sub])
+    folds = int(min(3, counts[counts > 0].min()))
+    if folds >= 2:
+        cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+        Xs, ys = X[sub], codes[sub]
+        kernel = kernel_judge()
+        lin = cross_val_score(linear, Xs, ys, cv=cv, scoring="balanced_accuracy").mean()
+        ker = cross_val_score(kernel, Xs, ys, cv=cv, scoring="balanced_accuracy").mean()
+        if ker > lin + KERNEL_MARGIN:
+            return kernel.fit(Xs, ys)
+    return linear.fit(X, codes)
 
 
 def fit_judge(est):
     """The fitted check of ``est``, or None where it does not apply.
 
     It applies to anchor conditioning with at least two classes (tables); ``est``'s
-    ``class_filter`` is True (the default check) or a scikit-learn classifier (cloned;
-    a ``random_state`` left at None is fixed to 0, so refitting gives the same check).
+    ``class_filter`` is True (the default check, :func:`choose_default_judge`) or a
+    scikit-learn classifier (cloned; a ``random_state`` left at None is fixed to 0, so
+    refitting gives the same check).
     """
     judge = est.class_filter
     codes = getattr(est, "anchor_codes_", None)
     if codes is None or len(np.unique(codes)) < 2:
         return None
-    if isinstance(judge, bool | np.bool_):  # numpy's booleans too
-        if not judge:
-            return None
-        judge = default_judge()
-    else:
-        judge = clone(judge)
-    if "random_state" in judge.get_params() and judge.get_params()["random_state"] is None:
-        judge.set_params(random_state=0)
+    if isinstance(judge, bool | np.bool_) and not judge:  # numpy's booleans too
+        return None
     with warnings.catch_warnings():  # an internal check: its solver's notes are not the
         warnings.simplefilter("ignore", ConvergenceWarning)  # user's to act on
+        if isinstance(judge, bool | np.bool_):
+            return choose_default_judge(est.anchors_, codes)
+        judge = clone(judge)
+        if "random_state" in judge.get_params() and judge.get_params()["random_state"] is None:
+            judge.set_params(random_state=0)
         return judge.fit(est.anchors_, codes)
 
 

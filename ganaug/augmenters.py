@@ -52,6 +52,10 @@ _PARAMS_DOC = """
         replaced by a new draw, for up to 3 rounds, after which what is still rejected
         is kept as drawn (counts stay exact). It stops noise from carrying rows across
         a class boundary (LITO, ICLR 2024, filters synthetic samples the same way).
+        Where a class-balanced RBF ``SVC`` classifies the training rows clearly better
+        (by more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
+        2,000 of them), that SVC, fitted on those rows, is the check instead: a
+        straight line rejects rows that are right on a curved boundary.
         A scikit-learn classifier instead of True is cloned and used as the check (for
         example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
         classes are boxes of a few values); False turns it off. The fitted check is

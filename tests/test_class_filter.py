@@ -45,14 +45,52 @@ def test_the_check_keeps_rows_on_their_side_of_the_boundary():
     assert after < 2 * before ** (ROUNDS + 1)
 
 
+def _blobs():
+    """Two well separated blobs: a line classifies them as well as any curve."""
+    rs = np.random.RandomState(1)
+    X = np.vstack([rs.normal(-3, 1, (200, 2)), rs.normal(3, 1, (12, 2))])
+    return X, np.repeat([0, 1], [200, 12])
+
+
+def _shells(n=300):
+    """Three concentric classes (a ball and two shells): no line separates them."""
+    rs = np.random.RandomState(2)
+    radius = np.concatenate([rs.uniform(0, 1, n), rs.uniform(1.2, 1.6, n // 4),
+                             rs.uniform(1.8, 2.4, n // 10)])
+    angle = rs.uniform(0, 2 * np.pi, len(radius))
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    return X, np.repeat([0, 1, 2], [n, n // 4, n // 10])
+
+
 @pytest.mark.filterwarnings("ignore:GAN training collapsed")
-def test_default_check_is_a_balanced_logistic_regression_and_off_switches_it_off():
-    X, y = _boundary_table()
+def test_default_check_is_linear_unless_a_kernel_classifies_clearly_better():
+    from ganaug._class_filter import KERNEL_ROWS
+
+    X, y = _blobs()
     aug = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y)
     judge = aug._class_judge
     assert type(judge).__name__ == "LogisticRegression"
     assert judge.get_params()["class_weight"] == "balanced"
     np.testing.assert_array_equal(judge.classes_, [0, 1])
+    # curved classes: the class-balanced RBF SVC, fitted on at most KERNEL_ROWS rows
+    X, y = _shells(n=2400)
+    aug = ConditionalGANAugmenter(max_steps=1, width=16, random_state=0).fit(X, y)
+    judge = aug._class_judge
+    assert type(judge).__name__ == "SVC"
+    assert judge.get_params()["class_weight"] == "balanced"
+    np.testing.assert_array_equal(judge.classes_, [0, 1, 2])
+    assert len(X) > KERNEL_ROWS and judge.shape_fit_[0] <= KERNEL_ROWS + 40
+    # ... and it leaves fewer generated rows outside their shell than no check does
+    off = ConditionalGANAugmenter(max_steps=1, width=16, random_state=0, class_filter=False)
+    X1, _ = off.fit(X, y).sample(1000, y=1)
+    X2, _ = aug.sample(1000, y=1)
+    out = [np.mean((np.hypot(*Z.T) < 1.1) | (np.hypot(*Z.T) > 1.7)) for Z in (X1, X2)]
+    assert out[0] > 0.02 and out[1] < 0.5 * out[0]
+
+
+@pytest.mark.filterwarnings("ignore:GAN training collapsed")
+def test_check_off_switches_and_numpy_booleans():
+    X, y = _blobs()
     off = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0,
                                   class_filter=False).fit(X, y)
     assert off._class_judge is None
@@ -67,6 +105,17 @@ def test_default_check_is_a_balanced_logistic_regression_and_off_switches_it_off
     label = ConditionalGANAugmenter(conditioning="label", epochs=1, width=16,
                                     random_state=0).fit(X, y)
     assert label.__dict__.get("_class_judge") is None
+
+
+def test_stratified_rows_keep_proportions_and_every_small_class():
+    from ganaug._class_filter import stratified_rows
+
+    codes = np.repeat([0, 1, 2], [9000, 990, 10])
+    idx = stratified_rows(codes, 2000)
+    assert np.all(np.diff(idx) > 0)
+    assert np.bincount(codes[idx]).tolist() == [1800, 198, 10]
+    np.testing.assert_array_equal(stratified_rows(codes[:50], 2000), np.arange(50))
+    np.testing.assert_array_equal(idx, stratified_rows(codes, 2000))  # deterministic
 
 
 def test_filtered_sampling_is_exact_and_deterministic_and_survives_save_load_pickle(tmp_path):

@@ -45,7 +45,8 @@ def kernel_judge():
     """The curved check of ``class_filter=True``: a class-balanced RBF SVC."""
     from sklearn.svm import SVC
 
-    return SVC(class_weight="balanced")
+    return SVC(class_weight="balanced", random_state=0)  # libsvm would draw a seed from
+    # the global numpy RNG otherwise (a user's random state is never touched)
 
 
 def stratified_rows(codes: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
@@ -73,19 +74,25 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     Classes too small for the cross-validation (fewer than 2 rows) keep the logistic
     check.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import StratifiedKFold
 
     linear = default_judge().set_params(random_state=0)
     sub = stratified_rows(codes, KERNEL_ROWS)
     counts = np.bincount(codes[sub])
     folds = int(min(3, counts[counts > 0].min()))
     if folds >= 2:
-        cv = StratifiedKFold(folds, shuffle=True, random_state=0)
         Xs, ys = X[sub], codes[sub]
         kernel = kernel_judge()
-        lin = cross_val_score(linear, Xs, ys, cv=cv, scoring="balanced_accuracy").mean()
-        ker = cross_val_score(kernel, Xs, ys, cv=cv, scoring="balanced_accuracy").mean()
-        if ker > lin + KERNEL_MARGIN:
+        score = {"linear": 0.0, "kernel": 0.0}
+        # a plain loop, not cross_val_score: an internal choice must not become tasks of
+        # the user's joblib backend (Dask, Ray) or compete for its workers
+        cv = StratifiedKFold(folds, shuffle=True, random_state=0)
+        for tr, te in cv.split(Xs, ys):
+            for name, est in (("linear", linear), ("kernel", kernel)):
+                pred = clone(est).fit(Xs[tr], ys[tr]).predict(Xs[te])
+                score[name] += balanced_accuracy_score(ys[te], pred) / folds
+        if score["kernel"] > score["linear"] + KERNEL_MARGIN:
             return kernel.fit(Xs, ys)
     return linear.fit(X, codes)
 

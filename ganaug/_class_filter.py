@@ -51,7 +51,9 @@ def kernel_judge():
 
 def stratified_rows(codes: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
     """Sorted indices of at most about ``cap`` rows in the classes' proportions, keeping
-    at least ``min(class size, 20)`` rows of every class."""
+    at least ``min(class size, 20)`` rows of every class (scikit-learn's
+    ``resample(stratify=...)`` has no such floor: a class of 30 rows among 30,000 would
+    keep 2, too few to judge it by)."""
     if len(codes) <= cap:
         return np.arange(len(codes))
     rng = np.random.RandomState(seed)

@@ -73,8 +73,8 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     regression with a class-balanced RBF SVC. If the SVC is higher by more than
     :data:`KERNEL_MARGIN`, the check is the SVC fitted on those rows (its cost stays
     bounded on large tables); otherwise the logistic regression fitted on all rows.
-    Classes too small for the cross-validation (fewer than 2 rows) keep the logistic
-    check.
+    Where a class has fewer than 3 rows the comparison would be noise, so the check
+    stays logistic.
     """
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.model_selection import StratifiedKFold
@@ -82,8 +82,8 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     linear = default_judge().set_params(random_state=0)
     sub = stratified_rows(codes, KERNEL_ROWS)
     counts = np.bincount(codes[sub])
-    folds = int(min(3, counts[counts > 0].min()))
-    if folds >= 2:
+    folds = 3
+    if counts[counts > 0].min() >= folds:  # smaller classes: too few rows to judge by
         Xs, ys = X[sub], codes[sub]
         kernel = kernel_judge()
         score = {"linear": 0.0, "kernel": 0.0}

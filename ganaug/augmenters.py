@@ -54,8 +54,9 @@ _PARAMS_DOC = """
         a class boundary (LITO, ICLR 2024, filters synthetic samples the same way).
         Where a class-balanced RBF ``SVC`` classifies the training rows clearly better
         (by more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
-        2,000 of them), that SVC, fitted on those rows, is the check instead: a
-        straight line rejects rows that are right on a curved boundary.
+        2,000 of them; every class needs 3 rows for that), that SVC, fitted on those
+        rows, is the check instead: a straight line rejects rows that are right on a
+        curved boundary.
         A scikit-learn classifier instead of True is cloned and used as the check (for
         example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
         classes are boxes of a few values); False turns it off. The fitted check is

@@ -111,18 +111,15 @@ def dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sampler(arm: str, y: np.ndarray, seed: int, gan_kw: dict | None = None):
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-
+    """The arm's over-sampler: the CIFAR-10 bench's classical arms (SMOTE's neighbours
+    capped by the rarest class), or the default cGAN."""
     from ganaug import ConditionalGANAugmenter
+    from ganaug_bench.cifar10.arms import classic_sampler
 
-    if arm == "ros":
-        return RandomOverSampler(random_state=seed)
-    if arm == "rose":
-        return RandomOverSampler(shrinkage=0.5, random_state=seed)
-    if arm == "smote":
-        return SMOTE(k_neighbors=min(5, int(np.bincount(y).min()) - 1), random_state=seed)
     if arm == "cgan":
         return ConditionalGANAugmenter(random_state=seed, **(gan_kw or {}))
+    if arm in CLASSICAL:
+        return classic_sampler(arm, "auto", np.bincount(y), seed)[0]
     raise ValueError(f"Unknown arm {arm!r}; known: {ARMS}.")
 
 

@@ -325,7 +325,8 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
     lines = [
         "# Oversampling suite on the core tabular data sets",
         "",
-        f"Run {report['started']} UTC, finished {report['finished']} UTC "
+        (f"Command: `{report['command']}`. " if report.get("command") else "")
+        + f"Run {report['started']} UTC, finished {report['finished']} UTC "
         f"({report['wall_minutes']:.1f} min wall). Data sets ({len(cfg['datasets'])}): "
         f"{', '.join(cfg['datasets'])}. Stratified {cfg['folds']}-fold CV x seeds "
         f"{cfg['seeds']}; resampling inside the training folds only. "
@@ -424,9 +425,10 @@ def main() -> None:
     names = sorted(names, key=lambda n: size.get(n, 0))  # small data sets first
     started, t0, load0 = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), time.time(), \
         os.getloadavg()
-    from ganaug_bench.record import code_version
+    from ganaug_bench.record import code_version, command_line
 
     args.code_version = code_version() or "unknown"  # the code that runs, read at the start
+    args.command = command_line()
     print(f"{len(names)} data sets x {len(args.seeds)} seeds x {args.folds} folds, arms "
           f"{args.arms}", flush=True)
     rows, done, skipped = [], [], []
@@ -454,6 +456,7 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
     summary = summarise(df, args.arms)
     rev = args.code_version
     report = {
+        "command": args.command,
         "started": started, "finished": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "wall_minutes": (time.time() - t0) / 60,
         "complete": final,

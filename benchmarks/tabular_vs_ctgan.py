@@ -215,7 +215,8 @@ def markdown(report: dict) -> str:
     lines = [
         "# ganaug vs CTGAN on mixed-type tables",
         "",
-        f"Run {report['started']} UTC, {report['epochs']} epochs, batch size "
+        (f"Command: `{report['command']}`. " if report.get("command") else "")
+        + f"Run {report['started']} UTC, {report['epochs']} epochs, batch size "
         f"{report['batch_size']}, training rows: "
         f"{report['train_rows'] or 'all'} (stratified subsample, same rows for both "
         f"methods; test split whole), {report['threads']} torch thread(s) per process, CPU "
@@ -312,10 +313,11 @@ def main() -> None:
                 "sample": c["sample_100k_seconds"] / g["sample_100k_seconds"],
                 "memory": c["peak_rss_mb"] / g["peak_rss_mb"],
             }
-    from ganaug_bench.record import code_version, versions
+    from ganaug_bench.record import code_version, command_line, versions
 
     rev = code_version() or "unknown"
     report = {
+        "command": command_line(),
         "started": started, "epochs": args.epochs, "batch_size": args.batch_size,
         "ganaug_d_steps": args.d_steps or "recipe default",
         "ganaug_defaults": args.ganaug_defaults,

@@ -99,28 +99,40 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     return linear.fit(X, codes)
 
 
+def snapshot(class_filter):
+    """What ``class_filter`` asks for, as fitted (``class_filter_``): a bool, or an unfitted
+    clone whose every ``random_state`` left at None (nested ones, in a Pipeline or an
+    ensemble, too) is fixed to 0, so that refitting it (after loading or unpickling)
+    gives the same check and never draws from the global numpy RNG. Later changes of
+    the parameter, or of the user's classifier, do not reach a fitted model."""
+    if isinstance(class_filter, bool | np.bool_):  # numpy's booleans too
+        return bool(class_filter)
+    judge = clone(class_filter)
+    unset = {key: 0 for key, value in judge.get_params(deep=True).items()
+             if key.split("__")[-1] == "random_state" and value is None}
+    return judge.set_params(**unset) if unset else judge
+
+
 def fit_judge(est):
     """The fitted check of ``est``, or None where it does not apply.
 
-    It applies to anchor conditioning with at least two classes (tables); ``est``'s
-    ``class_filter`` is True (the default check, :func:`choose_default_judge`) or a
-    scikit-learn classifier (cloned; a ``random_state`` left at None is fixed to 0, so
-    refitting gives the same check).
+    It applies to anchor conditioning with at least two classes (tables); the check is
+    the default one (:func:`choose_default_judge`) or a clone of the fit's
+    ``class_filter_`` (:func:`snapshot`; files saved before it existed: the parameter).
     """
-    judge = est.class_filter
+    judge = getattr(est, "class_filter_", None)
+    if judge is None:
+        judge = snapshot(est.class_filter)
     codes = getattr(est, "anchor_codes_", None)
     if codes is None or len(np.unique(codes)) < 2:
         return None
-    if isinstance(judge, bool | np.bool_) and not judge:  # numpy's booleans too
+    if judge is False:
         return None
     with warnings.catch_warnings():  # an internal check: its solver's notes are not the
         warnings.simplefilter("ignore", ConvergenceWarning)  # user's to act on
-        if isinstance(judge, bool | np.bool_):
+        if judge is True:
             return choose_default_judge(est.anchors_, codes)
-        judge = clone(judge)
-        if "random_state" in judge.get_params() and judge.get_params()["random_state"] is None:
-            judge.set_params(random_state=0)
-        return judge.fit(est.anchors_, codes)
+        return clone(judge).fit(est.anchors_, codes)
 
 
 def judge_for(est):

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from . import _ddp
-from ._class_filter import fit_judge
+from ._class_filter import fit_judge, snapshot
 from ._device import MAX_SEED, cpu_threads
 from ._sampling import warn_if_collapsed
 from ._warm import check_warm, warm_ready
@@ -98,6 +98,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         _ddp.check_same_data(comm, data, codes)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
+        est.class_filter_ = snapshot(est.class_filter)
         est._class_judge = fit_judge(est)
         warn_if_collapsed(est, data, codes)
     finally:
@@ -220,19 +221,26 @@ def train_config(est, desc: str) -> TrainConfig:
 
 
 def build_for(est, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
-    """Fresh G and D for a fitted estimator (its codec, ``hparams_`` and ``device_``)."""
+    """Fresh G and D for a fitted estimator (its codec, ``hparams_`` and ``device_``).
+
+    The sizes are the fit's (``arch_params_``), not the current parameters: a
+    ``set_params(width=...)`` after fitting must not change the networks that a saved
+    file's weights are loaded into.
+    """
+    arch = {k: getattr(est, k) for k in ("width", "discriminator_width", "depth")}
+    arch.update({k: v for k, v in getattr(est, "arch_params_", {}).items() if k in arch})
     if est.data_kind_ == "image":
         # CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small elsewhere
-        width = est.width or (256 if est.device_.type == "cuda" else 64)
+        width = arch["width"] or (256 if est.device_.type == "cuda" else 64)
         # D at half G's width: SNGAN's CIFAR recipe, the measured configuration
-        d_width = est.discriminator_width or max(width // 2, 8)
+        d_width = arch["discriminator_width"] or max(width // 2, 8)
     else:  # files saved before the width was resolved at fit time: 256
-        width = est.width or est.hparams_.get("width") or 256
-        d_width = est.discriminator_width or width
+        width = arch["width"] or est.hparams_.get("width") or 256
+        d_width = arch["discriminator_width"] or width
     return build_networks(
         est.data_kind_, est.hparams_["conditioning"],
         latent_dim=est.hparams_["latent_dim"], n_classes=n_classes, seed=seed,
-        width=width, discriminator_width=d_width, depth=est.depth,
+        width=width, discriminator_width=d_width, depth=arch["depth"],
         n_features=getattr(est.codec_, "n_features_", None),
         spans=getattr(est.codec_, "spans_", None),
         image_shape=getattr(est.codec_, "shape_", None),

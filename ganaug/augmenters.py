@@ -11,6 +11,7 @@ from ._compat import _fit_context
 from ._device import MAX_SEED
 from ._warm import keep_train_state, resume
 from .base import BaseGANAugmenter
+from .train import HISTORY_KEYS
 
 _PARAMS_DOC = """
     sampling_strategy : float, str, dict or callable, default='auto'
@@ -160,8 +161,9 @@ _PARAMS_DOC = """
     warm_start : bool, default=False
         When True, ``fit`` keeps the raw generator, discriminator and Adam states
         (``train_state_``), and a later ``fit`` on a model fitted this way continues
-        training for ``epochs`` more epochs (same classes, features and data kind; the
-        fitted codec is kept) instead of starting over. ``history_`` then spans all
+        training for ``epochs`` more epochs, or ``max_steps`` more steps (by default 300
+        more with anchor conditioning; same classes, features and data kind; the fitted
+        codec is kept) instead of starting over. ``history_`` then spans all
         fits. A first fit, or one on a model fitted with ``warm_start=False``, starts
         from scratch. Whatever its setting, a ``fit`` that is interrupted
         (``KeyboardInterrupt``) or fails leaves the estimator as it was before the call.
@@ -211,6 +213,10 @@ _ATTRS_DOC = """
         The kind of data detected in X.
     codec_ : NumericEncoder, TabularEncoder or ImageCodec
         Maps rows to the networks' space and back.
+    class_filter_ : bool or classifier
+        ``class_filter`` as fitted (an unfitted clone, every ``random_state`` left at
+        None fixed to 0): what the check is refitted from after loading, whatever the
+        parameter says later.
     history_ : dict of str to list of float
         Per-epoch mean losses, one list per key ('d_loss', 'g_loss', 'd_real',
         'd_fake'), always this shape. For a ``GANAugmenter`` fitted with y (one GAN per
@@ -395,10 +401,10 @@ class GANAugmenter(BaseGANAugmenter):
 
 
 def _mean_history(histories: list[dict]) -> dict[str, list[float]]:
-    """Epoch-by-epoch mean of several GANs' histories (over those that ran that epoch)."""
-    keys = [k for k in histories[0]] if histories else []
-    out: dict[str, list[float]] = {}
-    for k in keys:
+    """Epoch-by-epoch mean of several GANs' histories (over those that ran that epoch;
+    none, when a ``fit_resample`` had no class to oversample: empty lists)."""
+    out: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
+    for k in out if histories else ():
         runs = [h[k] for h in histories]
         longest = max(len(r) for r in runs)
         out[k] = [float(np.mean([r[i] for r in runs if len(r) > i])) for i in range(longest)]

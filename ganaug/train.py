@@ -102,6 +102,8 @@ class _BatchSampler:
 
 
 SNAPSHOT_STEPS = 100  # steps between the NaN guard's restore points
+#: the keys of a training history (``history_``), per-epoch means
+HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
 def _snapshot(*objs) -> list:
@@ -368,11 +370,11 @@ def train_gan(
         raise ValueError("Training needs an end: epochs, max_steps or time_budget.")
     if checkpoint:  # warm start: continue from a kept state
         load_checkpoint(tr, checkpoint)
+    start = tr.t  # max_steps counts this call's steps (a warm refit trains as many again)
     if cfg.comm is not None:  # DDP: rank 0's start, gradients averaged before each step
         cfg.comm.attach(tr)
     steps = max(1, math.ceil(tr.n / tr.b))
-    keys = ("d_loss", "g_loss", "d_real", "d_fake")
-    history: dict[str, list[float]] = {k: [] for k in keys}
+    history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
     # the NaN guard's restore point: (states, epoch), renewed after >= SNAPSHOT_STEPS
     # steps, not every epoch (a per-class GAN of a tiny class has 1-step epochs, and
     # copying G, D, EMA and both optimisers each step cost as much as training)
@@ -394,7 +396,7 @@ def train_gan(
             done += 1
             if cfg.time_budget is not None and time.perf_counter() - t0 > cfg.time_budget:
                 out_of_time = True  # host clock: no sync; the queue bounds the lag
-            if cfg.max_steps is not None and tr.t >= cfg.max_steps:
+            if cfg.max_steps is not None and tr.t - start >= cfg.max_steps:
                 out_of_time = True  # same on every rank: no vote needed
             if cfg.comm is not None and cfg.time_budget is not None:  # ranks stop together
                 out_of_time = cfg.comm.any_true(out_of_time)
@@ -421,7 +423,7 @@ def train_gan(
                     group["lr"] = lr * 0.5**restarts
             out_of_time = False if cfg.time_budget is None else out_of_time
             continue
-        for k, v in zip(keys, means):
+        for k, v in zip(HISTORY_KEYS, means):
             history[k].append(float(v))
         epoch += 1
         since += done

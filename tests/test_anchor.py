@@ -304,3 +304,17 @@ def test_exact_one_hot_blocks_decode_to_their_slot_with_the_same_draws():
     # probabilities (not exactly one-hot) are still drawn from
     Q = np.full((2000, 2), 0.5, dtype=np.float32)
     assert 0.4 < enc._pick(Q, np.random.RandomState(0)).mean() < 0.6
+
+
+def test_wide_table_with_fewer_rows_than_noise_directions():
+    """More than 256 numeric columns (the randomised SVD) and fewer rows than the
+    noise's rank: the root has as many directions as the rows give, the rest zero."""
+    X = np.random.RandomState(0).normal(size=(70, 300))
+    y = np.repeat([0, 1], [50, 20])
+    for make in (ConditionalGANAugmenter, GANAugmenter):
+        Xr, yr = make(max_steps=2, width=16, random_state=0).fit_resample(X, y)
+        assert Xr.shape == (100, 300) and np.bincount(yr).tolist() == [50, 50]
+    root = pooled_within_class_root(X, y, 80)
+    assert root.shape == (80, 300)
+    norms = np.linalg.norm(root, axis=1)
+    assert (norms > 1e-3 * norms.max()).sum() == 68  # 70 rows less 2 class means

@@ -182,3 +182,36 @@ def test_rows_the_check_never_accepts_are_kept_as_drawn_in_the_last_round():
     # the unfiltered sample; class 0 (always accepted) is the unfiltered sample itself
     assert not np.array_equal(X_new, off.sample(64, y=1)[0])
     np.testing.assert_array_equal(aug.sample(64, y=0)[0], off.sample(64, y=0)[0])
+
+
+def test_a_random_state_nested_in_the_check_is_fixed_so_refits_match():
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _boundary_table()
+    check = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=3))
+    kw = dict(max_steps=3, width=16, random_state=0, class_filter=check)
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 (the global state is the point)
+    a = ConditionalGANAugmenter(**kw).fit(X, y)
+    b = ConditionalGANAugmenter(**kw).fit(X, y)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    assert a.class_filter_.get_params()["randomforestclassifier__random_state"] == 0
+    assert check.get_params()["randomforestclassifier__random_state"] is None  # user's
+    first = a.sample(300, y=1)[0]
+    np.testing.assert_array_equal(first, b.sample(300, y=1)[0])
+    a2 = ConditionalGANAugmenter(**kw).fit(X, y)
+    a2.sample(300, y=1)
+    back = pickle.loads(pickle.dumps(a2))  # the check is refitted after unpickling
+    np.testing.assert_array_equal(back.sample(300, y=1)[0], a2.sample(300, y=1)[0])
+
+
+def test_the_fitted_check_ignores_later_parameter_changes():
+    X, y = _boundary_table()
+    aug = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y)
+    aug.set_params(class_filter=False)  # takes effect at the next fit, not before
+    back = pickle.loads(pickle.dumps(aug))
+    np.testing.assert_array_equal(back.sample(300, y=1)[0], aug.sample(300, y=1)[0])
+    assert aug.class_filter_ is True and aug._class_judge is not None
+    aug.fit(X, y)
+    assert aug.class_filter_ is False and aug._class_judge is None

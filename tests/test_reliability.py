@@ -639,3 +639,29 @@ def test_interrupted_per_class_fit_in_second_class(monkeypatch):
         est.fit(X, Y)
     assert all(vars(est)[k] is v for k, v in before.items())
     assert vars(est).keys() == before.keys()
+
+
+@pytest.mark.parametrize("make", [C, G], ids=["conditional", "per-class"])
+def test_warm_start_with_a_step_budget_trains_that_many_steps_again(make):
+    est = make(epochs=None, max_steps=6, warm_start=True).fit(X, Y)
+    assert [s["step"] for s in est.train_state_] == [6] * len(est.train_state_)
+    est.fit(X, Y)
+    assert [s["step"] for s in est.train_state_] == [12] * len(est.train_state_)
+
+
+@pytest.mark.parametrize("change", [{"width": 32}, {"depth": 2}, {"discriminator_width": 8}])
+def test_a_model_saved_after_set_params_loads_its_fitted_networks(tmp_path, change):
+    est = C().fit(X, Y)
+    est.set_params(**change)  # takes effect at the next fit, not in the saved file
+    ganaug.save(est, tmp_path / "m.ganaug")
+    back = ganaug.load(tmp_path / "m.ganaug")
+    assert back.get_params()[next(iter(change))] == next(iter(change.values()))
+    np.testing.assert_array_equal(_sample_x(back, 32), _sample_x(est, 32))
+
+
+def test_per_class_fit_resample_with_nothing_to_oversample_keeps_the_history_shape():
+    Xb, Yb = X[:32], np.r_[np.zeros(16), np.ones(16)].astype(int)
+    est = G()
+    Xr, yr = est.fit_resample(Xb, Yb)
+    assert len(Xr) == 32
+    assert est.history_ == {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}

@@ -156,5 +156,6 @@ def pooled_within_class_root(
 
         _, sing, vt = randomized_svd(sub, m, random_state=0)
         part = (vt.T * sing)
-    root[:m, cont] = part.T.astype(np.float32)
+    # fewer rows than ``m`` give fewer directions (the SVD's rank): the rest stay zero
+    root[: part.shape[1], cont] = part.T.astype(np.float32)
     return root

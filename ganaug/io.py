@@ -223,7 +223,10 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
             f"Cannot read {os.fspath(path)!r}: the file is damaged or truncated ({exc})."
         ) from exc
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile,
-            AttributeError, TypeError, ValueError) as exc:
+            AttributeError, TypeError, ValueError, LookupError, OverflowError) as exc:
+        # a damaged pickle stream fails in torch's weights-only unpickler with whatever
+        # its opcodes hit: a memo key or a stack index that is not there (LookupError),
+        # a length too large (OverflowError), besides the unpickling errors
         raise ValueError(
             f"Refusing to load {os.fspath(path)!r}: not a safe ganaug file (it holds "
             f"something other than tensors and plain data, or is corrupt): {exc}"

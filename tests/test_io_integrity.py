@@ -87,6 +87,11 @@ def test_oversized_network_is_refused_before_it_is_built(saved, tmp_path, monkey
     payload = torch.load(path, weights_only=True)
     config = json.loads(payload["config"])
     config["params"]["width"] = 20000
+    # the networks are rebuilt at the fitted sizes (arch_params_), so a forger edits those
+    arch = dict(config["fitted"]["arch_params_"]["__dict__"])
+    assert arch["width"] == 16
+    arch["width"] = 20000
+    config["fitted"]["arch_params_"]["__dict__"] = [[k, v] for k, v in arch.items()]
     payload["config"] = json.dumps(config)
     payload["checksum"] = _digest(payload["config"], payload["tensors"])  # a forger's file
     torch.save(payload, tmp_path / "big.ganaug")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from .data.tabular import TabularEncoder
 from .metrics import density_coverage, precision_recall
 
 __all__ = ["marginal_fidelity", "quality_report"]
@@ -85,6 +86,8 @@ def _encoder(augmenter, X):
             s = codec.to_storage(np.asarray(Z)).reshape(len(Z), -1).astype(np.float32)
             return s * codec.scale + codec.offset
         return enc
+    if isinstance(codec, TabularEncoder):  # equal rows encode equally (exact copies: 0)
+        return lambda Z: np.asarray(codec.transform(Z, spread_ties=False), dtype=np.float32)
     if codec is not None:
         return lambda Z: np.asarray(codec.transform(Z), dtype=np.float32)
     values = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
@@ -138,7 +141,9 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
         Also write a PNG: the memorisation and diversity columns as bars per class
         (tables), or real and synthetic images side by side per class (images).
     random_state : int, default=0
-        Seeds the nearest-neighbour tie-breaking of the encoder (tables with ties).
+        No longer used: shared values of a table are encoded at the middle of their
+        quantile interval, so a copy of a real row is at distance 0 (it seeded a random
+        spread that hid copies); kept so that existing calls run.
 
     Returns
     -------
@@ -165,6 +170,11 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
     >>> quality_report(aug, X, y).index.tolist()
     [0, 1]
     """
+    if n_per_class is not None and (not isinstance(n_per_class, int | np.integer)
+                                    or n_per_class < 2):
+        raise ValueError(f"n_per_class must be an integer of at least 2 (precision, recall "
+                         f"and coverage compare each synthetic row with another); got "
+                         f"{n_per_class!r}.")
     is_frame = isinstance(X, pd.DataFrame)
     labels = np.zeros(len(X), dtype=int) if y is None else np.asarray(y)
     enc = _encoder(augmenter, X)

@@ -100,3 +100,33 @@ def test_report_leaves_out_the_classes_fit_resample_did_not_train():
     assert sampled_classes(cgan, y).tolist() == ["big", "mid", "small"]
     per_class = GANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y)
     assert sampled_classes(per_class, y).tolist() == ["big", "mid", "small"]
+
+
+def test_copies_of_rows_with_shared_values_are_exact_copies():
+    """Tables whose columns repeat values (integers, categories): the encoder spreads a
+    shared value at random by row position for training; the report must not, or a
+    copy of a real row looks like a new one."""
+    rs = np.random.RandomState(0)
+    df = pd.DataFrame({"x": rs.normal(size=100), "k": rs.randint(0, 4, 100),
+                       "c": rs.choice(["u", "v"], 100)})
+    y = np.repeat(["a", "b"], [70, 30])
+
+    class FrameCopier(Copier):
+        codec_ = ConditionalGANAugmenter(max_steps=2, width=16, random_state=0).fit(
+            df, y).codec_
+
+        def sample(self, n, y=None):
+            rows = self.X[self.y == y]
+            pick = np.random.RandomState(0).randint(len(rows), size=n)
+            return rows.iloc[pick].reset_index(drop=True), np.full(n, y)
+
+    report = quality_report(FrameCopier(df, y), df, y)
+    assert report["exact_copies"].tolist() == [1.0, 1.0]
+    assert report["dcr_median"].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("bad", [1, 0, 2.5])
+def test_report_refuses_fewer_than_two_synthetic_rows_per_class(bad):
+    aug = ConditionalGANAugmenter(max_steps=2, width=16, random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match="n_per_class must be an integer of at least 2"):
+        quality_report(aug, X, Y, n_per_class=bad)

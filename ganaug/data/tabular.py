@@ -291,13 +291,18 @@ class TabularEncoder(TabularDecoding):
         return problems, warns
 
     # ------------------------------------------------------------------ transform --
-    def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
+    def transform(self, X: np.ndarray | pd.DataFrame, *, spread_ties: bool = True) -> np.ndarray:
         """Encode rows into float32 ``(n_samples, n_features_)``.
 
         Parameters
         ----------
         X : ndarray or DataFrame
             Rows with the training columns.
+        spread_ties : bool, default=True
+            Spread a value that many rows share over its quantile interval at random
+            (by row position, seeded), so the networks see a continuous variable; False
+            encodes it at the interval's middle, so equal rows encode equally wherever
+            they stand (distances between rows: the quality report).
 
         Returns
         -------
@@ -307,7 +312,7 @@ class TabularEncoder(TabularDecoding):
         if not self.is_frame_:
             X = np.asarray(X)
         n = X.shape[0]
-        rng = np.random.RandomState(self.seed_)
+        rng = np.random.RandomState(self.seed_) if spread_ties else None
         Z = np.zeros((n, self.n_features_), dtype=np.float32)
         rows = np.arange(n)
         for j, info in enumerate(self.columns_info_):
@@ -333,8 +338,10 @@ class TabularEncoder(TabularDecoding):
         return Z
 
     @staticmethod
-    def _to_uniform(x: np.ndarray, info: _Column, rng: np.random.RandomState) -> np.ndarray:
-        """Randomised PIT: x -> u in [0, 1]; ties spread over their quantile interval."""
+    def _to_uniform(x: np.ndarray, info: _Column,
+                    rng: np.random.RandomState | None) -> np.ndarray:
+        """Randomised PIT: x -> u in [0, 1]; ties spread over their quantile interval
+        (``rng`` None: at its middle)."""
         p, q = info.p, info.q
         x = np.clip(x, q[0], q[-1])
         lo = np.searchsorted(q, x, side="left")
@@ -342,7 +349,8 @@ class TabularEncoder(TabularDecoding):
         tie = hi > lo
         u = np.empty_like(x)
         a, b = p[lo[tie]], p[hi[tie] - 1]
-        u[tie] = a + rng.uniform(size=int(tie.sum())) * (b - a)
+        at = np.full(int(tie.sum()), 0.5) if rng is None else rng.uniform(size=int(tie.sum()))
+        u[tie] = a + at * (b - a)
         i = np.clip(lo[~tie], 1, len(q) - 1)
         q0, q1 = q[i - 1], q[i]
         frac = (x[~tie] - q0) / np.where(q1 > q0, q1 - q0, 1.0)

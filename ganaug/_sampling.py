@@ -161,15 +161,18 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
             if start == m:
                 break
 
+def share_counts(counts: np.ndarray, n: int) -> np.ndarray:
+    """``n`` split in the shares of ``counts`` (largest remainders; sums to ``n``)."""
+    want = np.asarray(counts, dtype=np.float64) / np.sum(counts) * n
+    base = np.floor(want).astype(int)
+    base[np.argsort(-(want - base), kind="stable")[: n - base.sum()]] += 1
+    return base
+
+
 def codes_for(est, n: int, y) -> np.ndarray:
     """Class codes for ``sample``: proportions, one label, or an array of labels."""
     if y is None:
-        priors = est.class_counts_ / est.class_counts_.sum()
-        base = np.floor(priors * n).astype(int)
-        rest = n - base.sum()
-        order = np.argsort(-(priors * n - base), kind="stable")
-        base[order[:rest]] += 1
-        codes = np.repeat(np.arange(len(est.classes_)), base)
+        codes = np.repeat(np.arange(len(est.classes_)), share_counts(est.class_counts_, n))
         return est._sample_rng.permutation(codes)
     # never cast labels to the classes' dtype: a cast truncates ('ab' -> 'a' for
     # '<U1' classes, 0.5 -> 0 for int classes) and turns unknown labels into known ones

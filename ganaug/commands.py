@@ -74,8 +74,12 @@ def add_parsers(sub) -> None:
     q.add_argument("--force", action="store_true", help="overwrite existing output files")
 
 
-def read_table(path: str) -> pd.DataFrame:
-    """A CSV or Parquet file as a DataFrame, or a one-line CommandError."""
+def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
+    """A CSV or Parquet file as a DataFrame, or a one-line CommandError.
+
+    The column ``labels`` of a CSV is read as text, as written: class labels such as
+    ``007`` and ``7`` stay apart, and the original rows are written back unchanged.
+    """
     if not os.path.exists(path):
         raise CommandError(f"no such file: {path}")
     if os.path.isdir(path):
@@ -83,7 +87,7 @@ def read_table(path: str) -> pd.DataFrame:
     try:
         if path.lower().endswith((".parquet", ".pq")):
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype=None if labels is None else {labels: str})
     except ImportError as exc:
         raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
                            "pyarrow)") from exc
@@ -149,7 +153,7 @@ def _summary(before: pd.Series, after: pd.Series) -> str:
 
 def run_resample(args: argparse.Namespace) -> int:
     """``ganaug resample``: read, check, fit_resample, write, print a per-class summary."""
-    frame = read_table(args.data)
+    frame = read_table(args.data, labels=args.target)
     if args.target not in frame.columns:
         cols = ", ".join(map(str, frame.columns[:10]))
         raise CommandError(f"no column {args.target!r} in {args.data} (columns: {cols})")
@@ -221,17 +225,45 @@ def run_sample(args: argparse.Namespace) -> int:
     if aug.classes_ is None:
         if args.label is not None:
             raise CommandError("this model was fitted without classes; drop --class")
-        X_new = aug.sample(args.n)
-        out = X_new if isinstance(X_new, pd.DataFrame) else pd.DataFrame(X_new)
+        out = _as_table(aug.sample(args.n))
     else:
-        label = None if args.label is None else _label_of(args.label, aug.classes_)
+        from .report import sampled_classes
+
+        trained = sampled_classes(aug, aug.classes_)  # resample --method gan: some only
+        if args.label is not None:
+            label = _label_of(args.label, aug.classes_)
+            if label not in trained:
+                raise CommandError(
+                    f"the model has no generator for class {args.label!r}: `ganaug resample "
+                    f"--method gan` trains only the classes it oversamples; choose one of "
+                    f"{[str(c) for c in trained]}")
+        elif len(trained) < len(aug.classes_):  # the training shares of those it has
+            from ._sampling import share_counts
+
+            label = np.repeat(trained, share_counts(
+                aug.class_counts_[np.isin(aug.classes_, trained)], args.n))
+            print(f"the model has generators for {[str(c) for c in trained]} only "
+                  "(resample --method gan trains the oversampled classes): sampling those")
+        else:
+            label = None
         X_new, y_new = aug.sample(args.n, y=label)
-        out = X_new if isinstance(X_new, pd.DataFrame) else pd.DataFrame(X_new)
-        out = out.copy()
+        out = _as_table(X_new).copy()
+        if args.target in out.columns:
+            raise CommandError(
+                f"the generated rows have a column named {args.target!r}; pass --target "
+                "with another name for the label column")
         out[args.target] = np.asarray(y_new)
     write_table(out, args.out)
     print(f"wrote {args.out}: {len(out)} rows")
     return 0
+
+
+def _as_table(X_new) -> pd.DataFrame:
+    """Sampled rows as a table: images flattened to one column per value."""
+    if isinstance(X_new, pd.DataFrame):
+        return X_new
+    X_new = np.asarray(X_new)
+    return pd.DataFrame(X_new.reshape(len(X_new), -1))
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -240,7 +272,7 @@ def run_report(args: argparse.Namespace) -> int:
         if path:
             _check_out(path, args.force)
     aug = _load_model(args.model)
-    frame = read_table(args.data)
+    frame = read_table(args.data, labels=args.target)
     if args.target not in frame.columns:
         raise CommandError(f"no column {args.target!r} in {args.data}")
     from .report import quality_report

@@ -106,3 +106,81 @@ def test_report_command_prints_a_table_and_writes_csv_and_png(adult_csv, tmp_pat
     pd.read_csv(adult_csv).assign(target="other").to_csv(wrong, index=False)
     assert "does not know" in one_line_error(
         ganaug("report", model, wrong, "--target", "target"))
+
+
+def _small_csv(path: Path, with_target_feature: bool = False) -> Path:
+    rs = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rs.normal(size=60), "z": rs.normal(size=60),
+                          "cls": np.repeat(["A", "B", "C"], [36, 16, 8])})
+    if with_target_feature:  # a feature that happens to be called like --target's default
+        frame.insert(0, "target", rs.normal(100, 5, size=60))
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_sample_refuses_to_overwrite_a_feature_with_the_labels(tmp_path, capsys):
+    from ganaug import cli
+
+    data = _small_csv(tmp_path / "d.csv", with_target_feature=True)
+    model = tmp_path / "m.ganaug"
+    assert cli.main(["resample", str(data), "--target", "cls", "--out",
+                     str(tmp_path / "r.csv"), "--save-model", str(model)]) == 0
+    status = cli.main(["sample", str(model), "-n", "5", "--out", str(tmp_path / "s.csv")])
+    assert status == 2 and not (tmp_path / "s.csv").exists()
+    assert "have a column named 'target'; pass --target" in capsys.readouterr().err
+    assert cli.main(["sample", str(model), "-n", "5", "--out", str(tmp_path / "s.csv"),
+                     "--target", "cls"]) == 0
+    out = pd.read_csv(tmp_path / "s.csv")
+    assert list(out.columns) == ["target", "x", "z", "cls"] and len(out) == 5
+    assert out["target"].between(80, 120).all()  # the feature, not labels
+
+
+def test_sample_from_a_per_class_resample_model_draws_the_trained_classes(tmp_path, capsys):
+    from ganaug import cli
+
+    data = _small_csv(tmp_path / "d.csv")
+    model = tmp_path / "m.ganaug"
+    assert cli.main(["resample", str(data), "--target", "cls", "--method", "gan", "--out",
+                     str(tmp_path / "r.csv"), "--save-model", str(model)]) == 0
+    out_path = tmp_path / "s.csv"
+    assert cli.main(["sample", str(model), "-n", "12", "--out", str(out_path),
+                     "--target", "cls"]) == 0
+    counts = pd.read_csv(out_path)["cls"].value_counts().to_dict()
+    assert counts == {"B": 8, "C": 4}  # 16 : 8 of the trained classes; A was not trained
+    assert "generators for ['B', 'C'] only" in capsys.readouterr().out
+    status = cli.main(["sample", str(model), "-n", "3", "--class", "A", "--out",
+                       str(tmp_path / "a.csv"), "--target", "cls"])
+    assert status == 2
+    assert "no generator for class 'A'" in capsys.readouterr().err
+
+
+def test_sample_from_an_image_model_writes_one_column_per_pixel(tmp_path):
+    from ganaug import ConditionalGANAugmenter, cli, save
+
+    images = np.random.RandomState(0).randint(0, 17, size=(40, 8, 8)).astype(np.uint8)
+    labels = np.repeat([0, 1], [30, 10])
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, batch_size=8, random_state=0,
+                                  device="cpu").fit(images, labels)
+    save(aug, tmp_path / "img.ganaug")
+    assert cli.main(["sample", str(tmp_path / "img.ganaug"), "-n", "6", "--out",
+                     str(tmp_path / "s.csv")]) == 0
+    out = pd.read_csv(tmp_path / "s.csv")
+    assert out.shape == (6, 65) and out.columns[-1] == "target"
+    assert out.iloc[:, :64].to_numpy().min() >= 0 and out.iloc[:, :64].to_numpy().max() <= 255
+
+
+def test_resample_keeps_class_labels_as_written(tmp_path):
+    from ganaug import cli
+
+    rs = np.random.RandomState(0)
+    path = tmp_path / "codes.csv"
+    with open(path, "w") as f:  # labels that a number parser would merge or rewrite
+        f.write("x,z,code\n")
+        for i in range(60):
+            label = "007" if i < 40 else ("7" if i < 52 else "010")
+            f.write(f"{rs.normal():.4f},{rs.normal():.4f},{label}\n")
+    out = tmp_path / "r.csv"
+    assert cli.main(["resample", str(path), "--target", "code", "--out", str(out)]) == 0
+    written = pd.read_csv(out, dtype={"code": str})["code"]
+    assert written.value_counts().to_dict() == {"007": 40, "7": 40, "010": 40}
+    assert open(out).read().splitlines()[1].endswith(",007")  # original rows first, as written

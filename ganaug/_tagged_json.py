@@ -51,6 +51,8 @@ class Encoder:
     def encode(self, v: Any, where: str) -> Any:  # noqa: C901 - one branch per type
         if v is None or isinstance(v, bool | str):
             return v
+        if isinstance(v, bytes):  # kept apart from str (b"ab" must not load as "ab")
+            return {"__bytes__": v.decode("latin-1")}
         if v is pd.NA:
             return {"__pd_na__": None}
         if v is pd.NaT:
@@ -130,9 +132,10 @@ class Encoder:
                 "__ndarray__": self._tensor(torch.from_numpy(raw.copy())),
                 "dtype": a.dtype.str, "shape": list(a.shape),
             }
-        if a.dtype.kind in "USO":
-            items = [_json_scalar(x, where) if _is_json_scalar(x) else self.encode(x, where)
-                     for x in a.reshape(-1).tolist()]
+        if a.dtype.kind in "USO":  # bytes in an object array are tagged, as they are alone
+            items = [self.encode(x, where) if a.dtype.kind == "O" and isinstance(x, bytes)
+                     else _json_scalar(x, where) if _is_json_scalar(x)
+                     else self.encode(x, where) for x in a.reshape(-1).tolist()]
             return {"__ndarray_obj__": items, "dtype": a.dtype.str, "shape": list(a.shape)}
         raise TypeError(f"ganaug.save cannot store {where}: numpy array of dtype {a.dtype}.")
 
@@ -182,6 +185,8 @@ class Decoder:
         if not isinstance(v, dict) or len(v) == 0:
             raise ValueError(f"Corrupt ganaug file: unexpected value {v!r:.80}.")
         tag = next(iter(v))
+        if tag == "__bytes__":
+            return v[tag].encode("latin-1")
         if tag == "__pd_na__":
             return pd.NA
         if tag == "__pd_nat__":

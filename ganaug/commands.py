@@ -101,6 +101,12 @@ def _check_out(path: str, force: bool) -> None:
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise CommandError(f"the folder of {path} does not exist")
+    if path.lower().endswith((".parquet", ".pq")):  # before training, not after
+        import importlib.util
+
+        if not any(importlib.util.find_spec(m) for m in ("pyarrow", "fastparquet")):
+            raise CommandError(f"cannot write {path}: Parquet needs pyarrow (pip install "
+                               "pyarrow), or write a .csv")
 
 
 def write_table(frame: pd.DataFrame, path: str) -> None:

@@ -184,3 +184,19 @@ def test_resample_keeps_class_labels_as_written(tmp_path):
     written = pd.read_csv(out, dtype={"code": str})["code"]
     assert written.value_counts().to_dict() == {"007": 40, "7": 40, "010": 40}
     assert open(out).read().splitlines()[1].endswith(",007")  # original rows first, as written
+
+
+def test_a_parquet_output_without_a_parquet_engine_is_refused_before_training(
+        tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from ganaug import cli
+
+    real_find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in (
+        "pyarrow", "fastparquet") else real_find(name, *a))
+    data = _small_csv(tmp_path / "d.csv")
+    status = cli.main(["resample", str(data), "--target", "cls", "--out",
+                       str(tmp_path / "o.parquet")])
+    assert status == 2 and "Parquet needs pyarrow" in capsys.readouterr().err
+    assert not (tmp_path / "o.parquet").exists()

@@ -7,6 +7,7 @@ import re
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -141,3 +142,15 @@ def test_weights_of_another_network_layout_name_the_version_problem(saved, monke
     monkeypatch.setattr(ganaug.io, "build_generator", renamed)
     with pytest.raises(ValueError, match=r"missing \['gain'\].*another ganaug version"):
         ganaug.load(path)
+
+
+def test_bytes_values_load_as_bytes_not_str(tmp_path):
+    rs = np.random.RandomState(0)
+    frame = pd.DataFrame({"b": pd.Series(rs.choice([b"ab", b"cd"], 60), dtype=object),
+                          "v": rs.normal(size=60)})
+    est = ConditionalGANAugmenter(max_steps=2, width=16, random_state=0).fit(frame, Y)
+    ganaug.save(est, tmp_path / "b.ganaug")
+    back = ganaug.load(tmp_path / "b.ganaug")
+    got, want = back.sample(20)[0], est.sample(20)[0]
+    pd.testing.assert_frame_equal(got, want)
+    assert {type(v) for v in got["b"]} == {bytes}

@@ -235,6 +235,11 @@ def run_sample(args: argparse.Namespace) -> int:
     else:
         from .report import sampled_classes
 
+        features = getattr(aug, "feature_names_in_", None)
+        if features is not None and args.target in [str(f) for f in features]:
+            raise CommandError(
+                f"the generated rows have a column named {args.target!r}; pass --target "
+                "with another name for the label column")
         trained = sampled_classes(aug, aug.classes_)  # resample --method gan: some only
         if args.label is not None:
             label = _label_of(args.label, aug.classes_)
@@ -254,10 +259,6 @@ def run_sample(args: argparse.Namespace) -> int:
             label = None
         X_new, y_new = aug.sample(args.n, y=label)
         out = _as_table(X_new).copy()
-        if args.target in out.columns:
-            raise CommandError(
-                f"the generated rows have a column named {args.target!r}; pass --target "
-                "with another name for the label column")
         out[args.target] = np.asarray(y_new)
     write_table(out, args.out)
     print(f"wrote {args.out}: {len(out)} rows")

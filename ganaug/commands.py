@@ -37,7 +37,8 @@ def add_parsers(sub) -> None:
                    help="auto, minority, 'not minority', 'not majority', all, a float "
                    "(binary targets), or class=count pairs like 'yes=500,no=1000'")
     r.add_argument("--categorical", default="auto",
-                   help="comma list of categorical column names (default: from dtypes)")
+                   help="comma list of columns to treat as categorical besides those their "
+                   "dtypes make categorical (text, category, bool; default: those only)")
     r.add_argument("--method", choices=("cgan", "gan"), default="cgan",
                    help="cgan: ConditionalGANAugmenter (default); gan: one GAN per class")
     r.add_argument("--seed", type=int, default=0)
@@ -182,6 +183,16 @@ def run_resample(args: argparse.Namespace) -> int:
         missing = [c for c in cats if c not in X.columns]
         if missing:
             raise CommandError(f"--categorical names unknown columns {missing}")
+        from .data.categorical import resolve_categorical
+
+        # the named columns come on top of those the dtypes make categorical (text
+        # columns can be nothing else)
+        detected = X.columns[resolve_categorical(X, "auto")]
+        cats += [c for c in detected if c not in cats]
+    if "Unnamed: 0" in X.columns:
+        print("warning: column 'Unnamed: 0' looks like a saved row index (pandas names an "
+              "unnamed first column so); it is resampled as a feature: drop it, or write "
+              "the CSV with index=False", file=sys.stderr)
     from . import augmenters
 
     cls = (augmenters.ConditionalGANAugmenter if args.method == "cgan"

@@ -200,3 +200,20 @@ def test_a_parquet_output_without_a_parquet_engine_is_refused_before_training(
                        str(tmp_path / "o.parquet")])
     assert status == 2 and "Parquet needs pyarrow" in capsys.readouterr().err
     assert not (tmp_path / "o.parquet").exists()
+
+
+def test_categorical_option_adds_to_the_columns_dtypes_make_categorical(tmp_path, capsys):
+    from ganaug import cli, load
+
+    rs = np.random.RandomState(0)
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": rs.normal(size=60), "code": rs.choice([10, 20, 30], 60),
+                  "s": rs.choice(["u", "v"], 60), "t": np.repeat(["x", "y"], [45, 15])}
+                 ).to_csv(path)  # with its index: an 'Unnamed: 0' column
+    out, model = tmp_path / "o.csv", tmp_path / "m.ganaug"
+    assert cli.main(["resample", str(path), "--target", "t", "--categorical", "code",
+                     "--out", str(out), "--save-model", str(model)]) == 0
+    assert "'Unnamed: 0' looks like a saved row index" in capsys.readouterr().err
+    assert list(load(model).categorical_features) == ["code", "s"]
+    new = pd.read_csv(out).iloc[60:]
+    assert set(new["code"]) <= {10, 20, 30} and set(new["s"]) <= {"u", "v"}

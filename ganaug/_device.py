@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,8 +19,22 @@ def resolve_device(device: str | torch.device) -> torch.device:
     Raises
     ------
     ValueError
-        For an unknown name or a device this machine does not have.
+        For an unknown name or a device this machine does not have (naming the
+        environment variable ``GANAUG_DEVICE`` when the name came from it).
     """
+    try:
+        return _resolve(device)
+    except ValueError as exc:
+        forced = os.environ.get("GANAUG_DEVICE", "").strip()
+        if forced and forced == str(device):  # the user passed 'auto': say where it came from
+            raise ValueError(
+                f"The environment variable GANAUG_DEVICE={forced!r} overrides "
+                f"device='auto', but: {exc} Unset it, or set it to a device this machine "
+                "has.") from exc
+        raise
+
+
+def _resolve(device: str | torch.device) -> torch.device:
     if device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -143,7 +143,9 @@ _PARAMS_DOC = """
         ``torch.compile`` the networks (worth it for long GPU runs); a string picks the
         mode ('default', 'reduce-overhead' adds CUDA graphs, 'max-autotune', ...).
     time_budget : float or None, default=None
-        Stop training after this many seconds (wall clock), even before ``epochs``.
+        Stop training after this many seconds (wall clock), even before ``epochs``. It
+        bounds each GAN: a ``GANAugmenter`` fitted with y trains one per class (one
+        after another with ``n_jobs=1``), each within this budget.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batches and sampling through local generators;
         global numpy and torch random state is never touched.

@@ -124,10 +124,19 @@ def make_long_tailed(
         Positions in X (only with ``return_indices=True``).
     """
     y = np.asarray(y)
-    if imbalance_ratio < 1:
-        raise ValueError(f"imbalance_ratio must be >= 1; got {imbalance_ratio}.")
+    if not np.isfinite(imbalance_ratio) or imbalance_ratio < 1:
+        raise ValueError(f"imbalance_ratio must be a finite number >= 1; got {imbalance_ratio}.")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}.")
     classes = np.unique(y)
-    counts = long_tailed_counts(len(y) / len(classes), len(classes), imbalance_ratio)
+    if len(classes) < 2:
+        raise ValueError(f"A long tail needs at least 2 classes; y has {len(classes)}.")
+    n_max = len(y) / len(classes)
+    counts = long_tailed_counts(n_max, len(classes), imbalance_ratio)
+    if min(counts) < 1:
+        raise ValueError(
+            f"imbalance_ratio={imbalance_ratio} leaves the rarest class no rows ({n_max:g} "
+            f"rows per class to start from); use a smaller ratio (below {n_max:g}).")
     indices = _per_class_subsample(y, dict(zip(classes, counts)), random_state)
     out = (np.asarray(X)[indices], y[indices])
     return (*out, indices) if return_indices else out

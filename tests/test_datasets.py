@@ -185,3 +185,22 @@ def test_real_cifar10_and_lt100():
     _, y_lt, idx = make_long_tailed(X, y, 100, random_state=0, return_indices=True)
     assert np.bincount(y_lt).tolist() == LT100
     np.testing.assert_array_equal(idx, reference_lt_indices(y, 100))
+
+
+@pytest.mark.parametrize("ratio, message", [
+    (100, "leaves the rarest class no rows"),  # 90 rows per class: the rarest would get 0
+    (float("nan"), "finite number >= 1"), (float("inf"), "finite number >= 1"),
+    (0.5, "finite number >= 1"),
+])
+def test_make_long_tailed_refuses_ratios_that_drop_a_class(ratio, message):
+    X, y = np.zeros((900, 2)), np.repeat(np.arange(10), 90)
+    with pytest.raises(ValueError, match=message):
+        make_long_tailed(X, y, ratio)
+    assert np.bincount(make_long_tailed(X, y, 89)[1]).min() == 1
+
+
+def test_make_long_tailed_refuses_one_class_and_unequal_lengths():
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        make_long_tailed(np.zeros((10, 2)), np.zeros(10), 5)
+    with pytest.raises(ValueError, match="same length"):
+        make_long_tailed(np.zeros((10, 2)), np.repeat([0, 1], 6), 5)

@@ -227,3 +227,16 @@ def test_job_device_takes_the_workers_gpu(monkeypatch):
     assert job_device("auto", cpu) == cpu  # the fit chose the CPU: its jobs too
     monkeypatch.setattr(ganaug.distributed, "current_worker_index", lambda: None)
     assert job_device("auto", cuda) == cuda  # not in a worker
+
+
+def test_an_unusable_GANAUG_DEVICE_is_named_in_the_error(monkeypatch):
+    from ganaug import ConditionalGANAugmenter
+
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA")
+    monkeypatch.setenv("GANAUG_DEVICE", "cuda:0")
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    y = np.repeat([0, 1], [20, 10])
+    with pytest.raises(ValueError, match="environment variable GANAUG_DEVICE='cuda:0' "
+                                         "overrides device='auto'"):
+        ConditionalGANAugmenter(max_steps=1, width=8).fit(X, y)

@@ -665,3 +665,15 @@ def test_per_class_fit_resample_with_nothing_to_oversample_keeps_the_history_sha
     Xr, yr = est.fit_resample(Xb, Yb)
     assert len(Xr) == 32
     assert est.history_ == {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+
+
+@pytest.mark.parametrize("make", [C, G], ids=["conditional", "per-class"])
+def test_a_global_pandas_output_setting_does_not_reach_the_internal_scaler(make):
+    import sklearn
+
+    with sklearn.config_context(transform_output="pandas"):
+        est = make(epochs=None, max_steps=2)
+        Xr, yr = est.fit_resample(X, Y)
+        new = _sample_x(est, 8, y=1)
+    assert isinstance(Xr, np.ndarray) and Xr.shape == (64, 4)
+    assert np.bincount(yr).tolist() == [32, 32] and new.shape == (8, 4)

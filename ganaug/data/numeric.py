@@ -51,7 +51,9 @@ class NumericEncoder:
         big = np.maximum(np.abs(self.min_), np.abs(self.max_))
         self.exponent_ = np.where(big > 0, np.frexp(big)[1], 0).astype(np.int64)
         # constant columns: StandardScaler keeps scale 1, which is what we want
-        self.scaler_ = StandardScaler().fit(np.ldexp(values, -self.exponent_))
+        # internal: never a DataFrame, whatever sklearn.set_config(transform_output=...) says
+        self.scaler_ = StandardScaler().set_output(transform="default").fit(
+            np.ldexp(values, -self.exponent_))
         self.n_features_ = values.shape[1]
         return self
 

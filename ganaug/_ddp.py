@@ -130,10 +130,18 @@ class Comm:
             return data, codes
         return data[idx], (None if codes is None else codes[idx])
 
-    def check_same_data(self, data: np.ndarray, codes: np.ndarray | None) -> None:
-        """Raise on every rank if the ranks were given different training sets."""
+    def check_same_data(self, data: np.ndarray, codes: np.ndarray | None,
+                        raw=None) -> None:
+        """Raise on every rank if the ranks were given different training sets.
+
+        ``raw`` is the X the user passed: each rank fits its own encoder, and a rank given
+        a rescaled copy of the data (any per-column monotone change) would encode it to
+        the same ``data``.
+        """
         h = hashlib.sha1(np.ascontiguousarray(data).view(np.uint8).ravel().tobytes())
         h.update(repr(data.shape).encode())
+        if raw is not None:
+            h.update(_raw_digest(raw))
         if codes is not None:
             h.update(np.ascontiguousarray(codes).tobytes())
         digests = self.all_gather_object(h.hexdigest())
@@ -364,10 +372,26 @@ def shard(est, data: np.ndarray, codes: np.ndarray | None, seed: int):
     return (data, codes) if comm is None else comm.shard(data, codes, seed)
 
 
-def check_same_data(comm, data: np.ndarray, codes: np.ndarray | None) -> None:
+def check_same_data(comm, data: np.ndarray, codes: np.ndarray | None, raw=None) -> None:
     """Refuse ranks that were given different data (no-op without DDP)."""
     if comm is not None:
-        comm.check_same_data(data, codes)
+        comm.check_same_data(data, codes, raw)
+
+
+def _raw_digest(X) -> bytes:
+    """Bytes that differ when the values of ``X`` (array, DataFrame or images) differ."""
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        arr = np.asarray(X)
+        if arr.dtype.kind in "biufcmM":
+            return np.ascontiguousarray(arr).tobytes() + repr(arr.shape).encode()
+        X = pd.DataFrame(arr.reshape(len(arr), -1))
+    try:
+        values = pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes()
+    except TypeError:  # unhashable cells (lists): their text
+        values = repr(X.to_numpy().tolist()).encode()
+    return values + repr(list(map(str, X.columns))).encode()
 
 
 def n_jobs(est) -> int | None:

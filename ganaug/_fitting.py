@@ -95,7 +95,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
             data, codes, rank, getattr(est.codec_, "spans_", None))
     t0 = time.perf_counter()
     try:
-        _ddp.check_same_data(comm, data, codes)
+        _ddp.check_same_data(comm, data, codes, X)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
         est.class_filter_ = snapshot(est.class_filter)

@@ -73,11 +73,19 @@ def _rank_main(rank: int, world: int, port: int, out: str) -> None:
     img = ConditionalGANAugmenter(epochs=1, batch_size=8, width=8, latent_dim=8, device="cpu",
                                   random_state=0, warm_start=True)
     Xi_res, yi_res = img.fit_resample(*_images())
+    # a rescaled copy on one rank encodes to the same rows: the raw data must be compared
+    refused = None
+    try:
+        Xs = np.random.RandomState(0).normal(size=(40, 2))  # encodes alike on both ranks
+        ConditionalGANAugmenter(**SMALL, random_state=0).fit(
+            Xs * (1 + rank) + 100 * rank, np.repeat([0, 1], [30, 10]))
+    except ValueError as exc:
+        refused = str(exc)
     with open(os.path.join(out, f"rank{rank}.pkl"), "wb") as f:
         pickle.dump(
             {"cgan": cgan, "X_res": X_res, "y_res": y_res, "gan": gan, "X_gan": X_gan,
              "y_gan": y_gan, "img": img, "Xi_res": Xi_res, "yi_res": yi_res,
-             "main": is_main_process()}, f,
+             "main": is_main_process(), "refused": refused}, f,
         )
 
 
@@ -125,6 +133,11 @@ def test_ranks_end_identical(ranks):
     # same samples on every rank
     np.testing.assert_array_equal(r0["X_res"], r1["X_res"])
     np.testing.assert_array_equal(r0["X_gan"], r1["X_gan"])
+
+
+def test_ranks_given_different_data_are_refused_even_when_it_encodes_alike(ranks):
+    for r in ranks:
+        assert r["refused"] is not None and "the ranks passed different data" in r["refused"]
 
 
 def test_result_meets_single_fit_contract(ranks):

@@ -128,13 +128,42 @@ def kernel_distance(
 
 
 def _pairwise(a: Tensor, b: Tensor, chunk: int = 4096) -> Tensor:
-    return torch.cat([torch.cdist(a[i : i + chunk], b) for i in range(0, len(a), chunk)])
+    # direct differences, not |a|^2 + |b|^2 - 2ab (torch's default past 25 rows), whose
+    # cancellation made a point's distance to itself exceed its neighbour's
+    return torch.cat([torch.cdist(a[i : i + chunk], b,
+                                  compute_mode="donot_use_mm_for_euclid_dist")
+                      for i in range(0, len(a), chunk)])
 
 
 def _kth_radius(x: Tensor, k: int) -> Tensor:
     """Distance of each row to its k-th nearest neighbour in the same set (self excluded)."""
     d = _pairwise(x, x)
+    d.fill_diagonal_(0.0)
     return d.kthvalue(k + 1, dim=1).values
+
+
+def _feature_sets(real_feats, fake_feats, k: int, need_fake_k: bool) -> tuple[Tensor, Tensor]:
+    """Both sets as float64 tensors centred on the real set's mean, after the checks the
+    k-NN definitions need: 2-D, non-empty, finite, ``1 <= k < rows`` of each set whose
+    balls are used."""
+    sets = []
+    for name, feats in (("real_feats", real_feats), ("fake_feats", fake_feats)):
+        a = np.asarray(feats, dtype=np.float64)
+        if a.ndim != 2 or len(a) == 0:
+            raise ValueError(f"{name} must be a non-empty 2-D array; got shape {a.shape}.")
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} holds NaN or infinite values.")
+        sets.append(a)
+    real, fake = sets
+    if real.shape[1] != fake.shape[1]:
+        raise ValueError(f"real_feats and fake_feats have {real.shape[1]} and "
+                         f"{fake.shape[1]} features; they must match.")
+    small = min(len(real), len(fake)) if need_fake_k else len(real)
+    if not (isinstance(k, int | np.integer) and 1 <= k < small):
+        raise ValueError(f"k must be an integer with 1 <= k < {small} (the rows of the "
+                         f"smaller set whose k-NN balls are used); got {k!r}.")
+    centre = real.mean(0)  # distances do not change; their rounding does
+    return torch.from_numpy(real - centre), torch.from_numpy(fake - centre)
 
 
 def precision_recall(
@@ -145,8 +174,7 @@ def precision_recall(
     Precision: share of fake samples inside some real sample's k-NN ball (fidelity).
     Recall: share of real samples inside some fake sample's k-NN ball (diversity).
     """
-    r = torch.as_tensor(np.asarray(real_feats, dtype=np.float32))
-    f = torch.as_tensor(np.asarray(fake_feats, dtype=np.float32))
+    r, f = _feature_sets(real_feats, fake_feats, k, need_fake_k=True)
     rr, fr = _kth_radius(r, k), _kth_radius(f, k)
     d_fr = _pairwise(f, r)  # (n_fake, n_real)
     precision = (d_fr <= rr.unsqueeze(0)).any(dim=1).float().mean()
@@ -163,8 +191,7 @@ def density_coverage(
     when fakes follow the real distribution). Coverage: share of real samples whose
     k-NN ball holds at least one fake sample.
     """
-    r = torch.as_tensor(np.asarray(real_feats, dtype=np.float32))
-    f = torch.as_tensor(np.asarray(fake_feats, dtype=np.float32))
+    r, f = _feature_sets(real_feats, fake_feats, k, need_fake_k=False)
     rr = _kth_radius(r, k)
     inside = _pairwise(f, r) <= rr.unsqueeze(0)  # (n_fake, n_real)
     density = inside.float().sum(dim=1).mean() / k

@@ -39,12 +39,16 @@ def save_image_grid(
 
     Images are min-max scaled per grid for display; uint8 images are shown as they are.
     """
+    if not any(len(r) for r in rows):
+        raise ValueError("save_image_grid needs at least one image.")
     n_rows = len(rows)
     n_cols = max(len(r) for r in rows)
     fig = _figure((n_cols * 0.8 + 1.2, n_rows * 0.8 + 0.4))
     axes = fig.subplots(n_rows, n_cols, squeeze=False)
     stack = np.concatenate([np.asarray(r, dtype=np.float64).ravel() for r in rows if len(r)])
-    lo, hi = (0.0, 255.0) if np.asarray(rows[0]).dtype == np.uint8 else (stack.min(), stack.max())
+    # NaN pixels stay blank; they must not blank the grid through its range
+    lo, hi = ((0.0, 255.0) if np.asarray(rows[0]).dtype == np.uint8
+              else (np.nanmin(stack), np.nanmax(stack)))
     for i, images in enumerate(rows):
         for j in range(n_cols):
             ax = axes[i, j]

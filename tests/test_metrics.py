@@ -158,3 +158,53 @@ def test_fid_uses_one_fixed_scale_so_a_darker_set_is_far(tmp_path):
     # uint8 and [0, 1] floats of the same images give the same features
     np.testing.assert_allclose(inception_features(X, path, device="cpu"),
                                inception_features(real, path, device="cpu"), atol=1e-5)
+
+
+def _knn_reference(real, fake, k):
+    """The published definitions in plain float64 numpy."""
+    d_rr = np.linalg.norm(real[:, None] - real[None], axis=2)
+    d_ff = np.linalg.norm(fake[:, None] - fake[None], axis=2)
+    d_fr = np.linalg.norm(fake[:, None] - real[None], axis=2)
+    rr, fr = np.sort(d_rr, 1)[:, k], np.sort(d_ff, 1)[:, k]
+    inside = d_fr <= rr[None]
+    return ((inside.any(1).mean(), (d_fr.T <= fr[None]).any(1).mean()),
+            (inside.sum(1).mean() / k, inside.any(0).mean()))
+
+
+def test_knn_metrics_match_the_definitions_far_from_the_origin():
+    # tight clusters far from 0: float32 |a|^2 + |b|^2 - 2ab put a point farther from
+    # itself than from its neighbour (density 21.6 instead of 1.2)
+    rs = np.random.RandomState(1)
+    real = rs.normal(size=(200, 16)) * 0.1 + 100
+    fake = rs.normal(size=(150, 16)) * 0.1 + 100
+    (p, r), (d, c) = _knn_reference(real, fake, 3)
+    assert precision_recall(real, fake, k=3) == pytest.approx((p, r))
+    assert density_coverage(real, fake, k=3) == pytest.approx((d, c))
+    assert density_coverage(real, real.copy(), k=5)[1] == 1.0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda r, f: precision_recall(r[:3], f, k=3), r"1 <= k < 3"),
+    (lambda r, f: precision_recall(r, f[:2], k=3), r"1 <= k < 2"),
+    (lambda r, f: density_coverage(r, f, k=0), r"1 <= k < 20"),
+    (lambda r, f: density_coverage(r[:0], f, k=1), "non-empty 2-D"),
+    (lambda r, f: precision_recall(r, np.full_like(f, np.nan), k=1), "NaN or infinite"),
+    (lambda r, f: density_coverage(r, f[:, :2], k=1), "must match"),
+])
+def test_knn_metrics_refuse_bad_k_and_inputs(call, message):
+    rs = np.random.RandomState(0)
+    with pytest.raises(ValueError, match=message):
+        call(rs.normal(size=(20, 3)), rs.normal(size=(10, 3)))
+
+
+def test_a_nan_pixel_does_not_blank_an_image_grid(tmp_path):
+    from PIL import Image
+
+    from ganaug.plotting import save_image_grid
+
+    images = np.random.RandomState(0).rand(3, 8, 8)
+    images[0, 0, 0] = np.nan
+    path = save_image_grid([images], tmp_path / "g.png")
+    assert np.asarray(Image.open(path).convert("L"), dtype=float).std() > 5
+    with pytest.raises(ValueError, match="at least one image"):
+        save_image_grid([], tmp_path / "e.png")

@@ -217,9 +217,15 @@ def train_classifier(
         classes, codes = np.unique(y, return_inverse=True)
     else:
         classes = np.asarray(classes)
+        if len(classes) > 1 and not (classes[1:] > classes[:-1]).all():
+            raise ValueError("`classes` must be sorted and without repeats (np.unique order); "
+                             f"got {classes.tolist()[:10]}")
         codes = np.searchsorted(classes, y)
         if not np.array_equal(classes[np.clip(codes, 0, len(classes) - 1)], y):
             raise ValueError("`y` holds labels that are not in `classes`")
+    if class_weights is not None and np.shape(class_weights) != (len(classes),):
+        raise ValueError(f"class_weights must hold one weight per class ({len(classes)}); "
+                         f"got shape {np.shape(class_weights)}")
     _sync(dev)
     t0 = time.perf_counter()
     X = np.asarray(X)

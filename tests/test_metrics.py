@@ -208,3 +208,12 @@ def test_a_nan_pixel_does_not_blank_an_image_grid(tmp_path):
     assert np.asarray(Image.open(path).convert("L"), dtype=float).std() > 5
     with pytest.raises(ValueError, match="at least one image"):
         save_image_grid([], tmp_path / "e.png")
+
+
+def test_classifier_refuses_unsorted_classes_and_wrong_weight_length():
+    X = np.random.RandomState(0).randint(0, 255, size=(12, 8, 8, 3)).astype(np.uint8)
+    y = np.repeat([0, 1, 2], 4)
+    with pytest.raises(ValueError, match="must be sorted"):
+        train_classifier(X, y, classes=np.array([2, 1, 0]), epochs=1)
+    with pytest.raises(ValueError, match="one weight per class \\(3\\)"):
+        train_classifier(X, y, class_weights=[1.0, 2.0], epochs=1)

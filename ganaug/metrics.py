@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from torch import Tensor
 
 from ._classifier import (
@@ -146,15 +146,8 @@ def _feature_sets(real_feats, fake_feats, k: int, need_fake_k: bool) -> tuple[Te
     """Both sets as float64 tensors centred on the real set's mean, after the checks the
     k-NN definitions need: 2-D, non-empty, finite, ``1 <= k < rows`` of each set whose
     balls are used."""
-    sets = []
-    for name, feats in (("real_feats", real_feats), ("fake_feats", fake_feats)):
-        a = np.asarray(feats, dtype=np.float64)
-        if a.ndim != 2 or len(a) == 0:
-            raise ValueError(f"{name} must be a non-empty 2-D array; got shape {a.shape}.")
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name} holds NaN or infinite values.")
-        sets.append(a)
-    real, fake = sets
+    real, fake = (check_array(feats, dtype=np.float64, input_name=name)
+                  for name, feats in (("real_feats", real_feats), ("fake_feats", fake_feats)))
     if real.shape[1] != fake.shape[1]:
         raise ValueError(f"real_feats and fake_feats have {real.shape[1]} and "
                          f"{fake.shape[1]} features; they must match.")

@@ -60,12 +60,6 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         classes, codes, counts = np.unique(
             np.asarray(y), return_inverse=True, return_counts=True
         )
-        small = classes[counts < 2]
-        if len(small):
-            raise ValueError(
-                f"Classes {small.tolist()} have fewer than 2 samples; a GAN cannot learn "
-                "a class from one row. Remove them or merge them with another class."
-            )
         if warm and not np.array_equal(classes, est.classes_):
             raise ValueError(
                 f"warm_start=True continues training on the classes of the first fit "
@@ -75,6 +69,14 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     data = _encode(est, X, kind, mixed, warm, rng)
     est.data_kind_ = kind
     est.hparams_ = resolve_hparams(est)
+    if y is not None and est.hparams_["conditioning"] != "anchor":
+        small = classes[counts < 2]
+        if len(small):  # an anchor generator starts from the row (pooled noise around it)
+            raise ValueError(
+                f"Classes {small.tolist()} have fewer than 2 samples; a label-conditioned "
+                "GAN cannot learn a class from one row. Remove them or merge them with "
+                "another class (tables: conditioning='anchor', the default, accepts them)."
+            )
     # what the networks' shapes depend on: a warm refit must keep them
     est.arch_params_ = {k: getattr(est, k) for k in (
         "width", "discriminator_width", "depth", "latent_dim", "conditioning", "spread")}

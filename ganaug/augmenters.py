@@ -33,10 +33,13 @@ _PARAMS_DOC = """
         which generated rows copy), so copies of the anchor are as detectable as
         implausible rows (DAGAN-style; see README "How it works").
         The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
+        A class of one row is accepted (as ``RandomOverSampler`` accepts it): its rows
+        are that row plus pooled noise.
         'label': the class is an input of the generator and the discriminator (what
-        'auto' means for images; a ``GANAugmenter`` trains one unconditional GAN per
-        class, 2,000 steps each: on the development tables it lost to SMOTE, while its
-        anchor generators beat it, and ran ten times faster, see README).
+        'auto' means for images; every class needs 2 rows; a ``GANAugmenter`` trains
+        one unconditional GAN per class, 2,000 steps each: on the development tables
+        it lost to SMOTE, while its anchor generators beat it, and ran ten times
+        faster, see README).
     spread : float, default=0.7
         Anchor conditioning: scale of the pooled part of the noise the generator
         starts from (0: none; 1: noise with the pooled within-class covariance; the

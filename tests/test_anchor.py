@@ -318,3 +318,35 @@ def test_wide_table_with_fewer_rows_than_noise_directions():
     assert root.shape == (80, 300)
     norms = np.linalg.norm(root, axis=1)
     assert (norms > 1e-3 * norms.max()).sum() == 68  # 70 rows less 2 class means
+
+
+@pytest.mark.parametrize("Aug", [ConditionalGANAugmenter, GANAugmenter])
+def test_a_class_of_one_row_is_oversampled_around_its_row(Aug, tmp_path):
+    # RandomOverSampler accepts a class of one row (a training fold of a rare class in
+    # cross-validation often holds one); anchor generation starts from that row with
+    # pooled noise only, so it is accepted too, categories copied from the row
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.randn(60), "b": rng.randn(60) * 3,
+                      "c": rng.choice(["x", "y", "z"], 60)})
+    X.loc[59, "c"] = "w"  # the one-row class has a category of its own
+    y = np.r_[np.zeros(50, int), np.ones(9, int), 2]
+    aug = Aug(max_steps=10, width=16, random_state=0)
+    Xr, yr = aug.fit_resample(X, y)
+    assert np.bincount(yr).tolist() == [50, 50, 50]
+    new = Xr.iloc[60:][yr[60:] == 2]
+    assert (new["c"] == "w").all()
+    num = new[["a", "b"]].to_numpy()
+    assert len(np.unique(num.round(6), axis=0)) == 49  # new rows, not copies of the row
+    # the rows stay around their only real row, on the scale of the within-class spread
+    assert np.all(np.abs(num.mean(0) - X.loc[59, ["a", "b"]].to_numpy(float))
+                  < X[["a", "b"]].std().to_numpy())
+    # a strategy that leaves the class alone keeps it as it is
+    Xs, ys = Aug(max_steps=5, width=16, random_state=0,
+                 sampling_strategy={1: 20}).fit_resample(X, y)
+    assert np.bincount(ys).tolist() == [50, 20, 1]
+    save(aug, tmp_path / "m.ganaug")
+    a, _ = aug.sample(5, y=2)
+    b, _ = load(tmp_path / "m.ganaug").sample(5, y=2)
+    pd.testing.assert_frame_equal(a, b)

@@ -115,11 +115,13 @@ FIT_CASES = {
         lambda: C().fit(X, None), ValueError, "requires y to be passed"
     ),
     "a single class": (lambda: C().fit(X, np.zeros(40)), ValueError, "more than 1 class"),
-    "a class with one sample": (
-        lambda: C().fit(X, np.r_[np.zeros(39), 1]), ValueError, "fewer than 2 samples"
+    "a class with one sample, label conditioning": (
+        lambda: C(conditioning="label").fit(X, np.r_[np.zeros(39), 1]), ValueError,
+        "fewer than 2 samples",
     ),
-    "a class with one sample, per-class GANs": (
-        lambda: G().fit(X, np.r_[np.zeros(38), 1, 2]), ValueError, "fewer than 2 samples"
+    "a class with one sample, per-class label GANs": (
+        lambda: G(conditioning="label").fit(X, np.r_[np.zeros(38), 1, 2]), ValueError,
+        "fewer than 2 samples",
     ),
     "X and y of different lengths": (
         lambda: C().fit(X, Y[:-1]), ValueError, "different lengths"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -20,7 +21,7 @@ from torch import nn
 from . import _ddp
 from ._class_filter import fit_judge, snapshot
 from ._device import MAX_SEED, cpu_threads
-from ._sampling import warn_if_collapsed
+from ._sampling import _outside_levels, warn_if_collapsed
 from ._warm import check_warm, warm_ready
 from .data import (
     ImageCodec,
@@ -95,6 +96,14 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         rank = min(est.hparams_["latent_dim"], est.codec_.n_features_)
         est._noise_root = pooled_within_class_root(
             data, codes, rank, getattr(est.codec_, "spans_", None))
+        if (codes is not None and not est._noise_root.any()
+                and any(n > 0 for n in est.sampling_strategy_.values())):
+            warnings.warn(
+                "No class has two different rows, so there is no within-class variation "
+                "to learn from: the new rows are copies of real rows (as "
+                "RandomOverSampler's), up to the generator's small learned shift.",
+                UserWarning, stacklevel=_outside_levels(),
+            )
     t0 = time.perf_counter()
     try:
         _ddp.check_same_data(comm, data, codes, X)

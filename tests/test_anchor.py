@@ -350,3 +350,13 @@ def test_a_class_of_one_row_is_oversampled_around_its_row(Aug, tmp_path):
     a, _ = aug.sample(5, y=2)
     b, _ = load(tmp_path / "m.ganaug").sample(5, y=2)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_classes_without_variation_warn_that_new_rows_are_copies():
+    X = np.random.RandomState(0).randn(4, 3)
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0,
+                                  sampling_strategy={0: 3})
+    with pytest.warns(UserWarning, match="no within-class variation"):
+        Xr, yr = aug.fit_resample(X, np.arange(4))
+    assert yr.tolist() == [0, 1, 2, 3, 0, 0]
+    np.testing.assert_allclose(Xr[4:], np.repeat(X[:1], 2, axis=0), atol=0.05)

@@ -32,7 +32,7 @@ def test_refit_without_y_drops_the_per_class_generators_and_back():
 def test_failed_fit_resample_keeps_the_series_output_of_the_last_fit():
     aug = ConditionalGANAugmenter(**TINY).fit(X, pd.Series(Y, name="label"))
     with pytest.raises(ValueError):
-        aug.fit_resample(X[:5], np.arange(5))  # one row per class: refused
+        aug.fit_resample(X[:5], np.array([0, 1, 0, 1, np.nan]))  # a missing label
     _, y_new = aug.sample(4, y=1)
     assert isinstance(y_new, pd.Series) and y_new.name == "label"
 

@@ -19,11 +19,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
 from imblearn.utils import check_sampling_strategy  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
 
 from benchmarks.oversampling_ablation import PooledGaussian  # noqa: E402
+from benchmarks.results.ablation.noise_screens.common import checked_rows, cv_scores  # noqa: E402
 from ganaug.datasets import load_digits_long_tailed  # noqa: E402
 
 SCALES = [0.7, 1.0, 1.5, 2.0, 3.0]
@@ -47,17 +45,9 @@ def resample(X, y, mode, seed, tau):
                     break
                 s = cand
         chosen[int(c)] = s
-        got, need = [], m
-        for r in range(4):
-            pick = rows[rng.randint(len(rows), size=need)]
-            new = X[pick] + s * p._noise(X, c, pick, rng)
-            if r < 3:
-                new = new[judge.predict(new) == c]
-            got.append(new)
-            need -= len(new)
-            if need == 0:
-                break
-        Xs.append(np.vstack(got))
+        got = checked_rows(X, rows, m, c, lambda pick, c=c, s=s: s * p._noise(X, c, pick, rng),
+                           judge, rng)
+        Xs.append(got)
         ys.append(np.full(m, c))
     return np.vstack(Xs), np.concatenate(ys), chosen
 
@@ -67,12 +57,14 @@ if __name__ == "__main__":
     tau = float(sys.argv[1])
     for seed in map(int, sys.argv[2:]):
         (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
-        acc, first = {}, None
-        for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y):
-            for k in MODES:
-                Xr, yr, chosen = resample(X[tr], y[tr], k, seed, tau)
-                if k == "adaptive" and first is None:
-                    first = chosen
-                pred = SVC().fit(Xr, yr).predict(X[te])
-                acc[k] = acc.get(k, 0) + balanced_accuracy_score(y[te], pred) / 3
+        chosen = []
+
+        def arm(Xt, yt, k, seed=seed, chosen=chosen):
+            Xr, yr, ch = resample(Xt, yt, k, seed, tau)
+            if k == "adaptive":
+                chosen.append(ch)
+            return Xr, yr
+
+        acc = cv_scores(X, y, seed, {k: (lambda Xt, yt, k=k: arm(Xt, yt, k)) for k in MODES})
+        first = chosen[0]
         print(json.dumps({"seed": seed, **acc, "chosen": first}), flush=True)

@@ -19,15 +19,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
 from imblearn.utils import check_sampling_strategy  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
 
 from benchmarks.oversampling_ablation import (  # noqa: E402
     PooledGaussian,
     PooledVariant,
     TransferGaussian,
 )
+from benchmarks.results.ablation.noise_screens.common import checked_rows, cv_scores  # noqa: E402
 from ganaug.datasets import load_digits_long_tailed  # noqa: E402
 
 KINDS = ["p", "p+chk", "t+chk", "pe+chk", "pt+chk", "pte+chk", "te+chk"]
@@ -47,24 +45,18 @@ def resample(X, y, kind, check, seed):
     Xs, ys = [X], [y]
     for c, m in check_sampling_strategy("auto", y, "over-sampling").items():
         rows = np.flatnonzero(y == c)
-        got, need = [], m
-        for r in range(4):
-            pick = rows[rng.randint(len(rows), size=need)]
-            noise = np.zeros((need, X.shape[1]))
+        def noise(pick, c=c):
+            out = np.zeros((len(pick), X.shape[1]))
             if "p" in kind:
-                noise += w * p._noise(X, c, pick, rng)
+                out += w * p._noise(X, c, pick, rng)
             if "t" in kind:
-                noise += w * t._noise(X, c, pick, rng)
+                out += w * t._noise(X, c, pick, rng)
             if "e" in kind:
-                noise += e._noise(X, c, pick, rng)
-            new = X[pick] + noise
-            if judge is not None and r < 3:
-                new = new[judge.predict(new) == c]
-            got.append(new)
-            need -= len(new)
-            if need == 0:
-                break
-        Xs.append(np.vstack(got))
+                out += e._noise(X, c, pick, rng)
+            return out
+
+        got = checked_rows(X, rows, m, c, noise, judge, rng)
+        Xs.append(got)
         ys.append(np.full(m, c))
     return np.vstack(Xs), np.concatenate(ys)
 
@@ -73,10 +65,7 @@ if __name__ == "__main__":
     warnings.filterwarnings("ignore")
     for seed in map(int, sys.argv[1:]):
         (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
-        acc = {}
-        for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y):
-            for k in KINDS:
-                Xr, yr = resample(X[tr], y[tr], k.split("+")[0], "chk" in k, seed)
-                pred = SVC().fit(Xr, yr).predict(X[te])
-                acc[k] = acc.get(k, 0) + balanced_accuracy_score(y[te], pred) / 3
+        arms = {k: (lambda Xt, yt, k=k, s=seed: resample(Xt, yt, k.split("+")[0], "chk" in k, s))
+                for k in KINDS}
+        acc = cv_scores(X, y, seed, arms)
         print(json.dumps({"seed": seed, **acc}), flush=True)

@@ -17,15 +17,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
-from sklearn.metrics import balanced_accuracy_score  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
 
 from benchmarks.oversampling_ablation import (  # noqa: E402
     PooledGaussian,
     PooledVariant,
     TransferGaussian,
 )
+from benchmarks.results.ablation.noise_screens.common import cv_scores  # noqa: E402
 from ganaug.datasets import load_digits_long_tailed  # noqa: E402
 
 
@@ -67,10 +65,5 @@ if __name__ == "__main__":
     warnings.filterwarnings("ignore")
     for seed in map(int, sys.argv[1:]):
         (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
-        acc = {}
-        for tr, te in StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y):
-            for name, s in designs(seed).items():
-                Xr, yr = s.fit_resample(X[tr], y[tr])
-                pred = SVC().fit(Xr, yr).predict(X[te])
-                acc[name] = acc.get(name, 0) + balanced_accuracy_score(y[te], pred) / 3
+        acc = cv_scores(X, y, seed, {k: d.fit_resample for k, d in designs(seed).items()})
         print(json.dumps({"seed": seed, **acc}), flush=True)

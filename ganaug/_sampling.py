@@ -177,6 +177,9 @@ def codes_for(est, n: int, y) -> np.ndarray:
     # never cast labels to the classes' dtype: a cast truncates ('ab' -> 'a' for
     # '<U1' classes, 0.5 -> 0 for int classes) and turns unknown labels into known ones
     labels = np.asarray(y, dtype=object if est.classes_.dtype == object else None)
+    if labels.dtype.kind in "US" and est.classes_.dtype.kind not in "US":
+        # numpy made text of mixed labels ([1, 'q'] -> ['1', 'q']): compare each as given
+        labels = np.asarray(y, dtype=object)
     if labels.ndim == 0:
         labels = np.full(n, labels.item(), dtype=labels.dtype)
     elif labels.ndim != 1 or len(labels) != n:

@@ -108,7 +108,10 @@ def check_X(est, X) -> Checked:
             dup = list(X.columns[X.columns.duplicated()].unique())
             raise ValueError(f"X has duplicate column names {dup}; rename them first.")
     elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
-        X = np.asarray(X)
+        arr = np.asarray(X)
+        # rows mixing numbers and text (lists): numpy would make every value text;
+        # as objects, numbers stay numbers and text columns are categorical
+        X = np.asarray(X, dtype=object) if arr.dtype.kind in "US" else arr
     check_cells(X)
     kind = kind_of(est, X)
     if kind == "tabular":
@@ -120,6 +123,12 @@ def check_X(est, X) -> Checked:
             )
         if is_mixed_table(est, X):  # categorical columns / missing values
             return Checked(check_mixed(est, X), kind, True)
+        if getattr(X, "dtype", None) is not None and X.dtype.kind in "US":
+            raise ValueError(
+                f"X is a numpy array of text (dtype {X.dtype}), so its numbers are text "
+                "too. Pass a DataFrame (or an object array) whose numeric columns hold "
+                "numbers, or name the categorical columns with categorical_features=[...]."
+            )
         Xc = check_array(
             X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
             input_name="X",
@@ -306,7 +315,8 @@ def plain_labels(y):
     arr = np.asarray(y)
     if arr.dtype != object or arr.ndim != 1:
         return y
-    kinds = {type(v) for v in arr.tolist()}
+    # numpy scalars count as their Python kind (np.float64 and float are one type)
+    kinds = {type(v.item()) if isinstance(v, np.generic) else type(v) for v in arr.tolist()}
     if all(issubclass(k, Integral) and not issubclass(k, bool | np.bool_) for k in kinds):
         return arr.astype(np.int64)
     if all(issubclass(k, str) for k in kinds):

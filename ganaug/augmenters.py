@@ -268,8 +268,8 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
     >>> X, y = make_classification(n_samples=100, weights=[0.8], random_state=0)
     >>> aug = ConditionalGANAugmenter(max_steps=10, random_state=0)
     >>> X_res, y_res = aug.fit_resample(X, y)
-    >>> X_res.shape
-    (160, 20)
+    >>> X_res.shape  # 81 rows of class 0: 81 new rows of class 1 join its 19
+    (162, 20)
     >>> X_new, y_new = aug.sample(5, y=1)
     >>> y_new.tolist()
     [1, 1, 1, 1, 1]

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy
 from scipy import sparse
 from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
@@ -285,22 +284,20 @@ class BaseGANAugmenter(BaseOverSampler):
                 f"{type(self).__name__}.fit_resample takes no extra parameters; got "
                 f"{sorted(params)}. Set options as constructor parameters (set_params)."
             )
-        if y is not None and not sparse.issparse(y):
-            y_plain = plain_labels(y)  # object ints as ints; mixed label types refused
-            if callable(self.sampling_strategy):
-                check_strategy(self, y_plain)  # the callable's answer, before any training
         with all_or_nothing(self):
             self._remember_y(y)
+            # the caller's containers: y comes back as it came (a Series of object
+            # labels stays one, as ``sample`` returns it)
+            arrays_transformer = ArraysTransformer(X, y)
             if y is not None and not sparse.issparse(y):
-                y = y_plain
+                y = plain_labels(y)  # object ints as ints; mixed label types refused
             # imbalanced-learn's SamplerMixin.fit_resample, with validation's findings
             # (data kind, mixed table) handed on instead of stored
             check_classification_targets(y)
-            arrays_transformer = ArraysTransformer(X, y)
             (X, kind, mixed), y, binarize_y = check_X_y(self, X, y)
-            self.sampling_strategy_ = check_sampling_strategy(
-                self.sampling_strategy, y, self._sampling_type
-            )
+            # a callable strategy is called once, with the validated labels, before
+            # any training (as RandomOverSampler calls it)
+            self.sampling_strategy_ = check_strategy(self, y)
             X_res, y_res = self._resample(X, y, kind, mixed)
             if binarize_y:
                 y_res = label_binarize(y_res, classes=np.unique(y))
@@ -323,7 +320,10 @@ class BaseGANAugmenter(BaseOverSampler):
             + [np.empty(0, dtype=np.int64)]
         )
         y_orig = np.asarray(y)
-        if len(codes) == 0:
+        if len(codes) == 0:  # a fresh 0..n-1 index, as when rows are added
+            # (RandomOverSampler's output has one whatever it adds)
+            if isinstance(X, pd.DataFrame):
+                return X.reset_index(drop=True), y_orig.copy()
             return (X.copy() if hasattr(X, "copy") else X), y_orig.copy()
         X_new = _sampling.generate(self, codes, len(codes))
         y_res = np.concatenate([y_orig, self.classes_[codes].astype(y_orig.dtype)])

@@ -76,7 +76,7 @@ FIT_CASES = {
         lambda: G().fit(np.full((10, 8, 8, 3), np.nan)), ValueError, "NaN or infinity"
     ),
     "strings in a numeric array": (
-        lambda: G().fit(np.array([["a", "b"]] * 10)), ValueError, "strings"
+        lambda: G().fit(np.array([["a", "b"]] * 10)), ValueError, "numpy array of text"
     ),
     "string images": (
         lambda: G().fit(np.full((10, 8, 8, 3), "a")), TypeError, "numeric dtype"

@@ -121,6 +121,9 @@ def check_X(est, X) -> Checked:
                 "dimension(s). Use X.reshape(-1, 1) for a single feature, or pass "
                 "data_kind='image' / `image_shape` for images."
             )
+        if X.shape[1] == 0:  # scikit-learn's check fails on a frame without columns with
+            raise ValueError(  # a numpy message ("at least one array or dtype")
+                f"X has 0 feature columns (shape {tuple(X.shape)}); pass at least one.")
         if is_mixed_table(est, X):  # categorical columns / missing values
             return Checked(check_mixed(est, X), kind, True)
         if getattr(X, "dtype", None) is not None and X.dtype.kind in "US":

@@ -87,13 +87,17 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
         raise CommandError(f"{path} is a directory, not a data file")
     try:
         if path.lower().endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=None if labels is None else {labels: str})
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, dtype=None if labels is None else {labels: str})
     except ImportError as exc:
         raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
                            "pyarrow)") from exc
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise CommandError(f"cannot read {path}: {' '.join(str(exc).split())}") from exc
+    if len(frame) == 0:
+        raise CommandError(f"{path} has no data rows")
+    return frame
 
 
 def _check_out(path: str, force: bool) -> None:
@@ -177,6 +181,8 @@ def run_resample(args: argparse.Namespace) -> int:
     if args.save_model:
         _check_out(args.save_model, args.force)
     X = frame.drop(columns=[args.target])
+    if X.shape[1] == 0:
+        raise CommandError(f"{args.data} has no feature columns besides {args.target!r}")
     cats = "auto" if args.categorical == "auto" else [c.strip() for c in
                                                      args.categorical.split(",") if c.strip()]
     if isinstance(cats, list):

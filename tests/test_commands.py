@@ -72,7 +72,15 @@ def test_bad_input_is_one_line_and_exit_2(adult_csv, tmp_path):
     garbage.write_bytes(b"\x00\x01not a parquet file")
     exists = tmp_path / "exists.csv"
     exists.write_text("keep me\n")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b,t\n")
+    target_only = tmp_path / "target.csv"
+    pd.DataFrame({"t": ["x", "y", "x", "y"]}).to_csv(target_only, index=False)
     cases = [
+        (("resample", header_only, "--target", "t", "--out", tmp_path / "o.csv"),
+         "has no data rows"),
+        (("resample", target_only, "--target", "t", "--out", tmp_path / "o.csv"),
+         "no feature columns besides 't'"),
         (("resample", tmp_path / "missing.csv", "--target", "t", "--out", tmp_path / "o.csv"),
          "no such file"),
         (("resample", adult_csv, "--target", "nope", "--out", tmp_path / "o.csv"),

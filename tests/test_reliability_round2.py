@@ -151,7 +151,10 @@ FRAME = pd.DataFrame({"a": RS.choice(["x", "y"], 60), "b": RS.randint(0, 9, 60),
     (lambda d: d.assign(a=["zzz"] + d["a"].tolist()[1:]), "never saw: \\['zzz'\\]"),
     (lambda d: d.assign(b=d["b"].astype(float)), "'b' was int64 and is float64"),
     (lambda d: d.assign(a=RS.normal(size=60)), "other table encoder"),
-], ids=["unseen-category", "int-to-float", "categorical-to-numeric"])
+    (lambda d: d.assign(a=[None] + d["a"].tolist()[1:]), "'a' has missing values"),
+    (lambda d: d.assign(c=[np.nan] + d["c"].tolist()[1:]), "'c' has missing values"),
+], ids=["unseen-category", "int-to-float", "categorical-to-numeric", "missing-category",
+        "missing-number"])
 def test_warm_refit_refuses_data_the_fitted_encoding_cannot_take(change, match):
     with pytest.raises(ValueError, match=match):
         _warm(FRAME, change(FRAME))

@@ -254,3 +254,23 @@ def test_fidelity_on_real_tables(name, capsys):
     assert max(fid["ks"].values()) < KS_MAX, fid["ks"]
     assert max(fid["tvd"].values()) < TVD_MAX, fid["tvd"]
     assert fid["corr_diff_mean"] < CORR_MEAN_MAX
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series(pd.date_range("2020-01-01", periods=60)),
+    pd.Series(pd.to_timedelta(np.arange(60), unit="h")),
+], ids=["datetime", "timedelta"])
+@pytest.mark.parametrize("Aug", [ConditionalGANAugmenter, GANAugmenter])
+def test_datetime_columns_with_missing_values_keep_their_dtype(values, Aug):
+    # NaT in a datetime / duration column: decoding made the chunks holding a missing
+    # slot object arrays, so sampling failed (or returned object) by which rows it drew
+    rng = np.random.RandomState(0)
+    col = values.copy()
+    col[[3, 10, 50, 55]] = pd.NaT
+    df = pd.DataFrame({"x": rng.normal(size=60), "when": col})
+    y = np.array([0] * 45 + [1] * 15)
+    aug = Aug(max_steps=3, width=8, random_state=0).fit(df, y)
+    out, _ = aug.sample(400)
+    assert out["when"].dtype == df["when"].dtype
+    assert out["when"].isna().any() and out["when"].notna().any()
+    assert set(out["when"].dropna()) <= set(col.dropna())

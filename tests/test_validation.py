@@ -52,6 +52,9 @@ FIT_CASES = {
     "0-D X": (lambda: G().fit(3.0), ValueError, "2-D"),
     "5-D X": (lambda: G().fit(RS.normal(size=(10, 2, 3, 4, 5))), ValueError, "2-D"),
     "no features": (lambda: G().fit(np.empty((10, 0))), ValueError, "0 feature"),
+    "a DataFrame without columns": (
+        lambda: C().fit(pd.DataFrame(index=range(10)), [0, 1] * 5), ValueError, "0 feature"
+    ),
     "3-D array that is not images": (
         lambda: G().fit(RS.normal(size=(40, 2, 3))), ValueError, "at least 4x4"
     ),

@@ -261,7 +261,8 @@ class TabularEncoder(TabularDecoding):
         """Problems (refuse) and warnings for encoding new data with this fitted codec.
 
         Problems: another container, changed column dtypes, categories never seen in
-        the first fit. Warnings: numbers outside the first fit's range.
+        the first fit, missing values in a column that had none. Warnings: numbers
+        outside the first fit's range.
         """
         problems, warns = [], []
         if isinstance(X, pd.DataFrame) != self.is_frame_:
@@ -273,7 +274,11 @@ class TabularEncoder(TabularDecoding):
                 problems.append(f"column {info.name!r} was {info.dtype} and is {dtypes[j]}")
                 continue
             col = self._column(X, j)
-            present = np.asarray(col, dtype=object)[~np.asarray(pd.isna(col), dtype=bool)]
+            isna = np.asarray(pd.isna(col), dtype=bool)
+            if not info.has_missing and isna.any():  # no slot for them: they would be
+                problems.append(  # encoded as a category or a median, silently
+                    f"column {info.name!r} has missing values; the first fit had none")
+            present = np.asarray(col, dtype=object)[~isna]
             if info.categorical:
                 known = set(info.categories.tolist())
                 if info.tail_values is not None:

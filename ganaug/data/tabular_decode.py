@@ -137,6 +137,9 @@ class TabularDecoding:
         if isinstance(lookup, np.ndarray):
             values = lookup[np.maximum(idx, 0)] if len(lookup) else np.empty(len(idx), object)
             if has_na:
+                if values.dtype.kind in "mM":  # datetimes and durations hold NaT: keep
+                    values[missing] = np.array("NaT", dtype=values.dtype)  # their dtype
+                    return values
                 if values.dtype.kind != "O" and values.dtype.kind != "f":
                     values = values.astype(object)
                 values[missing] = info.missing_value if values.dtype.kind == "O" else np.nan

@@ -88,7 +88,13 @@ class ImageClassifier:
     train_seconds: float = 0.0
 
     def _batches(self, X):
-        data = self.codec.to_storage(np.asarray(X))
+        X = np.asarray(X)
+        problems, _ = self.codec.check_compatible(X)
+        if problems:  # another dtype is another value convention (0-255 vs 0-1): the
+            raise ValueError(  # predictions would be silently wrong
+                f"These images do not match the classifier's training images: "
+                f"{problems[0]}. Pass images of the training dtype and value range.")
+        data = self.codec.to_storage(X)
         bs = self.config.eval_batch_size
         for i in range(0, len(data), bs):
             x = torch.from_numpy(np.ascontiguousarray(data[i : i + bs])).to(self.device)

@@ -128,6 +128,9 @@ def generate(est, codes: np.ndarray | None, n: int):
     out = Assembler(n)
     with cpu_threads(est.cpu_threads, est.device_, est.data_kind_):
         _generate_into(est, out, groups, n, seed)
+    names = getattr(est, "feature_names_in_", None)
+    if est.data_kind_ == "image" and names is not None:  # images fitted as a frame's rows
+        return pd.DataFrame(out.result(), columns=names)
     return out.result()
 
 def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None:

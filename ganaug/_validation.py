@@ -138,9 +138,8 @@ def check_X(est, X) -> Checked:
         )
         validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
         return Checked(X if isinstance(X, pd.DataFrame) else Xc, kind, False)
-    if isinstance(X, pd.DataFrame):
-        X = X.to_numpy()
-    X = np.asarray(X)
+    frame = X if isinstance(X, pd.DataFrame) else None  # rows of flattened images
+    X = np.asarray(X.to_numpy() if frame is not None else X)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"Images must have a numeric dtype; got {X.dtype}.")
     if X.shape[0] < 2:
@@ -149,8 +148,9 @@ def check_X(est, X) -> Checked:
         )
     if X.dtype.kind == "f" and not np.isfinite(X).all():
         raise ValueError("Images contain NaN or infinity; clean them before fitting.")
-    if X.ndim == 2:
-        validate_data(est, X=X, reset=True, skip_check_array=True)
+    if X.ndim == 2:  # a frame's column names are kept: sample() returns a frame too
+        validate_data(est, X=X if frame is None else frame, reset=True,
+                      skip_check_array=True)
     else:
         est.n_features_in_ = int(np.prod(X.shape[1:]))
         if hasattr(est, "feature_names_in_"):

@@ -72,6 +72,13 @@ def load_cifar10(
                 "data_home or GANAUG_DATA, or pass download_if_missing=True."
             )
         folder = _download_cifar10(home)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    missing = [name for name in names if not (folder / name).is_file()]
+    if missing:  # a partial folder is the user's: never downloaded over
+        raise FileNotFoundError(
+            f"CIFAR-10 under {folder} lacks {missing}; extract the whole archive there, or "
+            "set data_home or GANAUG_DATA to a folder holding all of cifar-10-batches-py/."
+        )
     parts = [_read_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
     X_train = np.concatenate([p[0] for p in parts])
     y_train = np.concatenate([p[1] for p in parts])
@@ -80,10 +87,21 @@ def load_cifar10(
 
 
 def _download_cifar10(home: Path) -> Path:
+    created = not home.exists()
     home.mkdir(parents=True, exist_ok=True)
     archive = home / "cifar-10-python.tar.gz"
     tmp = archive.with_suffix(".part")
-    urllib.request.urlretrieve(CIFAR10_URL, tmp)  # noqa: S310 (fixed https URL)
+    try:
+        urllib.request.urlretrieve(CIFAR10_URL, tmp)  # noqa: S310 (fixed https URL)
+    except OSError as exc:  # offline, a proxy, a typo in the path: say where we looked
+        tmp.unlink(missing_ok=True)
+        if created:
+            home.rmdir()  # leave no empty folder at a wrong path
+        raise OSError(
+            f"CIFAR-10 not found under {home} and downloading {CIFAR10_URL} failed "
+            f"({exc}); set data_home or GANAUG_DATA to the folder holding "
+            "cifar-10-batches-py/, or download and extract the archive there."
+        ) from exc
     digest = hashlib.md5(tmp.read_bytes()).hexdigest()
     if digest != CIFAR10_MD5:
         tmp.unlink()

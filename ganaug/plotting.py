@@ -38,6 +38,7 @@ def save_image_grid(
     """One row of images per entry of ``rows`` (each (k, H, W) or (k, H, W, C)).
 
     Images are min-max scaled per grid for display; uint8 images are shown as they are.
+    Two-channel images are shown as red and green.
     """
     if not any(len(r) for r in rows):
         raise ValueError("save_image_grid needs at least one image.")
@@ -59,8 +60,12 @@ def save_image_grid(
             if j < len(images):
                 img = (np.asarray(images[j], dtype=np.float64) - lo) / max(hi - lo, 1e-12)
                 img = np.clip(img, 0, 1)
-                ax.imshow(img.squeeze(), cmap="gray" if img.ndim == 2 or img.shape[-1] == 1
-                          else None, vmin=0, vmax=1, interpolation="nearest")
+                if img.ndim == 3 and img.shape[-1] == 1:  # only the channel axis goes
+                    img = img[..., 0]  # (a side of 1 pixel stays)
+                elif img.ndim == 3 and img.shape[-1] == 2:  # shown as red and green
+                    img = np.concatenate([img, np.zeros_like(img[..., :1])], -1)
+                ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1,
+                          interpolation="nearest")
         if row_labels is not None:
             axes[i, 0].set_ylabel(str(row_labels[i]), rotation=0, ha="right", va="center")
     if title:

@@ -207,9 +207,12 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
             "near_copies": float(np.mean(dcr < near)) if near > 0 else float(np.mean(
                 dcr <= 1e-9)),
         }
-        if is_frame:
+        if is_frame and getattr(augmenter, "data_kind_", None) != "image":  # tables
+            # a model fitted on an array samples arrays: the frame's columns, by position
+            synth = fake if isinstance(fake, pd.DataFrame) else pd.DataFrame(
+                np.asarray(fake), columns=real_rows.columns)
             fid = marginal_fidelity(real_rows.reset_index(drop=True),
-                                    pd.DataFrame(fake).reset_index(drop=True))
+                                    synth.reset_index(drop=True))
             row.update(ks_mean=fid["ks_mean"], tvd_mean=fid["tvd_mean"],
                        corr_diff_mean=fid["corr_diff_mean"])
         rows[c.item() if hasattr(c, "item") else c] = row

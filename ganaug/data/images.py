@@ -58,10 +58,9 @@ class ImageCodec:
                 "If this is a table, pass it as a 2-D array without `image_shape`."
             )
         self.shape_ = (c, h, w)  # CHW of one image
-        if X.dtype == np.uint8:
-            self.low_, self.high_ = 0.0, 255.0
-        else:  # the value range seen; outputs never leave it
-            self.low_, self.high_ = float(X.min()), float(X.max())
+        # the value range seen (uint8 too: digits' 0-16 levels, masks); outputs never
+        # leave it, and the networks' [-1, 1] spans it
+        self.low_, self.high_ = float(X.min()), float(X.max())
         # float images holding only whole numbers (e.g. digits' 0-16 levels) come back on
         # that grid
         self.grid_ = bool(X.dtype.kind == "f" and X.size and np.isfinite(X).all()
@@ -76,7 +75,7 @@ class ImageCodec:
         X = np.asarray(X)
         if X.dtype != self.dtype_:
             return [f"images were {self.dtype_} and are {X.dtype}"], []
-        if X.dtype != np.uint8 and X.size and (X.min() < self.low_ or X.max() > self.high_):
+        if X.size and (X.min() < self.low_ or X.max() > self.high_):
             return [], ["pixel values fall outside the first fit's range; generated images "
                         "stay inside that range"]
         return [], []
@@ -85,11 +84,13 @@ class ImageCodec:
     @property
     def scale(self) -> float:
         """Multiply stored values by this, then add `offset`, to get [-1, 1]."""
-        return 2.0 / 255.0 if self.dtype_ == np.uint8 else 1.0
+        # uint8 is stored as is and maps its seen range to [-1, 1] (files saved when uint8
+        # always spanned 0-255 hold low_ 0 and high_ 255: 2 / 255 and -1, as then)
+        return 1.0 / self.half_ if self.dtype_ == np.uint8 else 1.0
 
     @property
     def offset(self) -> float:
-        return -1.0
+        return -self.mid_ / self.half_ if self.dtype_ == np.uint8 else -1.0
 
     def to_storage(self, X: np.ndarray) -> np.ndarray:
         """Images as NCHW: uint8 unchanged in value, anything else as float32 in [-1, 1]."""
@@ -161,7 +162,13 @@ def _guess_layout(shape: tuple[int, ...]) -> str:
         return "NHWC"
     if a in channels and c not in channels:
         return "NCHW"
+    # both ends could be channels: only one reading may leave sides of 4 pixels or more
+    # (the smallest images the networks take)
+    nhwc, nchw = min(a, b) >= 4, min(b, c) >= 4
+    if nhwc != nchw:
+        return "NHWC" if nhwc else "NCHW"
     raise ValueError(
         f"Cannot tell the channel axis of images of shape {shape}: pass (N, H, W, C) or "
-        "(N, C, H, W) with 1-4 channels."
+        "(N, C, H, W) with 1-4 channels, or flatten each image into a row and pass "
+        "image_shape=(H, W, C)."
     )

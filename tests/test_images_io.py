@@ -1,0 +1,99 @@
+"""Images in and out: value ranges, frames of image rows, layouts, plots, classifiers, CIFAR."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+
+from ganaug import ConditionalGANAugmenter
+from ganaug.datasets import load_cifar10
+from ganaug.metrics import train_classifier
+from ganaug.plotting import save_image_grid
+from ganaug.report import quality_report
+
+TINY = dict(max_steps=2, width=8, random_state=0, device="cpu")
+Y24 = np.array([0, 0, 0, 1] * 6)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32])
+def test_images_come_back_inside_the_range_they_were_trained_on(dtype):
+    # uint8 digits hold 0-16: uint8 was always mapped as 0-255 (samples anywhere in it)
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:100].reshape(-1, 8, 8).astype(dtype), y[:100]
+    out, _ = ConditionalGANAugmenter(**TINY).fit(X, y).sample(50, y=3)
+    assert out.dtype == dtype and out.min() >= X.min() and out.max() <= X.max()
+    const = np.full((24, 8, 8), 7, dtype=dtype)
+    out, _ = ConditionalGANAugmenter(**TINY).fit(const, Y24).sample(5)
+    assert (out == 7).all()
+
+
+def test_image_rows_in_a_frame_sample_a_frame_and_report():
+    rs = np.random.RandomState(0)
+    X = pd.DataFrame(rs.randint(0, 256, (24, 64)).astype(np.uint8),
+                     columns=[f"px{i}" for i in range(64)])
+    aug = ConditionalGANAugmenter(image_shape=(8, 8), **TINY)
+    Xr, _ = aug.fit_resample(X, Y24)
+    new, _ = aug.sample(3, y=1)
+    assert list(new.columns) == list(X.columns) and (new.dtypes == np.uint8).all()
+    pd.testing.assert_frame_equal(Xr.iloc[:24], X)
+    report = quality_report(aug, X, Y24, n_per_class=10)
+    assert list(report.index) == [0, 1] and "ks_mean" not in report  # per pixel: no
+
+
+def test_report_of_an_array_model_on_a_frame_of_its_columns():
+    # the CLI reads a CSV as a frame whose columns are text ('0', '1', ...)
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(60, 3))
+    y = np.r_[np.zeros(45, int), np.ones(15, int)]
+    aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(X, y)
+    report = quality_report(aug, pd.DataFrame(X, columns=["0", "1", "2"]), y, n_per_class=20)
+    assert report["ks_mean"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("shape", [(24, 4, 8, 3), (24, 4, 12, 1), (24, 3, 8, 4)])
+def test_images_with_a_side_of_four_pixels_have_one_possible_layout(shape):
+    X = np.random.RandomState(0).randint(0, 256, shape).astype(np.uint8)
+    Xr, yr = ConditionalGANAugmenter(**TINY).fit_resample(X, Y24)
+    assert Xr.shape == (36, *shape[1:]) and (Xr[:24] == X).all()
+
+
+def test_an_image_classifier_refuses_images_of_another_dtype():
+    rs = np.random.RandomState(0)
+    y = np.repeat([0, 1], 30)
+    X = (np.where(y[:, None, None] == 1, 200, 40) + rs.randint(-30, 30, (60, 8, 8))).clip(
+        0, 255).astype(np.uint8)
+    clf = train_classifier(X, y, widths=(8, 8, 8), epochs=2, batch_size=16, device="cpu",
+                           flip=False)
+    with pytest.raises(ValueError, match="uint8 and are float64"):
+        clf.score(X / 255.0, y)
+
+
+@pytest.mark.parametrize("shape", [(3, 1, 16), (3, 8, 8, 2)],
+                         ids=["one-pixel-high", "two-channels"])
+def test_image_grids_of_thin_or_two_channel_images(shape, tmp_path):
+    images = np.random.RandomState(0).rand(*shape)
+    path = save_image_grid([images], tmp_path / "g.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cifar_loader_names_missing_files_and_failed_downloads(tmp_path, monkeypatch):
+    partial = tmp_path / "partial" / "cifar-10-batches-py"
+    partial.mkdir(parents=True)
+    for name in ("data_batch_1", "test_batch"):
+        (partial / name).write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="data_batch_2"):
+        load_cifar10(partial.parent)
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", offline)
+    wrong = tmp_path / "typo"
+    with pytest.raises(OSError, match="GANAUG_DATA"):
+        load_cifar10(wrong)
+    assert not wrong.exists()  # no empty folder left at a wrong path

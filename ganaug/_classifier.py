@@ -219,6 +219,8 @@ def train_classifier(
     else:
         seed = int(check_random_state(random_state).randint(2**31 - 1))
     y = np.asarray(y)
+    if len(X) != len(y):  # the extra rows or labels would be dropped silently
+        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}.")
     if classes is None:
         classes, codes = np.unique(y, return_inverse=True)
     else:

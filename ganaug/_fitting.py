@@ -120,8 +120,13 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     est._sample_rng = np.random.RandomState(rng.randint(MAX_SEED))
     if est.verbose and _ddp.is_main(comm):
         hp = est.hparams_
-        length = (f"{hp['max_steps']} generator steps" if hp["max_steps"]
-                  else f"{est.epochs} epochs")
+        caps = [f"{hp['max_steps']} generator steps" if hp["max_steps"] else None,
+                f"{est.epochs} epochs" if est.epochs else None,
+                f"{est.time_budget:g} s" if est.time_budget else None]
+        # what trained, and what could have stopped it (whichever came first did)
+        ran = len(est.history_["d_loss"])
+        length = (f"{ran} epoch{'s' * (ran != 1)} trained (stops at "
+                  f"{' / '.join(c for c in caps if c)})")
         print(f"{type(est).__name__} fitted in {time.perf_counter() - t0:.1f} s on "
               f"{est.device_}: {est.data_kind_} data, {hp['conditioning']} "
               f"conditioning, {length}, latent {hp['latent_dim']}, lr "

@@ -87,6 +87,14 @@ class DiffAugPolicy(_Check):
 
 
 # ---------------------------------------------------------------------------- X and y --
+def rows_array(X) -> np.ndarray:
+    """A list of rows (or other array-like) as an array; rows mixing numbers and text
+    become an object array (numpy would make every value text), so numbers stay
+    numbers and text columns are categorical."""
+    arr = np.asarray(X)
+    return np.asarray(X, dtype=object) if arr.dtype.kind in "US" else arr
+
+
 def check_X(est, X) -> Checked:
     """Validate X without changing it; return it with its data kind (sets n_features_in_)."""
     if X is None:
@@ -108,10 +116,7 @@ def check_X(est, X) -> Checked:
             dup = list(X.columns[X.columns.duplicated()].unique())
             raise ValueError(f"X has duplicate column names {dup}; rename them first.")
     elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
-        arr = np.asarray(X)
-        # rows mixing numbers and text (lists): numpy would make every value text;
-        # as objects, numbers stay numbers and text columns are categorical
-        X = np.asarray(X, dtype=object) if arr.dtype.kind in "US" else arr
+        X = rows_array(X)
     check_cells(X)
     kind = kind_of(est, X)
     if kind == "tabular":
@@ -123,7 +128,8 @@ def check_X(est, X) -> Checked:
             )
         if X.shape[1] == 0:  # scikit-learn's check fails on a frame without columns with
             raise ValueError(  # a numpy message ("at least one array or dtype")
-                f"X has 0 feature columns (shape {tuple(X.shape)}); pass at least one.")
+                f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum "
+                "of 1 is required: X has no feature columns.")
         if is_mixed_table(est, X):  # categorical columns / missing values
             return Checked(check_mixed(est, X), kind, True)
         if getattr(X, "dtype", None) is not None and X.dtype.kind in "US":

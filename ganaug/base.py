@@ -83,7 +83,9 @@ class BaseGANAugmenter(BaseOverSampler):
                         "max-autotune-no-cudagraphs"}),
         ],
         "verbose": ["verbose"],
-        "n_jobs": [Integral, None],
+        # joblib's convention: -1 all cores, -2 all but one, ...; 0 means nothing
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
         "max_categories": [Interval(Integral, 1, None, closed="left")],

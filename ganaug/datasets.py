@@ -144,8 +144,7 @@ def make_long_tailed(
     y = np.asarray(y)
     if not np.isfinite(imbalance_ratio) or imbalance_ratio < 1:
         raise ValueError(f"imbalance_ratio must be a finite number >= 1; got {imbalance_ratio}.")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}.")
+    _same_length(X, y)
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"A long tail needs at least 2 classes; y has {len(classes)}.")
@@ -183,6 +182,11 @@ def _per_class_subsample(y: np.ndarray, counts: dict, random_state) -> np.ndarra
     return kept[:, 0]
 
 
+def _same_length(X, y) -> None:
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}.")
+
+
 def make_low_data(
     X: np.ndarray, y: np.ndarray, fraction: float = 0.1, random_state: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -194,6 +198,7 @@ def make_low_data(
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1]; got {fraction}.")
     y = np.asarray(y)
+    _same_length(X, y)
     classes, sizes = np.unique(y, return_counts=True)
     counts = {c: max(1, int(round(fraction * n))) for c, n in zip(classes, sizes)}
     indices = _per_class_subsample(y, counts, random_state)

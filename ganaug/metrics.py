@@ -54,6 +54,17 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- distances
+def _two_sets(a, b, names: tuple[str, str], min_rows: int = 1) -> tuple[np.ndarray, ...]:
+    """Two feature sets as float64 arrays after scikit-learn's checks (2-D, finite, at
+    least ``min_rows`` rows) and a check that their widths match."""
+    a, b = (check_array(x, dtype=np.float64, input_name=name, ensure_min_samples=min_rows)
+            for x, name in zip((a, b), names, strict=True))
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"{names[0]} and {names[1]} have {a.shape[1]} and {b.shape[1]} "
+                         "features; they must match.")
+    return a, b
+
+
 def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets.
 
@@ -70,10 +81,7 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     float
         The distance (>= 0 up to rounding).
     """
-    a = np.asarray(feats_a, dtype=np.float64)
-    b = np.asarray(feats_b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"need two 2-D feature arrays of equal width; got {a.shape}, {b.shape}")
+    a, b = _two_sets(feats_a, feats_b, ("feats_a", "feats_b"), min_rows=2)
     mu_a, mu_b = a.mean(0), b.mean(0)
     s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     # Tr((S_a S_b)^(1/2)) = sum of sqrt(eigenvalues of S_a^(1/2) S_b S_a^(1/2)), a symmetric
@@ -104,12 +112,12 @@ def kernel_distance(
     mean, std : float
         Mean and standard deviation over the subsets.
     """
-    a = np.asarray(feats_a, dtype=np.float64)
-    b = np.asarray(feats_b, dtype=np.float64)
+    a, b = _two_sets(feats_a, feats_b, ("feats_a", "feats_b"), min_rows=2)
+    for name, value, least in (("n_subsets", n_subsets, 1), ("subset_size", subset_size, 2)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+            raise ValueError(f"{name} must be an integer of at least {least}; got {value!r}.")
     rs = check_random_state(random_state)
     m = min(subset_size, len(a), len(b))
-    if m < 2:
-        raise ValueError("kernel_distance needs at least 2 rows in each set")
     d = a.shape[1]
     vals = []
     for _ in range(n_subsets):
@@ -146,11 +154,7 @@ def _feature_sets(real_feats, fake_feats, k: int, need_fake_k: bool) -> tuple[Te
     """Both sets as float64 tensors centred on the real set's mean, after the checks the
     k-NN definitions need: 2-D, non-empty, finite, ``1 <= k < rows`` of each set whose
     balls are used."""
-    real, fake = (check_array(feats, dtype=np.float64, input_name=name)
-                  for name, feats in (("real_feats", real_feats), ("fake_feats", fake_feats)))
-    if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"real_feats and fake_feats have {real.shape[1]} and "
-                         f"{fake.shape[1]} features; they must match.")
+    real, fake = _two_sets(real_feats, fake_feats, ("real_feats", "fake_feats"))
     small = min(len(real), len(fake)) if need_fake_k else len(real)
     if not (isinstance(k, int | np.integer) and 1 <= k < small):
         raise ValueError(f"k must be an integer with 1 <= k < {small} (the rows of the "

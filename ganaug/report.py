@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from ._validation import rows_array
 from .data.tabular import TabularEncoder
 from .metrics import density_coverage, precision_recall
 
@@ -176,6 +177,10 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
                          f"and coverage compare each synthetic row with another); got "
                          f"{n_per_class!r}.")
     is_frame = isinstance(X, pd.DataFrame)
+    if not is_frame and not hasattr(X, "shape"):  # lists of rows, as fit takes them
+        X = rows_array(X)
+    # tables get the marginal fidelity columns, whatever their container
+    table = getattr(augmenter, "data_kind_", None) != "image" and np.ndim(X) == 2
     labels = np.zeros(len(X), dtype=int) if y is None else np.asarray(y)
     enc = _encoder(augmenter, X)
     real_all = enc(X)
@@ -187,6 +192,8 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
         n_real = int(mask.sum())
         m = n_per_class or int(np.clip(n_real, 50, 2000))
         fake = augmenter.sample(m) if y is None else augmenter.sample(m, y=c)[0]
+        if isinstance(fake, tuple):  # a model fitted with labels, reported as one group
+            fake = fake[0]
         R, F = real_all[mask], enc(fake)
         k = max(1, min(5, n_real - 1, m - 1))
         prec, rec = precision_recall(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
@@ -207,11 +214,12 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
             "near_copies": float(np.mean(dcr < near)) if near > 0 else float(np.mean(
                 dcr <= 1e-9)),
         }
-        if is_frame and getattr(augmenter, "data_kind_", None) != "image":  # tables
+        if table:
+            real_frame = real_rows if is_frame else pd.DataFrame(real_rows)
             # a model fitted on an array samples arrays: the frame's columns, by position
             synth = fake if isinstance(fake, pd.DataFrame) else pd.DataFrame(
-                np.asarray(fake), columns=real_rows.columns)
-            fid = marginal_fidelity(real_rows.reset_index(drop=True),
+                np.asarray(fake), columns=real_frame.columns)
+            fid = marginal_fidelity(real_frame.reset_index(drop=True),
                                     synth.reset_index(drop=True))
             row.update(ks_mean=fid["ks_mean"], tvd_mean=fid["tvd_mean"],
                        corr_diff_mean=fid["corr_diff_mean"])

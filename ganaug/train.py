@@ -375,10 +375,10 @@ def train_gan(
         cfg.comm.attach(tr)
     steps = max(1, math.ceil(tr.n / tr.b))
     history: dict[str, list[float]] = {k: [] for k in HISTORY_KEYS}
-    # the NaN guard's restore point: (states, epoch), renewed after >= SNAPSHOT_STEPS
+    # the NaN guard's restore point: (states, epoch, step count), renewed after >= SNAPSHOT_STEPS
     # steps, not every epoch (a per-class GAN of a tiny class has 1-step epochs, and
     # copying G, D, EMA and both optimisers each step cost as much as training)
-    good, since = (tr.state(), 0), 0
+    good, since = (tr.state(), 0, tr.t), 0
     restarts, epoch = 0, 0
     t0 = time.perf_counter()
     out_of_time = False
@@ -414,6 +414,8 @@ def train_gan(
             tr.load(good[0])  # this also restores the snapshot's learning rates, so
             # set them from the count: each restore halves them once more
             epoch, since = good[1], 0
+            tr.t = good[2]  # discarded steps do not count towards max_steps (nor the EMA
+            # warm-up, which reads the count)
             for values in history.values():
                 del values[epoch:]
             bar.reset(total=total)
@@ -428,7 +430,7 @@ def train_gan(
         epoch += 1
         since += done
         if since >= SNAPSHOT_STEPS and not out_of_time and (total is None or epoch < total):
-            good, since = (tr.state(), epoch), 0
+            good, since = (tr.state(), epoch, tr.t), 0
         bar.update(1)
         bar.set_postfix(d=f"{means[0]:.3f}", g=f"{means[1]:.3f}")
         if cfg.verbose >= 2:

@@ -85,7 +85,7 @@ def test_verbose_one_prints_a_summary_line(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     assert out[0].startswith("ConditionalGANAugmenter fitted in")
-    assert "anchor conditioning, 4 generator steps" in out[0]
+    assert "anchor conditioning, 2 epochs trained (stops at 4 generator steps)" in out[0]
     ConditionalGANAugmenter(max_steps=4, width=8, verbose=0).fit(X, Y)
     assert capsys.readouterr().out == ""
 
@@ -93,7 +93,7 @@ def test_verbose_one_prints_a_summary_line(capsys):
 def test_verbose_two_prints_losses_per_epoch(capsys):
     ConditionalGANAugmenter(max_steps=4, width=8, batch_size=40, verbose=2).fit(X, Y)
     captured = capsys.readouterr()
-    lines = [x for x in (captured.out + captured.err).splitlines() if "epoch" in x]
+    lines = [x for x in (captured.out + captured.err).splitlines() if "d_loss" in x]
     assert len(lines) == 2 and "d_loss" in lines[0] and "D(real)" in lines[0]
 
 

@@ -156,6 +156,21 @@ def test_divergence_rolls_back_epochs_and_history_to_the_last_restore_point(monk
     assert np.isfinite(est.history_["d_loss"]).all()
 
 
+def test_a_restore_under_max_steps_still_trains_max_steps(monkeypatch):
+    """The steps a restore throws away do not count: the fit still trains ``max_steps``
+    steps after it (the step count was not rolled back, so it trained fewer)."""
+    steps = int(np.ceil(len(X) / TINY["batch_size"]))
+    nan_loss = _NaNLoss(ganaug.train.d_loss, {steps + 1})  # the 2nd epoch's first step
+    monkeypatch.setattr(ganaug.train, "d_loss", nan_loss)
+    restores = _count_restores(monkeypatch)
+    est = C(epochs=None, max_steps=3 * steps).fit(X, Y)
+    assert len(restores) == 1
+    assert len(est.history_["d_loss"]) == 3  # 3 epochs of `steps` steps
+    # back to the start (restore points come every SNAPSHOT_STEPS steps): the 2 epochs
+    # tried are discarded, then all 3 trained
+    assert nan_loss.calls == 2 * steps + 3 * steps
+
+
 def test_non_finite_generator_output_is_never_returned():
     est = G(conditioning="label").fit(X)  # a generator called as G(z, y)
 

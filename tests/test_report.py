@@ -130,3 +130,23 @@ def test_report_refuses_fewer_than_two_synthetic_rows_per_class(bad):
     aug = ConditionalGANAugmenter(max_steps=2, width=16, random_state=0).fit(X, Y)
     with pytest.raises(ValueError, match="n_per_class must be an integer of at least 2"):
         quality_report(aug, X, Y, n_per_class=bad)
+
+
+def test_report_takes_lists_one_group_and_gives_tables_their_fidelity_columns():
+    import warnings
+
+    from ganaug import ConditionalGANAugmenter
+    from ganaug.report import quality_report
+
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(60, 3))
+    y = np.repeat([0, 1], [45, 15])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(X, y)
+    as_array = quality_report(aug, X, y, n_per_class=10)
+    as_lists = quality_report(aug, X.tolist(), y.tolist(), n_per_class=10)
+    assert {"ks_mean", "tvd_mean", "corr_diff_mean"} <= set(as_array.columns)
+    assert list(as_lists.columns) == list(as_array.columns)
+    whole = quality_report(aug, X, n_per_class=10)  # y=None: one group, all of X
+    assert whole.index.tolist() == [0] and whole.loc[0, "n_real"] == 60

@@ -337,3 +337,25 @@ def test_sample_labels_array_unchanged(fitted):
     _, y_new = fitted["cond"].sample(4, y=labels)
     np.testing.assert_array_equal(y_new, [1, 0, 1, 1])
     np.testing.assert_array_equal(labels, [1, 0, 1, 1])
+
+
+def test_n_jobs_zero_is_refused_before_training():
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):  # not joblib's, later
+        G(n_jobs=0).fit(X, Y)
+
+
+def test_dataset_and_classifier_helpers_refuse_x_and_y_of_different_lengths():
+    from ganaug.datasets import make_low_data
+    from ganaug.metrics import kernel_distance, train_classifier
+
+    with pytest.raises(ValueError, match="same length"):
+        make_low_data(RS.normal(size=(20, 2)), np.arange(15) % 2)
+    with pytest.raises(ValueError, match="same length"):
+        train_classifier(RS.rand(10, 8, 8), np.arange(13) % 2, device="cpu")
+    a = RS.normal(size=(20, 3))
+    for bad, match in [((a, a[:, :2]), "must match"), ((a[:, 0], a), "2D array"),
+                       ((np.full((20, 3), np.nan), a), "NaN")]:
+        with pytest.raises(ValueError, match=match):
+            kernel_distance(*bad)
+    with pytest.raises(ValueError, match="n_subsets"):
+        kernel_distance(a, a, n_subsets=0)

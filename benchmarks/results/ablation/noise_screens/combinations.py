@@ -9,9 +9,7 @@ the anchor image; parts are summed (p and t at 1 / sqrt(2) each when both are on
 (3 redraw rounds, as ``class_filter``).
 """
 
-import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +23,7 @@ from benchmarks.oversampling_ablation import (  # noqa: E402
     PooledVariant,
     TransferGaussian,
 )
-from benchmarks.results.ablation.noise_screens.common import checked_rows, cv_scores  # noqa: E402
-from ganaug.datasets import load_digits_long_tailed  # noqa: E402
+from benchmarks.results.ablation.noise_screens.common import checked_rows, run_seeds  # noqa: E402
 
 KINDS = ["p", "p+chk", "t+chk", "pe+chk", "pt+chk", "pte+chk", "te+chk"]
 
@@ -62,10 +59,6 @@ def resample(X, y, kind, check, seed):
 
 
 if __name__ == "__main__":
-    warnings.filterwarnings("ignore")
-    for seed in map(int, sys.argv[1:]):
-        (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
-        arms = {k: (lambda Xt, yt, k=k, s=seed: resample(Xt, yt, k.split("+")[0], "chk" in k, s))
-                for k in KINDS}
-        acc = cv_scores(X, y, seed, arms)
-        print(json.dumps({"seed": seed, **acc}), flush=True)
+    run_seeds(map(int, sys.argv[1:]), lambda seed: {
+        k: (lambda Xt, yt, k=k: resample(Xt, yt, k.split("+")[0], "chk" in k, seed))
+        for k in KINDS})

@@ -1,5 +1,8 @@
 """What the noise screens share: the class check's redraw rounds and the CV loop."""
 
+import json
+import warnings
+
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
@@ -34,3 +37,15 @@ def cv_scores(X, y, seed, arms):
             pred = SVC().fit(Xr, yr).predict(X[te])
             acc[name] = acc.get(name, 0) + balanced_accuracy_score(y[te], pred) / 3
     return acc
+
+
+def run_seeds(seeds, arms_for):
+    """One JSON line per development seed: the CV scores of the arms ``arms_for(seed)``
+    on that seed's long-tailed digits training split."""
+    from ganaug.datasets import load_digits_long_tailed
+
+    warnings.filterwarnings("ignore")
+    for seed in seeds:
+        (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
+        print(json.dumps({"seed": seed, **cv_scores(X, y, seed, arms_for(seed))}),
+              flush=True)

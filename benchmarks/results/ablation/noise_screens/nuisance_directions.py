@@ -9,9 +9,7 @@ along those directions only; references: pooled noise (scale 1 and 1.5), the ela
 variant and the 'transfer' noise of ``benchmarks/oversampling_ablation.py``.
 """
 
-import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +21,7 @@ from benchmarks.oversampling_ablation import (  # noqa: E402
     PooledVariant,
     TransferGaussian,
 )
-from benchmarks.results.ablation.noise_screens.common import cv_scores  # noqa: E402
-from ganaug.datasets import load_digits_long_tailed  # noqa: E402
+from benchmarks.results.ablation.noise_screens.common import run_seeds  # noqa: E402
 
 
 class Nuisance(PooledGaussian):
@@ -62,8 +59,5 @@ def designs(seed):
 
 
 if __name__ == "__main__":
-    warnings.filterwarnings("ignore")
-    for seed in map(int, sys.argv[1:]):
-        (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
-        acc = cv_scores(X, y, seed, {k: d.fit_resample for k, d in designs(seed).items()})
-        print(json.dumps({"seed": seed, **acc}), flush=True)
+    run_seeds(map(int, sys.argv[1:]),
+              lambda seed: {k: d.fit_resample for k, d in designs(seed).items()})

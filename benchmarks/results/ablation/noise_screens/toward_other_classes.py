@@ -8,9 +8,7 @@ u = 0.5, or 0.3 for '.3'); 'p': pooled within-class noise; 'po': both. Every row
 checked by a class-balanced logistic regression (3 redraw rounds, as ``class_filter``).
 """
 
-import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +21,8 @@ from sklearn.neighbors import NearestNeighbors  # noqa: E402
 from benchmarks.oversampling_ablation import PooledGaussian  # noqa: E402
 from benchmarks.results.ablation.noise_screens.common import (  # noqa: E402
     checked_rows,
-    cv_scores,
+    run_seeds,
 )
-from ganaug.datasets import load_digits_long_tailed  # noqa: E402
 
 KINDS = {"p": ("p", .5), "o": ("o", .5), "po": ("po", .5), "o.3": ("o", .3),
          "po.3": ("po", .3)}
@@ -57,9 +54,5 @@ def resample(X, y, kind, seed, umax):
 
 
 if __name__ == "__main__":
-    warnings.filterwarnings("ignore")
-    for seed in map(int, sys.argv[1:]):
-        (X, y), _ = load_digits_long_tailed(20, random_state=seed)[:2]
-        arms = {k: (lambda Xt, yt, v=v, s=seed: resample(Xt, yt, v[0], s, v[1]))
-                for k, v in KINDS.items()}
-        print(json.dumps({"seed": seed, **cv_scores(X, y, seed, arms)}), flush=True)
+    run_seeds(map(int, sys.argv[1:]), lambda seed: {
+        k: (lambda Xt, yt, v=v: resample(Xt, yt, v[0], seed, v[1])) for k, v in KINDS.items()})

@@ -159,10 +159,19 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                         continue
                 stop = start + len(rows)
                 pos = slice(start, stop) if where is None else where[start:stop]
-                out.put(pos, est.codec_.inverse_transform(rows))
+                out.put(pos, decode(est, rows, code))
                 start = stop
             if start == m:
                 break
+
+def decode(est, rows: np.ndarray, code: int | None):
+    """Encoded rows of class ``code`` in the caller's container (folded categories drawn
+    from the class's own shares where the codec folds rare values)."""
+    tails = getattr(est, "class_tail_probs_", None)
+    if tails and code is not None and code in tails:
+        return est.codec_.inverse_transform(rows, tail_probs=tails[code])
+    return est.codec_.inverse_transform(rows)
+
 
 def share_counts(counts: np.ndarray, n: int) -> np.ndarray:
     """``n`` split in the shares of ``counts`` (largest remainders; sums to ``n``)."""

@@ -193,10 +193,12 @@ _PARAMS_DOC = """
         heads of the label-conditioned generator), continuous columns
         by a quantile map to a standard normal, missing values as indicators; the
         output has the caller's columns, order and dtypes, numbers inside the training
-        range (float columns holding only whole numbers stay on them), categories only
-        from those seen. With anchor conditioning, categories and missing values follow
-        the class's own rows: on a 65-row class of a mixed diabetes frame, category
-        shares stayed within 0.1 and missing-value rates within 0.06 of the real class's
+        range (float columns of whole numbers with repeats, at most half of the values
+        distinct, such as counts and levels, stay on them), categories only from those
+        seen. With anchor conditioning, categories and missing values follow the
+        class's own rows (values folded into "other" by their class's shares): on a
+        65-row class of a mixed diabetes frame, category shares stayed within 0.1 and
+        missing-value rates within 0.06 of the real class's
         (``tests/test_first_hour.py``); label conditioning gives no such guarantee.
         Purely numeric tables without missing values keep the standardising encoder.
     max_categories : int, default=50

@@ -274,3 +274,51 @@ def test_datetime_columns_with_missing_values_keep_their_dtype(values, Aug):
     assert out["when"].dtype == df["when"].dtype
     assert out["when"].isna().any() and out["when"].notna().any()
     assert set(out["when"].dropna()) <= set(col.dropna())
+
+
+def test_folded_values_and_missing_values_of_one_column_both_survive():
+    # the missing slot follows "other": "other" rows drawn as k + j collided with it
+    from ganaug.data import TabularEncoder
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"s": pd.Series(rng.choice(["u", "v", "w", None], 300), dtype=object)})
+    enc = TabularEncoder(max_categories=1, random_state=0).fit(df)  # keeps 'w'
+    back = enc.inverse_transform(enc.transform(df))["s"]
+    assert back.isna().sum() == df["s"].isna().sum()  # missing stays exactly missing
+    assert set(back.dropna()) == {"u", "v", "w"}
+
+
+def test_a_class_keeps_its_own_folded_values():
+    # anchor conditioning copies the anchor's "other" slot; which folded value it held
+    # is drawn from the class's own shares (it was the whole table's)
+    rng = np.random.default_rng(0)
+    c0 = rng.choice(["a", "b", "c", "t1", "t2", "t3"], 600, p=[.3, .25, .25, .07, .07, .06])
+    df = pd.DataFrame({"x": rng.normal(size=660), "c": np.r_[c0, np.full(60, "t4")]})
+    y = np.r_[np.zeros(600, int), np.ones(60, int)]
+    for Aug in (ConditionalGANAugmenter, GANAugmenter):
+        X, yy = Aug(max_steps=3, width=8, random_state=0, max_categories=3,
+                    class_filter=False).fit_resample(df, y)
+        assert set(X.iloc[660:]["c"][yy[660:] == 1]) == {"t4"}
+
+
+def test_numbers_varying_little_next_to_their_size_keep_varying():
+    # StandardScaler takes 1e15 + 0..999 for a constant column: every sample was 1e15
+    rng = np.random.default_rng(0)
+    y = (np.arange(3000) % 4 == 0).astype(int)
+    X = np.c_[rng.integers(0, 10, 3000), 10**15 + rng.integers(0, 1000, 3000)]
+    out, _ = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(X, y).sample(
+        2000)
+    assert out.dtype == X.dtype and len(np.unique(out[:, 1])) > 500
+    assert out[:, 1].min() >= X[:, 1].min() and out[:, 1].max() <= X[:, 1].max()
+
+
+def test_python_ints_in_an_object_column_of_a_frame_stay_ints():
+    rng = np.random.default_rng(0)
+    k = pd.Series([int(t) for t in rng.integers(0, 100, 300)], dtype=object)
+    k[[1, 5]] = None
+    df = pd.DataFrame({"c": rng.choice(["a", "b"], 300), "k": k})
+    y = np.r_[np.zeros(200, int), np.ones(100, int)]
+    out, _ = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0,
+                                     categorical_features=["c"]).fit(df, y).sample(300)
+    assert out["k"].dtype == object
+    assert {type(v) for v in out["k"]} <= {int, type(None)}

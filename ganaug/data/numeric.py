@@ -52,10 +52,27 @@ class NumericEncoder:
         self.exponent_ = np.where(big > 0, np.frexp(big)[1], 0).astype(np.int64)
         # constant columns: StandardScaler keeps scale 1, which is what we want
         # internal: never a DataFrame, whatever sklearn.set_config(transform_output=...) says
+        self.offset_ = np.zeros(values.shape[1])
         self.scaler_ = StandardScaler().set_output(transform="default").fit(
             np.ldexp(values, -self.exponent_))
+        # columns that vary by little next to their size (1e15 + 0..1000) look constant
+        # to StandardScaler (scale 1): they vary, so they are centred on their middle
+        # and scaled by their spread instead (other columns stay exactly as they were)
+        lost = (self.scaler_.scale_ == 1.0) & (self.max_ > self.min_)
+        if lost.any():
+            self.offset_[lost] = self.min_[lost] / 2 + self.max_[lost] / 2
+            half = self.max_[lost] / 2 - self.min_[lost] / 2
+            self.exponent_[lost] = np.frexp(half)[1]
+            self.scaler_.fit(self._scaled(values))
         self.n_features_ = values.shape[1]
         return self
+
+    def _scaled(self, values: np.ndarray) -> np.ndarray:
+        """Centred (where needed) and power-of-two scaled values, before standardising."""
+        offset = getattr(self, "offset_", None)  # files saved before it: none
+        if offset is not None and offset.any():
+            values = values - offset
+        return np.ldexp(values, -self.exponent_)
 
     def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
         """Problems (refuse) and warnings for encoding new data with this fitted codec."""
@@ -83,11 +100,14 @@ class NumericEncoder:
             if isinstance(X, pd.DataFrame)
             else np.asarray(X, dtype=np.float64)
         )
-        return self.scaler_.transform(np.ldexp(values, -self.exponent_)).astype(np.float32)
+        return self.scaler_.transform(self._scaled(values)).astype(np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
         values = self.scaler_.inverse_transform(np.asarray(Z, dtype=np.float64))
         values = np.ldexp(values, self.exponent_)
+        offset = getattr(self, "offset_", None)
+        if offset is not None and offset.any():
+            values += offset
         np.clip(values, self.min_, self.max_, out=values)
         values[:, self.integer_] = np.rint(values[:, self.integer_])
         grid = getattr(self, "grid_", None)

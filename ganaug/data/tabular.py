@@ -238,6 +238,40 @@ class TabularEncoder(TabularDecoding):
             info.tail_values = np.asarray(tail.index, dtype=object)
             info.tail_probs = tail.to_numpy(dtype=np.float64) / tail.sum()
 
+    def class_tail_probs(self, X: np.ndarray | pd.DataFrame, codes: np.ndarray) -> dict:
+        """Per class, the shares of each column's folded ("other") values in its rows.
+
+        Decoding draws an "other" slot from these for the class being generated, so a
+        class keeps its own rare values (anchor conditioning copies the anchor's slot,
+        and the slot alone does not say which folded value the anchor held).
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame
+            The training rows.
+        codes : ndarray of int
+            Class code per row.
+
+        Returns
+        -------
+        dict
+            Class code -> {column position -> probabilities over that column's
+            ``tail_values``}, for the classes and columns with folded values in their
+            rows.
+        """
+        out: dict = {}
+        for j, info in enumerate(self.columns_info_):
+            if info.tail_values is None:
+                continue
+            col = pd.Series(np.asarray(self._column(X, j), dtype=object), dtype=object)
+            where = pd.Index(info.tail_values).get_indexer(col)
+            for c in np.unique(codes):
+                hits = where[(codes == c) & (where >= 0)]
+                if len(hits):
+                    counts = np.bincount(hits, minlength=len(info.tail_values))
+                    out.setdefault(int(c), {})[j] = counts / counts.sum()
+        return out
+
     def _fit_continuous(self, info: _Column, x: np.ndarray, dtype: Any, col) -> None:
         info.all_missing = len(x) == 0
         if info.all_missing:

@@ -39,7 +39,8 @@ class TabularDecoding:
         return np.minimum((c < u).sum(axis=1), P.shape[1] - 1)
 
     def inverse_transform(
-        self, Z: np.ndarray, random_state: np.random.RandomState | None = None
+        self, Z: np.ndarray, random_state: np.random.RandomState | None = None,
+        tail_probs: dict | None = None,
     ) -> np.ndarray | pd.DataFrame:
         """Decode encoded rows into the training container, columns and dtypes.
 
@@ -54,6 +55,11 @@ class TabularDecoding:
             Encoded rows.
         random_state : RandomState or None, default=None
             Source of the draws; None uses the encoder's own stream (seeded in ``fit``).
+        tail_probs : dict or None, default=None
+            Column position -> probabilities of that column's folded ("other") values
+            to draw "other" rows from (one class's shares, see
+            :meth:`TabularEncoder.class_tail_probs`); None or absent columns: the
+            whole table's shares.
 
         Returns
         -------
@@ -65,22 +71,24 @@ class TabularDecoding:
         Z = np.asarray(Z)
         n = Z.shape[0]
         out: list = []
-        for info in self.columns_info_:
+        for j, info in enumerate(self.columns_info_):
             s = info.start
             if info.categorical:
                 k = len(info.categories)
                 idx = self._pick(Z[:, s:info.stop], rng)
+                # the missing slot follows "other" when there is one; read it before
+                # "other" rows become k + (folded value), which would collide with it
+                slot_missing = k + (info.tail_values is not None)
+                missing = ((idx == slot_missing) | (k == 0)) if info.has_missing else None
                 if info.tail_values is not None:
                     other = np.flatnonzero(idx == k)
                     if len(other):  # "other": a draw from the empirical tail
-                        idx[other] = k + rng.choice(
-                            len(info.tail_values), size=len(other), p=info.tail_probs
-                        )
-                    slot_missing = k + 1
-                else:
-                    slot_missing = k
-                if info.has_missing:
-                    idx[(idx == slot_missing) | (k == 0)] = -1
+                        p = info.tail_probs if tail_probs is None else tail_probs.get(
+                            j, info.tail_probs)
+                        idx[other] = k + rng.choice(len(info.tail_values), size=len(other),
+                                                    p=p)
+                if missing is not None:
+                    idx[missing] = -1
                 out.append(self._restore_categorical(idx, info))
             else:
                 u = ndtr(Z[:, s].astype(np.float64))
@@ -155,6 +163,11 @@ class TabularDecoding:
                 values = values.astype(object)
                 values[missing] = info.missing_value
             return values
+        if isinstance(dtype, np.dtype) and dtype.kind == "O":  # numbers in an object column:
+            if has_na:  # Python ints stay ints, as in object arrays (_stack)
+                values = values.astype(object)
+                values[missing] = info.missing_value
+            return _object_numbers(values, info.integer)
         kind = getattr(dtype, "numpy_dtype", dtype)
         if info.integer and isinstance(kind, np.dtype) and kind.kind in "iub":
             values = _to_integer(values, kind, info.int_bounds)  # no wrap-around, exact
@@ -172,11 +185,16 @@ class TabularDecoding:
         result = np.empty((n, len(out)), dtype=dtype)
         for j, (col, info) in enumerate(zip(out, self.columns_info_)):
             if dtype.kind == "O" and not info.categorical:
-                if info.integer:
-                    col = np.array(
-                        [v if pd.isna(v) else int(v) for v in col], dtype=object
-                    ) if col.dtype == object else col.astype(np.int64).astype(object)
-                else:
-                    col = col.astype(object)
+                col = _object_numbers(col, info.integer)
             result[:, j] = col
         return result
+
+
+def _object_numbers(col: np.ndarray, integer: bool) -> np.ndarray:
+    """Decoded numbers as an object column: Python ints for integer columns (missing
+    values left as they are), floats otherwise."""
+    if not integer:
+        return col.astype(object)
+    if col.dtype == object:
+        return np.array([v if pd.isna(v) else int(v) for v in col], dtype=object)
+    return col.astype(np.int64).astype(object)

@@ -31,7 +31,7 @@ _PARAMS_DOC = """
         discriminator that judges (anchor, row) pairs, real pairs being an anchor and
         one of its 5 nearest neighbours of the same class (with the anchor's categories,
         which generated rows copy), so copies of the anchor are as detectable as
-        implausible rows (DAGAN-style; see README "How it works").
+        implausible rows (DAGAN-style; see README "How the default generator works").
         The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
         A class of one row is accepted (as ``RandomOverSampler`` accepts it): its rows
         are that row plus pooled noise.
@@ -48,7 +48,7 @@ _PARAMS_DOC = """
         rows further from their anchors. 0.7 was chosen on development data (never
         the benchmark tables), with pooled noise only: on six tables it kept balanced
         accuracy and gained minority F1 and average precision over 1 (and 1.5), while
-        0.5 cost long-tailed digits 1.2 points (``benchmarks/results``).
+        0.5 cost long-tailed digits 1.3 points (``benchmarks/results``).
     class_filter : bool or classifier, default=True
         Anchor conditioning with classes: a classifier in the loop. A class-balanced
         ``LogisticRegression`` fitted on the encoded training rows checks every
@@ -65,9 +65,11 @@ _PARAMS_DOC = """
         example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
         classes are boxes of a few values); False turns it off. The fitted check is
         not saved: it is refitted from the kept anchors when a loaded model first
-        samples. Chosen on development data (see README "How the default generator
-        works"). It costs fidelity to the category shares of a class (redraws favour
-        anchors away from the boundary; Adult's mean category TVD 0.010 -> 0.051):
+        samples (``ganaug.save`` stores the check's kinds and a few common classifiers;
+        a model with another classifier here can be pickled instead). Chosen on
+        development data (see README "How the default generator works"). It costs
+        fidelity to the category shares of a class (redraws favour anchors away from
+        the boundary; Adult's mean category TVD 0.010 -> 0.051):
         where synthetic rows must keep the real shares rather than train a classifier,
         set False.
     epochs : int or None, default=None
@@ -110,11 +112,9 @@ _PARAMS_DOC = """
     diversity_weight : float, default=0.0
         Weight of a mode-seeking term (Mao et al., 2019) that pushes the generator to
         map distinct noise to distinct rows of the same class. It is off by default.
-        With label conditioning it raised the within-class spread of samples on
-        digits-LT from 9 % to 57-74 % of the real spread but lowered a training-split
-        cross-validated balanced accuracy (0.907 at 0, 0.853 at 1). With anchors
-        (the table default), 1.0 scored higher on that cross-validation (0.890 against
-        0.883) and on the development tables, but lower on the 20 core tables (77 wins /
+        With anchors (the table default), 1.0 scored higher on a training-split
+        cross-validation of long-tailed digits (0.890 against 0.884) and on the
+        development tables, but lower on the 20 core tables (77 wins /
         73 losses against SMOTE instead of 93 / 56) and in the main job (+0.9 points over
         ROSE instead of +1.2), both against the default of that time (before
         ``class_filter``).
@@ -141,7 +141,8 @@ _PARAMS_DOC = """
     device : str, default='auto'
         'auto' (CUDA, else Apple MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     mixed_precision : bool or 'auto', default='auto'
-        bf16 autocast on CUDA ('auto' and True); ignored on other devices.
+        bf16 autocast on CUDA (float16 on GPUs without bf16; 'auto' and True); ignored
+        on other devices.
     compile : bool or str, default=False
         ``torch.compile`` the networks (worth it for long GPU runs); a string picks the
         mode ('default', 'reduce-overhead' adds CUDA graphs, 'max-autotune', ...).
@@ -322,7 +323,8 @@ class GANAugmenter(BaseGANAugmenter):
         The EMA generator when fitted without y.
     generators_ : torch.nn.ModuleList
         The EMA generators of the classes trained when fitted with y: every class for
-        ``fit(X, y)``, only the oversampled ones for ``fit_resample``.
+        ``fit(X, y)``, only the oversampled ones for ``fit_resample`` (all of them with
+        ``warm_start=True``).
     generator_index_ : ndarray of int
         Position in ``generators_`` of each class of ``classes_`` (-1: not trained).{_ATTRS_DOC}
     class_history_ : dict

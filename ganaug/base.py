@@ -225,8 +225,10 @@ class BaseGANAugmenter(BaseOverSampler):
             Number of rows, at least 1.
         y : label, array-like of shape (n_samples,) or None, default=None
             Labels of the rows: one label (all rows of that class), one label per row,
-            or None (classes in the training proportions, exact counts). Not allowed for
-            a ``GANAugmenter`` fitted without ``y``.
+            or None (classes in the training proportions, exact counts; a
+            ``GANAugmenter`` fitted by ``fit_resample`` has generators for the
+            oversampled classes only: pass their labels). Not allowed for a
+            ``GANAugmenter`` fitted without ``y``.
 
         Returns
         -------
@@ -272,9 +274,11 @@ class BaseGANAugmenter(BaseOverSampler):
         Returns
         -------
         X_resampled : ndarray or DataFrame
-            ``X`` unchanged and in order, then the synthetic rows.
-        y_resampled : ndarray of shape (n_samples_new,)
-            ``y`` followed by the labels of the synthetic rows.
+            ``X``'s rows unchanged and in order, then the synthetic rows (a DataFrame
+            gets a fresh 0..n-1 index, as ``RandomOverSampler`` gives it).
+        y_resampled : ndarray, list or Series of shape (n_samples_new,)
+            ``y`` followed by the labels of the synthetic rows, in ``y``'s container
+            (a Series keeps its name and dtype).
 
         Notes
         -----

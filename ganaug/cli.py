@@ -43,12 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         "ConditionalGANAugmenter in front of SVC on long-tailed digits",
         description="Compare oversamplers in front of SVC over several seeds, oversampling "
         "inside the training split only; print a table and write results.json, "
-        "results.md, samples.png, summary.png and cgan_losses.png into --out.",
+        "results.md, samples.png, summary.png, cgan_losses.png and quality.csv into --out.",
     )
     bench.add_argument("--dataset", choices=("digits-lt", "cifar10-lt"), default="digits-lt",
                        help="digits-lt (embedded, no download; default) or cifar10-lt "
                        "(runs the CIFAR-10 benchmark of ganaug_bench.cifar10; reads or downloads "
-                       "CIFAR-10, see --data-dir)")
+                       "CIFAR-10; other options, e.g. its --data-dir, are passed on, see below)")
     bench.add_argument("--seeds", type=_positive_int, default=None,
                        help="number of seeds, 0..N-1 (digits-lt default 50)")
     bench.add_argument("--out", default=None, help="output folder (digits-lt default bench_out/)")

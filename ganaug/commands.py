@@ -1,4 +1,4 @@
-"""``ganaug resample`` and ``ganaug sample``: oversample a data file without writing Python.
+"""``ganaug resample``, ``sample`` and ``report``: oversample a data file without Python.
 
 Files are read with pandas (CSV; Parquet through pyarrow, optional) with the dtypes pandas
 infers, and written in the format their extension names (``.csv``, ``.parquet``).
@@ -24,7 +24,7 @@ class CommandError(Exception):
 
 
 def add_parsers(sub) -> None:
-    """Add the ``resample`` and ``sample`` sub-commands to an argparse sub-parser set."""
+    """Add the ``resample``, ``sample`` and ``report`` sub-commands to a sub-parser set."""
     r = sub.add_parser(
         "resample", help="oversample a CSV / Parquet file and write the result",
         description="Read a table, oversample its classes with a GAN augmenter, and write "

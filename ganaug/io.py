@@ -7,8 +7,10 @@ unpickling a file can run any code the file names: only unpickle files you made
 yourself or got from someone you trust. :func:`save` / :func:`load` are the format to
 share models: the file holds tensors and a JSON document, is read with
 ``torch.load(..., weights_only=True)``, which refuses pickled objects, and :func:`load`
-rebuilds only ganaug's augmenters, its codecs (classes of ``ganaug.data``) and
-scikit-learn estimators, by setting their attributes to the stored data (no ``__init__``, no
+rebuilds only ganaug's augmenters, its codecs (classes of ``ganaug.data``) and an
+allowlist of scikit-learn classes (``_tagged_json._SKLEARN_CLASSES``: the class check's
+kinds and a few common classifiers; a model whose ``class_filter`` is another classifier
+can be pickled, not saved), by setting their attributes to the stored data (no ``__init__``, no
 ``__setstate__``, no ``__reduce__`` runs). A malicious file can still hold a bad model
 (bad samples); it cannot make :func:`load` run code.
 
@@ -194,6 +196,8 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
 
     Raises
     ------
+    FileNotFoundError
+        If there is no file at ``path``.
     ValueError
         If the file is not a ganaug file, carries pickled objects (refused by
         ``torch.load(weights_only=True)`` before anything runs), names a class outside

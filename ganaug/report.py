@@ -6,8 +6,9 @@ coverage), the within-class spread, memorisation (distance to the closest real r
 DCR, against the real rows' own nearest-neighbour distances, and the share of exact and
 near copies) and, for tables, per-column marginals and correlations
 (:func:`marginal_fidelity`). Distances are measured in the augmenter's own encoded
-space (its ``codec_``: standardised numbers, one-hot categories, images scaled to
-[-1, 1]); for samplers without one, numeric columns standardised by the real rows.
+space (its ``codec_``: standardised numbers for numeric arrays, quantile-normal numbers
+for mixed tables, one-hot categories, images scaled to [-1, 1]); for samplers without
+one, numeric columns standardised by the real rows.
 """
 
 from __future__ import annotations

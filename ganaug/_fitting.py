@@ -102,7 +102,11 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         est._noise_root = pooled_within_class_root(
             data, codes, rank, getattr(est.codec_, "spans_", None))
         if (codes is not None and not est._noise_root.any()
-                and any(n > 0 for n in est.sampling_strategy_.values())):
+                and any(n > 0 for n in est.sampling_strategy_.values())
+                # the root sees continuous columns only: a table of categories varies
+                # where its classes hold different rows
+                and not any(len(np.unique(data[codes == c], axis=0)) > 1
+                            for c in np.unique(codes))):
             warnings.warn(
                 "No class has two different rows, so there is no within-class variation "
                 "to learn from: the new rows are copies of real rows (as "

@@ -22,6 +22,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line, as every other ``ganaug`` error (the usage
+    block is in ``--help``); sub-command parsers are of this class too."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        self.exit(2, f"ganaug: error: {' '.join(message.split())} "
+                     f"(see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ganaug`` command.
 
@@ -31,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from ._version import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="ganaug",
         description="GAN-based oversampling as scikit-learn / imbalanced-learn samplers.",
     )

@@ -75,6 +75,10 @@ def add_parsers(sub) -> None:
     q.add_argument("--force", action="store_true", help="overwrite existing output files")
 
 
+#: file types ``report --plot`` writes (matplotlib picks the format by the suffix)
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
 def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
     """A CSV or Parquet file as a DataFrame, or a one-line CommandError.
 
@@ -85,11 +89,18 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
         raise CommandError(f"no such file: {path}")
     if os.path.isdir(path):
         raise CommandError(f"{path} is a directory, not a data file")
+    if not path.lower().endswith((".parquet", ".pq")):
+        _check_header(path)
     try:
         if path.lower().endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, dtype=None if labels is None else {labels: str})
+            # the label column as written: text, and only an empty cell is missing
+            # ('NA', 'None' or 'null' can be class names); other columns take pandas'
+            # usual missing-value words
+            frame = pd.read_csv(path, dtype=None if labels is None else {labels: str},
+                                keep_default_na=labels is None,
+                                na_values=None if labels is None else _na_words(path, labels))
     except ImportError as exc:
         raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
                            "pyarrow)") from exc
@@ -100,7 +111,48 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def _check_header(path: str) -> None:
+    """Refuse CSV headers pandas would silently rename: repeated names (``x``, ``x.1``)
+    and unnamed columns after the first (a trailing comma; a first unnamed column is a
+    saved index, which ``resample`` warns about)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+    except (UnicodeDecodeError, csv.Error):
+        return  # pandas' own reading says what is wrong
+    repeated = sorted({h for h in header if header.count(h) > 1 and h.strip()})
+    if repeated:
+        raise CommandError(f"{path} repeats the column names {repeated}; rename them")
+    unnamed = [i + 1 for i, h in enumerate(header) if i > 0 and not h.strip()]
+    if unnamed:
+        raise CommandError(f"column {unnamed[0]} of {path} has no name (a trailing comma?); "
+                           "name it or remove it")
+
+
+def _na_words(path: str, labels: str) -> dict:
+    """Per column, the text read as missing: pandas' default words, but only the empty
+    cell for the label column."""
+    from pandas._libs.parsers import STR_NA_VALUES  # pandas' own list, as read_csv uses
+
+    header = pd.read_csv(path, nrows=0).columns
+    return {c: [""] if c == labels else sorted(STR_NA_VALUES) for c in header}
+
+
+def _check_outs(force: bool, *paths: str | None) -> None:
+    """Every output path can be written (see :func:`_check_out`), and no two are one file."""
+    given = [p for p in paths if p is not None]
+    for path in given:
+        _check_out(path, force)
+    resolved = [Path(p).resolve() for p in given]
+    if len(set(resolved)) < len(resolved):
+        raise CommandError(f"two outputs name one file ({', '.join(given)}); give each its own")
+
+
 def _check_out(path: str, force: bool) -> None:
+    if not path or path.endswith(("/", os.sep)) or os.path.isdir(path):
+        raise CommandError(f"{path!r} is a folder, not a file: name the file to write")
     if os.path.exists(path) and not force:
         raise CommandError(f"{path} exists; pass --force to overwrite it")
     parent = Path(path).resolve().parent
@@ -126,6 +178,12 @@ def write_table(frame: pd.DataFrame, path: str) -> None:
                            "pyarrow)") from exc
 
 
+def _exact_or_stripped(name: str, known) -> str:
+    """``name`` as given where it is one of ``known`` (names may hold spaces), else
+    without surrounding spaces (``a, b`` lists)."""
+    return name if name in set(known) else name.strip()
+
+
 def _label_of(text: str, classes) -> object:
     """The class whose string form is ``text`` (labels read from a file keep their type)."""
     for c in classes:
@@ -141,9 +199,10 @@ def parse_strategy(text: str, classes) -> object:
     if "=" in text:
         out = {}
         for item in text.split(","):
-            label, _, count = item.partition("=")
+            label, _, count = item.rpartition("=")  # counts hold no '=', labels may
             try:
-                out[_label_of(label.strip(), classes)] = int(count)
+                out[_label_of(_exact_or_stripped(label, map(str, classes)), classes)] = int(
+                    count)
             except ValueError as exc:
                 raise CommandError(f"--strategy: {count!r} is not a number of rows") from exc
         return out
@@ -177,14 +236,13 @@ def run_resample(args: argparse.Namespace) -> int:
                            "oversampling needs at least two")
     if args.mark_synthetic is not None and args.mark_synthetic in frame.columns:
         raise CommandError(f"--mark-synthetic {args.mark_synthetic!r} is already a column")
-    _check_out(args.out, args.force)
-    if args.save_model:
-        _check_out(args.save_model, args.force)
+    _check_outs(args.force, args.out, args.save_model)
     X = frame.drop(columns=[args.target])
     if X.shape[1] == 0:
         raise CommandError(f"{args.data} has no feature columns besides {args.target!r}")
-    cats = "auto" if args.categorical == "auto" else [c.strip() for c in
-                                                     args.categorical.split(",") if c.strip()]
+    cats = "auto" if args.categorical == "auto" else [
+        _exact_or_stripped(c, map(str, X.columns)) for c in args.categorical.split(",")
+        if c.strip()]
     if isinstance(cats, list):
         missing = [c for c in cats if c not in X.columns]
         if missing:
@@ -195,10 +253,6 @@ def run_resample(args: argparse.Namespace) -> int:
         # columns can be nothing else)
         detected = X.columns[resolve_categorical(X, "auto")]
         cats += [c for c in detected if c not in cats]
-    if "Unnamed: 0" in X.columns:
-        print("warning: column 'Unnamed: 0' looks like a saved row index (pandas names an "
-              "unnamed first column so); it is resampled as a feature: drop it, or write "
-              "the CSV with index=False", file=sys.stderr)
     from . import augmenters
 
     cls = (augmenters.ConditionalGANAugmenter if args.method == "cgan"
@@ -207,6 +261,10 @@ def run_resample(args: argparse.Namespace) -> int:
               categorical_features=cats, random_state=args.seed, device=args.device,
               time_budget=args.time_budget, verbose=int(sys.stderr.isatty()))
     X_res, y_res = aug.fit_resample(X, y)
+    if "Unnamed: 0" in X.columns:  # after every check: an error stays one line
+        print("warning: column 'Unnamed: 0' looks like a saved row index (pandas names an "
+              "unnamed first column so); it is resampled as a feature: drop it, or write "
+              "the CSV with index=False", file=sys.stderr)
     out = X_res.copy()
     out.insert(frame.columns.get_loc(args.target), args.target, np.asarray(y_res))
     out[args.target] = out[args.target].astype(y.dtype)
@@ -292,9 +350,9 @@ def _as_table(X_new) -> pd.DataFrame:
 
 def run_report(args: argparse.Namespace) -> int:
     """``ganaug report``: the per-class quality table of a saved model against a file."""
-    for path in (args.out, args.plot):
-        if path:
-            _check_out(path, args.force)
+    if args.plot and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
+        raise CommandError(f"--plot {args.plot!r}: name a {' / '.join(PLOT_SUFFIXES)} file")
+    _check_outs(args.force, args.out or None, args.plot or None)
     aug = _load_model(args.model)
     frame = read_table(args.data, labels=args.target)
     if args.target not in frame.columns:
@@ -304,6 +362,9 @@ def run_report(args: argparse.Namespace) -> int:
     y = frame[args.target].to_numpy()
     X = frame.drop(columns=[args.target])
     names = getattr(aug, "feature_names_in_", None)
+    if names is not None and sorted(map(str, names)) == sorted(map(str, X.columns)):
+        X = X[[c for n in map(str, names) for c in X.columns if str(c) == n]]  # the
+        # model's order (the same columns in another order are the same data)
     if names is not None and list(map(str, names)) != list(map(str, X.columns)):
         extra = sorted(set(map(str, X.columns)) - set(map(str, names)))
         lost = sorted(set(map(str, names)) - set(map(str, X.columns)))

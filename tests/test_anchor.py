@@ -360,3 +360,16 @@ def test_classes_without_variation_warn_that_new_rows_are_copies():
         Xr, yr = aug.fit_resample(X, np.arange(4))
     assert yr.tolist() == [0, 1, 2, 3, 0, 0]
     np.testing.assert_allclose(Xr[4:], np.repeat(X[:1], 2, axis=0), atol=0.05)
+
+
+def test_a_table_of_categories_is_not_taken_for_one_without_variation():
+    import warnings
+
+    import pandas as pd
+
+    X = pd.DataFrame({"a": list("xyzxyzxyzxyz"), "b": list("ppqqppqqppqq")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _, yr = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit_resample(
+            X, [0] * 9 + [1] * 3)
+    assert np.bincount(yr).tolist() == [9, 9]

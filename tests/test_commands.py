@@ -225,3 +225,76 @@ def test_categorical_option_adds_to_the_columns_dtypes_make_categorical(tmp_path
     assert list(load(model).categorical_features) == ["code", "s"]
     new = pd.read_csv(out).iloc[60:]
     assert set(new["code"]) <= {10, 20, 30} and set(new["s"]) <= {"u", "v"}
+
+
+def _labelled_csv(path, labels, **extra):
+    rs = np.random.RandomState(0)
+    n = len(labels)
+    frame = pd.DataFrame({"x": rs.normal(size=n).round(3), **extra, "target": labels})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_labels_and_names_are_taken_as_written(tmp_path):
+    # 'NA' is a class, not a missing label; labels may hold '=' (adult's '<=50K'); a
+    # column whose name starts with a space can be named in --categorical
+    data = _labelled_csv(tmp_path / "d.csv", ["NA"] * 30 + ["<=50K"] * 10,
+                      **{" k": ["a", "b"] * 20})
+    out = tmp_path / "o.csv"
+    proc = ganaug("resample", data, "--target", "target", "--out", out, "--strategy",
+                  "<=50K=20", "--categorical", " k", "--time-budget", 1)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    got = pd.read_csv(out, keep_default_na=False)
+    assert got["target"].value_counts().to_dict() == {"NA": 30, "<=50K": 20}
+    assert list(got.columns) == ["x", " k", "target"]
+
+
+def test_outputs_are_checked_before_training(tmp_path):
+    data = _labelled_csv(tmp_path / "d.csv", ["a"] * 30 + ["b"] * 10)
+    (tmp_path / "folder").mkdir()
+    cases = [
+        (("--out", tmp_path / "same.csv", "--save-model", tmp_path / "same.csv"),
+         "two outputs name one file"),
+        (("--out", tmp_path / "folder"), "is a folder"),
+        (("--out", f"{tmp_path}/new/"), "is a folder"),
+        (("--out", tmp_path / "o.csv", "--strategy", "bogus"), "--strategy"),
+    ]
+    for args, expected in cases:
+        assert expected in one_line_error(ganaug("resample", data, "--target", "target",
+                                                 *args)), args
+    assert not (tmp_path / "same.csv").exists() and not (tmp_path / "new").exists()
+    # a saved index column: its warning comes only after every check passed
+    indexed = tmp_path / "indexed.csv"
+    pd.read_csv(data).to_csv(indexed)
+    assert "--strategy" in one_line_error(ganaug(
+        "resample", indexed, "--target", "target", "--out", tmp_path / "o.csv",
+        "--strategy", "bogus"))
+    assert "invalid int value" in one_line_error(ganaug("sample", "m.ganaug", "-n", "abc"))
+
+
+def test_headers_pandas_would_rename_are_refused(tmp_path):
+    repeated = tmp_path / "rep.csv"
+    repeated.write_text("x,x,target\n1,2,a\n3,4,b\n5,6,a\n")
+    trailing = tmp_path / "trail.csv"
+    trailing.write_text("x,y,target,\n1,2,a,\n3,4,b,\n5,6,a,\n")
+    for path, expected in ((repeated, "repeats the column names ['x']"),
+                           (trailing, "column 4 of")):
+        assert expected in one_line_error(ganaug("resample", path, "--target", "target",
+                                                 "--out", tmp_path / "o.csv"))
+
+
+def test_report_takes_the_training_columns_in_any_order(tmp_path):
+    data = _labelled_csv(tmp_path / "d.csv", ["a"] * 30 + ["b"] * 10, y=np.arange(40.0))
+    model = tmp_path / "m.ganaug"
+    proc = ganaug("resample", data, "--target", "target", "--out", tmp_path / "o.csv",
+                  "--save-model", model, "--time-budget", 1)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    shuffled = tmp_path / "s.csv"
+    pd.read_csv(data)[["target", "y", "x"]].to_csv(shuffled, index=False)
+    proc = ganaug("report", model, shuffled, "--target", "target")
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert "--plot" in one_line_error(ganaug("report", model, data, "--target", "target",
+                                             "--plot", tmp_path / "noext"))
+    assert "two outputs name one file" in one_line_error(ganaug(
+        "report", model, data, "--target", "target", "--out", tmp_path / "r.png",
+        "--plot", tmp_path / "r.png"))

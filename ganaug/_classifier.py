@@ -31,7 +31,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils import check_random_state
+from sklearn.utils import check_consistent_length, check_random_state
 from torch import Tensor, nn
 
 from ._device import resolve_device
@@ -89,11 +89,10 @@ class ImageClassifier:
 
     def _batches(self, X):
         X = np.asarray(X)
-        problems, _ = self.codec.check_compatible(X)
-        if problems:  # another dtype is another value convention (0-255 vs 0-1): the
-            raise ValueError(  # predictions would be silently wrong
-                f"These images do not match the classifier's training images: "
-                f"{problems[0]}. Pass images of the training dtype and value range.")
+        if X.dtype != self.codec.dtype_:  # another dtype is another value convention
+            raise ValueError(  # (0-255 vs 0-1): the predictions would be silently wrong
+                f"These images do not match the classifier's training images: they were "
+                f"{self.codec.dtype_} and are {X.dtype}. Pass images of the training dtype.")
         data = self.codec.to_storage(X)
         bs = self.config.eval_batch_size
         for i in range(0, len(data), bs):
@@ -219,8 +218,7 @@ def train_classifier(
     else:
         seed = int(check_random_state(random_state).randint(2**31 - 1))
     y = np.asarray(y)
-    if len(X) != len(y):  # the extra rows or labels would be dropped silently
-        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}.")
+    check_consistent_length(X, y)  # extra rows or labels would be dropped silently
     if classes is None:
         classes, codes = np.unique(y, return_inverse=True)
     else:

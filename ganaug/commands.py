@@ -95,12 +95,13 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
         if path.lower().endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
-            # the label column as written: text, and only an empty cell is missing
-            # ('NA', 'None' or 'null' can be class names); other columns take pandas'
-            # usual missing-value words
-            frame = pd.read_csv(path, dtype=None if labels is None else {labels: str},
-                                keep_default_na=labels is None,
-                                na_values=None if labels is None else _na_words(path, labels))
+            frame = pd.read_csv(path)
+            if labels is not None and labels in frame.columns:
+                # the label column as written: text, and only an empty cell is missing
+                # ('NA', 'None' or 'null' can be class names); other columns take
+                # pandas' usual missing-value words
+                frame[labels] = pd.read_csv(path, usecols=[labels], dtype=str,
+                                            keep_default_na=False, na_values=[""])[labels]
     except ImportError as exc:
         raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
                            "pyarrow)") from exc
@@ -116,28 +117,20 @@ def _check_header(path: str) -> None:
     and unnamed columns after the first (a trailing comma; a first unnamed column is a
     saved index, which ``resample`` warns about)."""
     import csv
+    from collections import Counter
 
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             header = next(csv.reader(f), [])
     except (UnicodeDecodeError, csv.Error):
         return  # pandas' own reading says what is wrong
-    repeated = sorted({h for h in header if header.count(h) > 1 and h.strip()})
+    repeated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
     if repeated:
         raise CommandError(f"{path} repeats the column names {repeated}; rename them")
-    unnamed = [i + 1 for i, h in enumerate(header) if i > 0 and not h.strip()]
+    unnamed = [i + 1 for i, h in enumerate(header) if i > 0 and not h]
     if unnamed:
         raise CommandError(f"column {unnamed[0]} of {path} has no name (a trailing comma?); "
                            "name it or remove it")
-
-
-def _na_words(path: str, labels: str) -> dict:
-    """Per column, the text read as missing: pandas' default words, but only the empty
-    cell for the label column."""
-    from pandas._libs.parsers import STR_NA_VALUES  # pandas' own list, as read_csv uses
-
-    header = pd.read_csv(path, nrows=0).columns
-    return {c: [""] if c == labels else sorted(STR_NA_VALUES) for c in header}
 
 
 def _check_outs(force: bool, *paths: str | None) -> None:
@@ -152,7 +145,8 @@ def _check_outs(force: bool, *paths: str | None) -> None:
 
 def _check_out(path: str, force: bool) -> None:
     if not path or path.endswith(("/", os.sep)) or os.path.isdir(path):
-        raise CommandError(f"{path!r} is a folder, not a file: name the file to write")
+        raise CommandError(f"{path!r} is not a file name (empty, or a folder): name the "
+                           "file to write")
     if os.path.exists(path) and not force:
         raise CommandError(f"{path} exists; pass --force to overwrite it")
     parent = Path(path).resolve().parent
@@ -350,9 +344,9 @@ def _as_table(X_new) -> pd.DataFrame:
 
 def run_report(args: argparse.Namespace) -> int:
     """``ganaug report``: the per-class quality table of a saved model against a file."""
-    if args.plot and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
+    if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
         raise CommandError(f"--plot {args.plot!r}: name a {' / '.join(PLOT_SUFFIXES)} file")
-    _check_outs(args.force, args.out or None, args.plot or None)
+    _check_outs(args.force, args.out, args.plot)
     aug = _load_model(args.model)
     frame = read_table(args.data, labels=args.target)
     if args.target not in frame.columns:
@@ -363,8 +357,8 @@ def run_report(args: argparse.Namespace) -> int:
     X = frame.drop(columns=[args.target])
     names = getattr(aug, "feature_names_in_", None)
     if names is not None and sorted(map(str, names)) == sorted(map(str, X.columns)):
-        X = X[[c for n in map(str, names) for c in X.columns if str(c) == n]]  # the
-        # model's order (the same columns in another order are the same data)
+        X = X[list(names)]  # the model's order (the same columns in another order are
+        # the same data; a file's column names are text, as the model's are)
     if names is not None and list(map(str, names)) != list(map(str, X.columns)):
         extra = sorted(set(map(str, X.columns)) - set(map(str, names)))
         lost = sorted(set(map(str, names)) - set(map(str, X.columns)))

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import check_consistent_length, check_random_state
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -87,7 +87,7 @@ def load_cifar10(
 
 
 def _download_cifar10(home: Path) -> Path:
-    created = not home.exists()
+    created = [p for p in (home, *home.parents) if not p.exists()]  # deepest first
     home.mkdir(parents=True, exist_ok=True)
     archive = home / "cifar-10-python.tar.gz"
     tmp = archive.with_suffix(".part")
@@ -95,8 +95,8 @@ def _download_cifar10(home: Path) -> Path:
         urllib.request.urlretrieve(CIFAR10_URL, tmp)  # noqa: S310 (fixed https URL)
     except OSError as exc:  # offline, a proxy, a typo in the path: say where we looked
         tmp.unlink(missing_ok=True)
-        if created:
-            home.rmdir()  # leave no empty folder at a wrong path
+        for folder in created:  # leave no empty folder at a wrong path
+            folder.rmdir()
         raise OSError(
             f"CIFAR-10 not found under {home} and downloading {CIFAR10_URL} failed "
             f"({exc}); set data_home or GANAUG_DATA to the folder holding "
@@ -144,7 +144,7 @@ def make_long_tailed(
     y = np.asarray(y)
     if not np.isfinite(imbalance_ratio) or imbalance_ratio < 1:
         raise ValueError(f"imbalance_ratio must be a finite number >= 1; got {imbalance_ratio}.")
-    _same_length(X, y)
+    check_consistent_length(X, y)
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"A long tail needs at least 2 classes; y has {len(classes)}.")
@@ -182,11 +182,6 @@ def _per_class_subsample(y: np.ndarray, counts: dict, random_state) -> np.ndarra
     return kept[:, 0]
 
 
-def _same_length(X, y) -> None:
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}.")
-
-
 def make_low_data(
     X: np.ndarray, y: np.ndarray, fraction: float = 0.1, random_state: int | None = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +193,7 @@ def make_low_data(
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must be in (0, 1]; got {fraction}.")
     y = np.asarray(y)
-    _same_length(X, y)
+    check_consistent_length(X, y)
     classes, sizes = np.unique(y, return_counts=True)
     counts = {c: max(1, int(round(fraction * n))) for c, n in zip(classes, sizes)}
     indices = _per_class_subsample(y, counts, random_state)

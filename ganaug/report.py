@@ -216,10 +216,12 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
                 dcr <= 1e-9)),
         }
         if table:
-            real_frame = real_rows if is_frame else pd.DataFrame(real_rows)
+            # arrays as frames: object arrays' number columns as numbers (a column of
+            # objects would count as categories)
+            real_frame = real_rows if is_frame else pd.DataFrame(real_rows).infer_objects()
             # a model fitted on an array samples arrays: the frame's columns, by position
             synth = fake if isinstance(fake, pd.DataFrame) else pd.DataFrame(
-                np.asarray(fake), columns=real_frame.columns)
+                np.asarray(fake), columns=real_frame.columns).infer_objects()
             fid = marginal_fidelity(real_frame.reset_index(drop=True),
                                     synth.reset_index(drop=True))
             row.update(ks_mean=fid["ks_mean"], tvd_mean=fid["tvd_mean"],

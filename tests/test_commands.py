@@ -255,8 +255,8 @@ def test_outputs_are_checked_before_training(tmp_path):
     cases = [
         (("--out", tmp_path / "same.csv", "--save-model", tmp_path / "same.csv"),
          "two outputs name one file"),
-        (("--out", tmp_path / "folder"), "is a folder"),
-        (("--out", f"{tmp_path}/new/"), "is a folder"),
+        (("--out", tmp_path / "folder"), "is not a file name"),
+        (("--out", f"{tmp_path}/new/"), "is not a file name"),
         (("--out", tmp_path / "o.csv", "--strategy", "bogus"), "--strategy"),
     ]
     for args, expected in cases:
@@ -281,6 +281,11 @@ def test_headers_pandas_would_rename_are_refused(tmp_path):
                            (trailing, "column 4 of")):
         assert expected in one_line_error(ganaug("resample", path, "--target", "target",
                                                  "--out", tmp_path / "o.csv"))
+    spaced = tmp_path / "spaced.csv"  # a name of spaces is a name (pandas keeps it)
+    spaced.write_text("x, ,target\n1,2,a\n3,4,b\n5,6,a\n")
+    proc = ganaug("resample", spaced, "--target", "target", "--out", tmp_path / "o.csv",
+                  "--strategy", "bogus")
+    assert "--strategy" in one_line_error(proc)  # got past the header check
 
 
 def test_report_takes_the_training_columns_in_any_order(tmp_path):
@@ -298,3 +303,5 @@ def test_report_takes_the_training_columns_in_any_order(tmp_path):
     assert "two outputs name one file" in one_line_error(ganaug(
         "report", model, data, "--target", "target", "--out", tmp_path / "r.png",
         "--plot", tmp_path / "r.png"))
+    assert "not a file name" in one_line_error(ganaug(
+        "report", model, data, "--target", "target", "--out", ""))

@@ -202,5 +202,5 @@ def test_make_long_tailed_refuses_ratios_that_drop_a_class(ratio, message):
 def test_make_long_tailed_refuses_one_class_and_unequal_lengths():
     with pytest.raises(ValueError, match="at least 2 classes"):
         make_long_tailed(np.zeros((10, 2)), np.zeros(10), 5)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         make_long_tailed(np.zeros((10, 2)), np.repeat([0, 1], 6), 5)

@@ -93,7 +93,7 @@ def test_cifar_loader_names_missing_files_and_failed_downloads(tmp_path, monkeyp
         raise urllib.error.URLError("Name or service not known")
 
     monkeypatch.setattr(urllib.request, "urlretrieve", offline)
-    wrong = tmp_path / "typo"
+    wrong = tmp_path / "typo" / "data"
     with pytest.raises(OSError, match="GANAUG_DATA"):
         load_cifar10(wrong)
-    assert not wrong.exists()  # no empty folder left at a wrong path
+    assert not (tmp_path / "typo").exists()  # no empty folders left at a wrong path

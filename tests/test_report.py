@@ -150,3 +150,11 @@ def test_report_takes_lists_one_group_and_gives_tables_their_fidelity_columns():
     assert list(as_lists.columns) == list(as_array.columns)
     whole = quality_report(aug, X, n_per_class=10)  # y=None: one group, all of X
     assert whole.index.tolist() == [0] and whole.loc[0, "n_real"] == 60
+    # rows mixing numbers and text: the number column is compared as numbers (KS), as
+    # in a DataFrame, not as categories
+    mixed = [[float(v), "x" if v > 0 else "y"] for v in X[:, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(mixed, y)
+    as_rows = quality_report(aug, mixed, y, n_per_class=10)
+    assert as_rows["ks_mean"].notna().all() and as_rows["tvd_mean"].notna().all()

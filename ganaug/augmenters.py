@@ -69,9 +69,11 @@ _PARAMS_DOC = """
         a model with another classifier here can be pickled instead). Chosen on
         development data (see README "How the default generator works"). It costs
         fidelity to the category shares of a class (redraws favour anchors away from
-        the boundary; Adult's mean category TVD 0.010 -> 0.051):
-        where synthetic rows must keep the real shares rather than train a classifier,
-        set False.
+        the boundary; Adult's mean category TVD 0.010 -> 0.051) and to its
+        missing-value rates (a missing value encodes at the table's median, which the
+        check more often assigns to another class, so such rows are redrawn more): where
+        synthetic rows must keep the real shares rather than train a classifier, set
+        False.
     epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
         None: training length is ``max_steps`` generator steps, whatever the size of

@@ -61,6 +61,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         classes, codes, counts = np.unique(
             np.asarray(y), return_inverse=True, return_counts=True
         )
+        codes = codes.astype(np.int64).ravel()
         if warm and not np.array_equal(classes, est.classes_):
             raise ValueError(
                 f"warm_start=True continues training on the classes of the first fit "
@@ -71,7 +72,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     est.data_kind_ = kind
     est.__dict__.pop("class_tail_probs_", None)  # a previous fit's
     if y is not None and isinstance(est.codec_, TabularEncoder):  # folded rare values
-        tails = est.codec_.class_tail_probs(X, codes.astype(np.int64).ravel())
+        tails = est.codec_.class_tail_probs(X, codes)
         if tails:  # per class: drawn from the class's own rows, not the whole table's
             est.class_tail_probs_ = tails
     est.hparams_ = resolve_hparams(est)
@@ -92,7 +93,6 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     else:
         est.classes_ = classes
         est.class_counts_ = counts
-        codes = codes.astype(np.int64).ravel()
     est._resume_states = list(est.train_state_) if warm else None
     # anchor mode: the noise every generator starts from is pooled over all classes,
     # also when GANAugmenter trains one generator per class on that class's rows

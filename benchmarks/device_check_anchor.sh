@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The default (anchor-mode) design on one GPU, in one call (~4 minutes on an H100/H200):
-#   1. the main job, `ganaug bench --device cuda` (its default 50 seeds; the GAN arm on the GPU);
-#   2. `benchmarks/fit_time.py --device cuda` (the two default-fit-time cases);
+# The default (anchor-mode) design on one GPU, in one call (~6 minutes on an H100/H200):
+#   1. `benchmarks/device_choice.py` (default table fits and sampling, CPU against GPU);
+#   2. the main job, `ganaug bench --device cuda --seeds $SEEDS` (default 10; the GAN arms
+#      on the GPU);
 #   3. the test suite (estimators left at device="auto" run on the GPU there).
 # Carry .whl (imbalanced-learn 0.14.2 and sklearn-compat 0.1.6 wheels: the GPU machine
-# lacks them). At most 8 files come back, so only these are kept in $OUT: gpu.txt, the
-# bench's results.json / results.md / samples.png, fit_time_cuda.json / .md and
+# lacks them). At most 8 files come back, so only these are kept in $OUT: gpu.txt,
+# device_choice.json / .md, the bench's results.json / results.md / samples.png and
 # pytest.txt. GANAUG_COMMIT (optional) names the code that ran: the device copy's git
 # metadata can be the session's starting checkout.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-device_check_out}
 PY=${PYTHON:-python3}
-DEVICE=${DEVICE:-cuda}  # DEVICE=cpu TESTS=tests/test_anchor.py XDIST= : a dry run here
+# a dry run here: DEVICE=cpu TESTS=tests/test_anchor.py XDIST= SEEDS=1 \
+#   CHOICE_ARGS="--small --repeats 1 --n-sample 1000"
+DEVICE=${DEVICE:-cuda}
 TESTS=${TESTS:-tests}
 XDIST=${XDIST--n 8}
 mkdir -p "$OUT"
@@ -27,11 +30,14 @@ export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 sklearn.__version__, 'imblearn', imblearn.__version__)"
     echo "code: ${GANAUG_COMMIT:-$(git rev-parse HEAD 2>/dev/null)}"
 } 2>&1 | tee "$OUT/gpu.txt"
-"$PY" -c "import sys; from ganaug.cli import main; sys.exit(main(sys.argv[1:]))" \
-    bench --device "$DEVICE" --out /tmp/digits_lt_cuda --quiet 2>&1 | tail -n 30
+timeout 240 "$PY" benchmarks/device_choice.py --devices "cpu,$DEVICE" --out "$OUT" \
+    ${CHOICE_ARGS:-} 2>&1 | tail -n 10
+timeout 240 "$PY" -c "import sys; from ganaug.cli import main; sys.exit(main(sys.argv[1:]))" \
+    bench --device "$DEVICE" --seeds "${SEEDS:-10}" --out /tmp/digits_lt_cuda --quiet 2>&1 \
+    | tail -n 30
 cp /tmp/digits_lt_cuda/results.json /tmp/digits_lt_cuda/results.md \
     /tmp/digits_lt_cuda/samples.png "$OUT/" 2>/dev/null
-"$PY" benchmarks/fit_time.py --device "$DEVICE" --tag "$DEVICE" --repeats ${REPEATS:-3} --out "$OUT" 2>&1 | tail -n 5
-timeout 300 "$PY" -m pytest -q $XDIST -p no:cacheprovider $TESTS > "$OUT/pytest.txt" 2>&1
+timeout ${TEST_TIMEOUT:-240} "$PY" -m pytest -q $XDIST -p no:cacheprovider $TESTS \
+    > "$OUT/pytest.txt" 2>&1
 echo "pytest exit $?"
 tail -n 25 "$OUT/pytest.txt"

@@ -67,17 +67,19 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--n-sample", type=int, default=100_000)
     ap.add_argument("--small", action="store_true", help="cases a tenth the size (dry run)")
+    ap.add_argument("--cases", default="", help="comma-separated case names (default: all)")
     ap.add_argument("--tag", default="")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "device_check"))
     args = ap.parse_args()
 
     from ganaug import ConditionalGANAugmenter
-    from ganaug_bench.markdown import table
-    from ganaug_bench.record import command_line, run_record
 
     devices = [d.strip() for d in args.devices.split(",") if d.strip()]
+    wanted = {c.strip() for c in args.cases.split(",") if c.strip()}
     rows = []
     for name, X, y in cases(args.small):
+        if wanted and name not in wanted:
+            continue
         labels, counts = np.unique(y, return_counts=True)
         rare = labels[counts.argmin()]
         for dev in devices:
@@ -97,6 +99,14 @@ def main() -> None:
                          "median_sample_seconds": float(np.median(samples))})
             print(f"{name} {dev}: fit {np.median(fits):.2f} s, sample {args.n_sample} rows "
                   f"{np.median(samples):.2f} s", flush=True)
+            write(args, devices, rows)  # after every case: a run stopped early keeps them
+
+
+def write(args, devices: list[str], rows: list[dict]) -> None:
+    """The JSON and markdown record of the rows measured so far."""
+    from ganaug_bench.markdown import table
+    from ganaug_bench.record import command_line, run_record
+
     run = run_record(command_line(), devices[-1])
     dev = run["device"]
     record = {"command": run["command"], "date": run["date"],

@@ -15,8 +15,12 @@ from _shared import need, shared_data
 
 
 def ganaug(*args, cwd=None):
+    # the console script where it is installed (CI's fresh environment); else the same
+    # entry point through ``python -m ganaug`` (a copied tree on PYTHONPATH, as on the GPU
+    # machine, has no script)
     exe = shutil.which("ganaug") or str(Path(sys.executable).with_name("ganaug"))
-    return subprocess.run([exe, *map(str, args)], capture_output=True, text=True,
+    cmd = [exe] if Path(exe).exists() else [sys.executable, "-m", "ganaug"]
+    return subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True,
                           timeout=300, cwd=cwd, env={**os.environ, "PYTHONWARNINGS": "ignore"})
 
 

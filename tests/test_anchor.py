@@ -26,6 +26,29 @@ def test_neighbour_pairs_are_other_rows_of_the_same_class():
     assert (P[28] == 29).all() and (P[29] == 28).all()
 
 
+def test_neighbours_of_a_large_class_come_from_a_fixed_subset_of_it():
+    # a class of more rows than max_candidates searches a seeded subset of them (linear,
+    # not quadratic, time); each row's partners are its nearest other rows in that subset
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(130, 3))
+    codes = np.repeat([0, 1], [100, 30])
+    P = neighbour_pairs(X, codes, k=4, max_candidates=40)
+    assert P.shape == (130, 4)
+    assert (codes[P] == codes[:, None]).all() and (P != np.arange(130)[:, None]).all()
+    cand = np.unique(P[:100])
+    assert len(cand) <= 40  # partners of the big class come from 40 of its rows
+    for i in range(100):
+        d = ((X[cand] - X[i]) ** 2).sum(1)
+        d[cand == i] = np.inf
+        assert (P[i] == cand[np.argsort(d)[:4]]).all()
+    # the small class is searched exactly, as without the cap; the same data, the same pairs
+    assert (P[100:] == neighbour_pairs(X, codes, k=4)[100:]).all()
+    assert (P == neighbour_pairs(X, codes, k=4, max_candidates=40)).all()
+    # a cap at the class's size is the exact search
+    assert (neighbour_pairs(X, codes, k=4, max_candidates=100)
+            == neighbour_pairs(X, codes, k=4)).all()
+
+
 def test_duplicate_rows_never_pair_with_themselves():
     X = np.zeros((6, 2))
     P = neighbour_pairs(X, np.zeros(6, dtype=int), k=3)

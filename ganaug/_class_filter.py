@@ -27,6 +27,8 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
+from ._compat import fitted_svc_gamma
+
 #: filtered draws of the rows still missing before the rest is kept as drawn
 ROUNDS = 3
 #: the kernel check replaces the logistic one when its cross-validated balanced accuracy
@@ -97,6 +99,50 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
         if score["kernel"] > score["linear"] + KERNEL_MARGIN:
             return kernel.fit(Xs, ys)
     return linear.fit(X, codes)
+
+
+def judge_predict(judge, X: np.ndarray) -> np.ndarray:
+    """``judge.predict(X)``; for a fitted RBF ``SVC``, the same labels computed faster.
+
+    libsvm predicts row by row (0.25 ms a row against 1,600 support vectors: 25 s for
+    100,000 generated rows, fifty times the generation itself). Here the kernel between
+    a block of rows and the support vectors is one ``rbf_kernel`` call (BLAS), and
+    libsvm's one-against-one votes are counted from it: for classes ``i < j`` the
+    decision ``K_i @ a_i + K_j @ a_j + b_ij`` votes ``i`` where positive, else ``j``;
+    the first class with the most votes wins, as in libsvm (binary: the second class
+    where scikit-learn's decision is positive). Labels agree with ``SVC.predict`` up to
+    decisions within float rounding of 0. Other classifiers, other kernels and
+    ``break_ties=True`` use their own ``predict``.
+    """
+    from sklearn.metrics.pairwise import rbf_kernel
+    from sklearn.svm import SVC
+
+    gamma = fitted_svc_gamma(judge) if type(judge) is SVC else None
+    if gamma is None or judge.kernel != "rbf" or judge.break_ties:
+        return judge.predict(X)
+    sv, coef, b = judge.support_vectors_, judge.dual_coef_, judge.intercept_
+    starts = np.r_[0, np.cumsum(judge.n_support_)]
+    classes = judge.classes_
+    k = len(classes)
+    out = np.empty(len(X), dtype=classes.dtype)
+    step = max(1, 4_000_000 // max(len(sv), 1))  # kernel blocks of at most 32 MB
+    for a in range(0, len(X), step):
+        K = rbf_kernel(np.asarray(X[a : a + step], dtype=np.float64), sv, gamma=gamma)
+        if k == 2:
+            out[a : a + step] = classes[(K @ coef[0] + b[0] > 0).astype(np.intp)]
+            continue
+        votes = np.zeros((len(K), k), dtype=np.intp)
+        pair = 0
+        for i in range(k):
+            si = slice(starts[i], starts[i + 1])
+            for j in range(i + 1, k):
+                sj = slice(starts[j], starts[j + 1])
+                dec = K[:, si] @ coef[j - 1, si] + K[:, sj] @ coef[i, sj] + b[pair]
+                votes[:, i] += dec > 0
+                votes[:, j] += dec <= 0
+                pair += 1
+        out[a : a + step] = classes[votes.argmax(1)]
+    return out
 
 
 def snapshot(class_filter):

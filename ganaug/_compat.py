@@ -35,6 +35,7 @@ from sklearn.utils.validation import validate_data
 
 __all__ = [
     "ArraysTransformer",
+    "fitted_svc_gamma",
     "HasMethods",
     "Interval",
     "Options",
@@ -66,3 +67,12 @@ def unflatten_dense_tensors(
     """
     parts = torch.split(flat, [t.numel() for t in tensors])
     return [p.view_as(t) for p, t in zip(parts, tensors)]
+
+
+def fitted_svc_gamma(svc) -> float | None:
+    """The kernel coefficient a fitted scikit-learn ``SVC`` uses (its ``gamma`` resolved:
+    ``'scale'`` and ``'auto'`` become numbers at ``fit``, kept only in the private
+    ``_gamma``), or None where this scikit-learn keeps it elsewhere (callers then use the
+    SVC's own ``predict``)."""
+    gamma = getattr(svc, "_gamma", None)
+    return float(gamma) if isinstance(gamma, int | float) and gamma > 0 else None

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from ._class_filter import ROUNDS, judge_for
+from ._class_filter import ROUNDS, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads
 from ._generation import generate_chunks
 from .data.assembler import Assembler
@@ -154,7 +154,7 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                         "with lower learning rates if this repeats."
                     )
                 if r < rounds - 1:
-                    rows = rows[judge.predict(rows) == code]
+                    rows = rows[judge_predict(judge, rows) == code]
                     if not len(rows):
                         continue
                 stop = start + len(rows)

@@ -215,3 +215,29 @@ def test_the_fitted_check_ignores_later_parameter_changes():
     assert aug.class_filter_ is True and aug._class_judge is not None
     aug.fit(X, y)
     assert aug.class_filter_ is False and aug._class_judge is None
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_kernel_check_predicts_as_libsvm_does(n_classes):
+    # the RBF SVC check's labels come from matrix products (libsvm predicts row by row,
+    # fifty times slower than generation on large samples): the same labels, on float32
+    # rows as generation makes them, in blocks smaller than the input
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    from ganaug._class_filter import judge_predict
+
+    X, y = make_classification(600, 6, n_informative=4, n_classes=n_classes,
+                               n_clusters_per_class=1, random_state=n_classes)
+    labels = np.array(["a", "b", "c", "d"])[y]  # classes of any dtype come back as they are
+    svc = SVC(class_weight="balanced", random_state=0).fit(X, labels)
+    Z = (np.random.RandomState(0).normal(size=(3000, 6)) * 2).astype(np.float32)
+    expect = svc.predict(Z)
+    assert len(set(expect)) == n_classes  # every class is predicted somewhere
+    np.testing.assert_array_equal(judge_predict(svc, Z), expect)
+    # other classifiers, and SVCs this path does not cover, use their own predict
+    for other in (LogisticRegression().fit(X, labels),
+                  SVC(kernel="linear").fit(X, labels),
+                  SVC(break_ties=True).fit(X, labels)):
+        np.testing.assert_array_equal(judge_predict(other, Z), other.predict(Z))

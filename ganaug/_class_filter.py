@@ -110,15 +110,17 @@ def judge_predict(judge, X: np.ndarray) -> np.ndarray:
     libsvm's one-against-one votes are counted from it: for classes ``i < j`` the
     decision ``K_i @ a_i + K_j @ a_j + b_ij`` votes ``i`` where positive, else ``j``;
     the first class with the most votes wins, as in libsvm (binary: the second class
-    where scikit-learn's decision is positive). Labels agree with ``SVC.predict`` up to
+    where scikit-learn's decision is at least 0). Labels agree with ``SVC.predict`` up to
     decisions within float rounding of 0. Other classifiers, other kernels and
     ``break_ties=True`` use their own ``predict``.
     """
+    from scipy.sparse import issparse
     from sklearn.metrics.pairwise import rbf_kernel
     from sklearn.svm import SVC
 
     gamma = fitted_svc_gamma(judge) if type(judge) is SVC else None
-    if gamma is None or judge.kernel != "rbf" or judge.break_ties:
+    if (gamma is None or judge.kernel != "rbf" or judge.break_ties
+            or issparse(judge.support_vectors_)):
         return judge.predict(X)
     sv, coef, b = judge.support_vectors_, judge.dual_coef_, judge.intercept_
     starts = np.r_[0, np.cumsum(judge.n_support_)]
@@ -129,7 +131,8 @@ def judge_predict(judge, X: np.ndarray) -> np.ndarray:
     for a in range(0, len(X), step):
         K = rbf_kernel(np.asarray(X[a : a + step], dtype=np.float64), sv, gamma=gamma)
         if k == 2:
-            out[a : a + step] = classes[(K @ coef[0] + b[0] > 0).astype(np.intp)]
+            # libsvm's decision is minus scikit-learn's here; at 0 it takes the second
+            out[a : a + step] = classes[(K @ coef[0] + b[0] >= 0).astype(np.intp)]
             continue
         votes = np.zeros((len(K), k), dtype=np.intp)
         pair = 0

@@ -44,6 +44,10 @@ def test_neighbours_of_a_large_class_come_from_a_fixed_subset_of_it():
     # the small class is searched exactly, as without the cap; the same data, the same pairs
     assert (P[100:] == neighbour_pairs(X, codes, k=4)[100:]).all()
     assert (P == neighbour_pairs(X, codes, k=4, max_candidates=40)).all()
+    # a cap below k + 1 still finds k neighbours (it searches k + 1 rows)
+    small = neighbour_pairs(X, codes, k=4, max_candidates=2)
+    assert (codes[small] == codes[:, None]).all() and (small != np.arange(130)[:, None]).all()
+    assert len(np.unique(small[:100])) <= 5
     # a cap at the class's size is the exact search
     assert (neighbour_pairs(X, codes, k=4, max_candidates=100)
             == neighbour_pairs(X, codes, k=4)).all()

@@ -236,6 +236,11 @@ def test_kernel_check_predicts_as_libsvm_does(n_classes):
     expect = svc.predict(Z)
     assert len(set(expect)) == n_classes  # every class is predicted somewhere
     np.testing.assert_array_equal(judge_predict(svc, Z), expect)
+    # a binary decision of exactly 0 (intercept 0, a row equidistant from both support
+    # vectors, or so far that the kernel underflows) goes to the second class, as libsvm's
+    two = SVC().fit([[-1.0, 0.0], [1.0, 0.0]], ["neg", "pos"])
+    far = np.array([[0.0, 0.0], [0.0, 5.0], [100.0, 0.0]])
+    np.testing.assert_array_equal(judge_predict(two, far), two.predict(far))
     # other classifiers, and SVCs this path does not cover, use their own predict
     for other in (LogisticRegression().fit(X, labels),
                   SVC(kernel="linear").fit(X, labels),

@@ -103,8 +103,9 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
             out[rows] = rows[:, None]
             continue
         kk = min(k, m - 1)
-        cand = (np.arange(m) if m <= max_candidates else np.sort(
-            np.random.RandomState(0).choice(m, max_candidates, replace=False)))
+        cap = max(int(max_candidates), kk + 1)  # a search needs kk + 1 candidates
+        cand = (np.arange(m) if m <= cap else np.sort(
+            np.random.RandomState(0).choice(m, cap, replace=False)))
         nn = NearestNeighbors(n_neighbors=kk + 1).fit(data[rows[cand]])
         _, ind = nn.kneighbors(data[rows])
         ind = cand[ind]  # positions within the class

@@ -35,7 +35,20 @@ def test_scikit_learn_names_are_scikit_learns_objects():
     assert ganaug.base.ArraysTransformer is _compat.ArraysTransformer
     assert set(_compat.__all__) == {
         "ArraysTransformer", "HasMethods", "Interval", "Options", "StrOptions", "_fit_context",
-        "validate_data", "flatten_dense_tensors", "unflatten_dense_tensors"}
+        "validate_data", "flatten_dense_tensors", "unflatten_dense_tensors",
+        "fitted_svc_gamma"}
+
+
+def test_fitted_svc_gamma_is_the_number_the_kernel_uses():
+    import numpy as np
+    from sklearn.svm import SVC
+
+    X = np.random.RandomState(0).normal(size=(40, 3)) * [1, 2, 3]
+    y = np.arange(40) % 2
+    assert _compat.fitted_svc_gamma(SVC().fit(X, y)) == 1.0 / (3 * X.var())  # 'scale'
+    assert _compat.fitted_svc_gamma(SVC(gamma="auto").fit(X, y)) == 1.0 / 3
+    assert _compat.fitted_svc_gamma(SVC(gamma=0.25).fit(X, y)) == 0.25
+    assert _compat.fitted_svc_gamma(SVC()) is None  # unfitted: the caller uses predict
 
 
 def test_fit_context_and_constraints_validate_through_the_shim():

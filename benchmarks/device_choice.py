@@ -25,7 +25,6 @@ device and code version.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def main() -> None:
 def write(args, devices: list[str], rows: list[dict]) -> None:
     """The JSON and markdown record of the rows measured so far."""
     from ganaug_bench.markdown import table
-    from ganaug_bench.record import command_line, run_record
+    from ganaug_bench.record import command_line, run_record, write_record
 
     run = run_record(command_line(), devices[-1])
     dev = run["device"]
@@ -114,10 +113,6 @@ def write(args, devices: list[str], rows: list[dict]) -> None:
                          f"threads {dev['torch_threads']}",
               "code_version": run["git_commit"], "versions": run["versions"],
               "repeats": args.repeats, "n_sample": args.n_sample, "rows": rows}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "device_choice" + (f"_{args.tag}" if args.tag else "")
-    (out / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = ["# Default table fits: CPU or GPU", "",
           f"- command: `{record['command']}`", f"- date: {record['date']}",
           f"- machine: {record['machine']}", f"- code: {record['code_version']}", "",
@@ -128,7 +123,7 @@ def write(args, devices: list[str], rows: list[dict]) -> None:
                   f"{r['median_fit_seconds']:.2f}",
                   ", ".join(f"{t:.2f}" for t in r["fit_seconds"]),
                   f"{r['median_sample_seconds']:.2f}"] for r in rows))]
-    (out / f"{stem}.md").write_text("\n".join(md) + "\n")
+    write_record(args.out, "device_choice", args.tag, record, md)
 
 
 if __name__ == "__main__":

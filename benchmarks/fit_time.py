@@ -17,7 +17,6 @@ date, device, load average and code version (``--tag`` names a variant).
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
@@ -54,7 +53,7 @@ def main() -> None:
 
     from ganaug import ConditionalGANAugmenter
     from ganaug_bench.markdown import table
-    from ganaug_bench.record import command_line, run_record
+    from ganaug_bench.record import command_line, run_record, write_record
 
     threads = {"auto": "auto", "none": None}.get(args.cpu_threads, None)
     if args.cpu_threads not in ("auto", "none"):
@@ -91,10 +90,6 @@ def main() -> None:
               "load_average_1m_at_end": dev["load_average_1m"],
               "code_version": run["git_commit"], "torch": run["versions"]["torch"],
               "versions": run["versions"], "rows": rows}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "fit_time" + (f"_{args.tag}" if args.tag else "")
-    (out / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
     md = ["# Default fit time of ConditionalGANAugmenter()", "",
           f"- command: `{record['command']}`", f"- date: {record['date']}",
           f"- device: {record['device']}; estimator cpu_threads={args.cpu_threads}; "
@@ -104,7 +99,7 @@ def main() -> None:
                 ([r["case"], f"{r['shape'][0]} x {r['shape'][1]}", f"{r['median_seconds']:.1f}",
                   ", ".join(f"{t:.1f}" for t in r["seconds"]), f"{r['target_seconds']:.0f}"]
                  for r in rows))]
-    (out / f"{stem}.md").write_text("\n".join(md) + "\n")
+    write_record(args.out, "fit_time", args.tag, record, md)
 
 
 if __name__ == "__main__":

@@ -175,6 +175,35 @@ def run_record(command: str | None = None, device: Any = "cpu",
     }
 
 
+def write_record(out: str | Path, name: str, tag: str, record: dict[str, Any],
+                 markdown: list[str]) -> Path:
+    """Write ``record`` as ``<name>[_<tag>].json`` and ``markdown`` (lines) as ``.md``.
+
+    Parameters
+    ----------
+    out : str or Path
+        The folder (made if missing).
+    name, tag : str
+        The files' stem is ``name``, with ``_tag`` when ``tag`` is not empty.
+    record : dict
+        JSON-serialisable run record.
+    markdown : list of str
+        Lines of the markdown file.
+
+    Returns
+    -------
+    json_path : Path
+    """
+    import json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = name + (f"_{tag}" if tag else "")
+    (out / f"{stem}.json").write_text(json.dumps(record, indent=2) + "\n")
+    (out / f"{stem}.md").write_text("\n".join(markdown) + "\n")
+    return out / f"{stem}.json"
+
+
 def memory_mb(device: Any = None) -> dict[str, float]:
     """Memory of this process: resident and peak resident set size, and GPU peak.
 

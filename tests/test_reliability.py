@@ -692,3 +692,15 @@ def test_a_global_pandas_output_setting_does_not_reach_the_internal_scaler(make)
         new = _sample_x(est, 8, y=1)
     assert isinstance(Xr, np.ndarray) and Xr.shape == (64, 4)
     assert np.bincount(yr).tolist() == [32, 32] and new.shape == (8, 4)
+
+
+def test_write_record_names_its_files_by_tag(tmp_path):
+    import json
+
+    from ganaug_bench.record import write_record
+
+    path = write_record(tmp_path / "new", "fit_time", "cuda", {"rows": [1, 2]}, ["# t", "x"])
+    assert path == tmp_path / "new" / "fit_time_cuda.json"
+    assert json.loads(path.read_text()) == {"rows": [1, 2]}
+    assert (tmp_path / "new" / "fit_time_cuda.md").read_text() == "# t\nx\n"
+    assert write_record(tmp_path, "a", "", {}, []).name == "a.json"  # no tag: the bare name

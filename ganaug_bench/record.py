@@ -7,6 +7,7 @@ a number can always be traced to the command, machine and code that produced it.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import platform
 import resource
@@ -194,8 +195,6 @@ def write_record(out: str | Path, name: str, tag: str, record: dict[str, Any],
     -------
     json_path : Path
     """
-    import json
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     stem = name + (f"_{tag}" if tag else "")

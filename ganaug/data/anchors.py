@@ -86,7 +86,7 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
     max_candidates : int, default=NEIGHBOUR_CANDIDATES
         In a class of more rows, neighbours are searched among this many of its rows,
         drawn at random with a fixed seed (so partners depend on the data alone, as
-        exact neighbours do).
+        exact neighbours do, for rows in the same order: the draw is by position).
 
     Returns
     -------

@@ -104,8 +104,9 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
 def judge_predict(judge, X: np.ndarray) -> np.ndarray:
     """``judge.predict(X)``; for a fitted RBF ``SVC``, the same labels computed faster.
 
-    libsvm predicts row by row (0.25 ms a row against 1,600 support vectors: 25 s for
-    100,000 generated rows, fifty times the generation itself). Here the kernel between
+    libsvm predicts row by row (sampling 20,000 rows of a 100,000 x 30 table's rarest
+    class took 5.1 s, almost all of it libsvm; 0.64 s this way:
+    ``benchmarks/results/fit_time/device_choice_cpu_*``). Here the kernel between
     a block of rows and the support vectors is one ``rbf_kernel`` call (BLAS), and
     libsvm's one-against-one votes are counted from it: for classes ``i < j`` the
     decision ``K_i @ a_i + K_j @ a_j + b_ij`` votes ``i`` where positive, else ``j``;

@@ -62,10 +62,12 @@ def neighbour_noise(anchors, neighbours, eps):
 
 #: a class of more rows than this finds each row's neighbours among a seeded random
 #: subset of this many of its rows: exact neighbours cost time quadratic in the class's
-#: rows (10.8 s of a 15-s default fit on a 100,000-row table), the subset linear time; the
+#: rows (a default fit of a 100,000 x 30 table: 13.8 s exact, 5.6 s with the subset,
+#: benchmarks/results/fit_time/device_choice_cpu_*), the subset linear time; the
 #: neighbours are then a little farther apart (a subset of a tenth of the rows spreads
-#: them by about ``10 ** (1 / d)`` in a class of intrinsic dimension ``d``). At 10,000 an
-#: exact search costs about 0.3 s; a cap of 5,000 cost coil_2000 (a development table
+#: them by about ``10 ** (1 / d)`` in a class of intrinsic dimension ``d``). Below 10,000 the
+#: search stays cheap (the 10,000 x 20 fit-time table, a 9,000-row class searched exactly,
+#: fits in 1.9 s in all); a cap of 5,000 cost coil_2000 (a development table
 #: whose largest class has 7,400 training rows) 0.3 points of balanced accuracy and 0.6 of
 #: minority F1 over 3 seeds, so classes up to 10,000 rows keep exact neighbours
 NEIGHBOUR_CANDIDATES = 10_000
@@ -115,9 +117,9 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
         # drop each row itself where it is among the candidates (the first neighbour,
         # unless duplicates tie with it); a row outside them keeps its kk nearest
         own = ind == np.arange(m)[:, None]
-        drop = np.zeros(m, dtype=bool)
-        drop[cand] = True
-        fallback = np.where(drop[:, None], np.arange(kk + 1) > 0, np.arange(kk + 1) < kk)
+        in_cand = np.zeros(m, dtype=bool)
+        in_cand[cand] = True
+        fallback = np.where(in_cand[:, None], np.arange(kk + 1) > 0, np.arange(kk + 1) < kk)
         keep = np.where(own.any(1, keepdims=True), ~own, fallback)
         ind = ind[keep].reshape(m, kk)
         out[rows] = rows[ind[:, np.arange(width) % kk]]

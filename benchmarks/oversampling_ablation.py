@@ -20,7 +20,9 @@ reference: anchors plus noise from the within-class variation of their 20 neares
 of any class, ``scale=..., m=...``), ``ae`` (a non-GAN reference: pooled noise in an
 autoencoder's latent space decoded at each anchor, ``scale=..., latent=...``),
 ``variant`` (a non-GAN reference: pooled noise with one change, ``kind=mixture|interp|
-tangent|elastic|border``, see :class:`PooledVariant`), ``oracle`` (insight, not a
+tangent|elastic|border``, see :class:`PooledVariant`), ``shrunk`` (a non-GAN reference:
+anchors plus noise with the class's own covariance shrunk to the pooled one, ``n0=...``),
+``oracle`` (insight, not a
 design: anchors plus noise with the class covariance of the balanced training half,
 which holds the rows the long tail dropped; never the test half nor the held-out fold;
 ``part=shape|scale|top8`` keeps one piece of that covariance),
@@ -220,6 +222,35 @@ class AutoencoderNoise(PooledGaussian):
         return delta.numpy() * self._sd
 
 
+class ShrunkGaussian(PooledGaussian):
+    """Reference (not a GAN): each anchor plus Gaussian noise with its class's own
+    covariance shrunk to the pooled one, ``(n S_c + n0 S_pooled) / (n + n0)``: the
+    classical estimate of a rare class's covariance from the long-tailed rows alone (the
+    'oracle' row uses the rows the tail dropped)."""
+
+    def __init__(self, n0: float = 10.0, scale: float = 1.0, random_state: int = 0):
+        super().__init__(scale, random_state)
+        self.n0 = n0
+
+    def _prepare(self, X, codes):
+        super()._prepare(X, codes)
+        pooled = self._root.T @ self._root
+        self._roots = {}
+        for c in np.unique(codes):
+            rows = X[codes == c]
+            own = np.cov(rows.T) if len(rows) > 1 else np.zeros_like(pooled)
+            cov = (len(rows) * own + self.n0 * pooled) / (len(rows) + self.n0)
+            w, v = np.linalg.eigh(cov)
+            self._roots[c] = (v * np.sqrt(np.clip(w, 0.0, None))).T
+        self._codes = codes
+
+    def _noise(self, X, c, pick, rng):
+        if not len(pick):
+            return np.zeros((0, X.shape[1]))
+        root = self._roots[self._codes[pick[0]]]  # pick: rows of one class
+        return rng.randn(len(pick), len(root)) @ root
+
+
 class OracleGaussian(PooledGaussian):
     """Insight only, not a design: each anchor plus Gaussian noise with its class's
     covariance in the *balanced* training half (the rows the long tail dropped, never the
@@ -277,6 +308,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
         return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
     if name == "ae":
         return AutoencoderNoise(kw.get("scale", 1.0), kw.get("latent", 16), random_state=seed)
+    if name == "shrunk":
+        return ShrunkGaussian(kw.get("n0", 10.0), kw.get("scale", 1.0), random_state=seed)
     if name == "oracle":
         return OracleGaussian(balanced, kw.get("scale", 1.0), kw.get("part", "all"),
                               random_state=seed)

@@ -36,3 +36,24 @@ def test_design_specs_keep_commas_inside_brackets():
     assert ablation.parse("cgan:image_shape=[8,8],spread=1.5,loss=ns") == (
         "cgan", {"image_shape": [8, 8], "spread": 1.5, "loss": "ns"})
     assert ablation.parse("rose") == ("rose", {})
+
+
+def test_shrunk_reference_interpolates_between_class_and_pooled_covariance():
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(40, 3) * [1.0, 2.0, 0.5], rng.randn(8, 3) * [3.0, 0.2, 1.0]])
+    y = np.r_[np.zeros(40, int), np.ones(8, int)]
+    Xr, yr = ablation.ShrunkGaussian(n0=10.0, random_state=0).fit_resample(X, y)
+    assert np.bincount(yr).tolist() == [40, 40]
+    np.testing.assert_array_equal(Xr[:48], X)  # the real rows come first, unchanged
+
+    def cov(n0):
+        s = ablation.ShrunkGaussian(n0=n0)
+        s._prepare(X, y)
+        return s._roots[1].T @ s._roots[1], s._root.T @ s._root
+
+    own, pooled = cov(0.0)
+    np.testing.assert_allclose(own, np.cov(X[y == 1].T), atol=1e-10)
+    mixed, _ = cov(8.0)  # n0 equal to the class's rows: the plain average
+    np.testing.assert_allclose(mixed, (own + pooled) / 2, atol=1e-6)

@@ -48,7 +48,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path("/work/shared/data/tabular")
+#: the shared data sets: ``$GANAUG_DATA/tabular``, else ``shared/data/tabular`` beside the
+#: checkout (``../shared`` from the repository root)
+DEFAULT_DATA = Path(os.environ.get("GANAUG_DATA") or ROOT.parent / "shared" / "data") / "tabular"
 OUT = ROOT / "benchmarks" / "results" / "tabular"
 ARMS = ["none", "ros", "rose", "smote", "adasyn", "gan", "cgan"]
 CLASSIFIERS = ["logreg", "hgb"]
@@ -408,7 +410,9 @@ def main() -> None:
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--time-limit", type=float, default=0,
                     help="minutes; no new data set is started after this (0: no limit)")
-    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--data", default=str(DEFAULT_DATA),
+                    help="folder of the tabular CSVs (default: $GANAUG_DATA/tabular, "
+                         "else shared/data/tabular beside the checkout)")
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--scope-note", default="the full protocol.")
     ap.add_argument("--note", default="",

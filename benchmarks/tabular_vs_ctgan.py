@@ -48,7 +48,11 @@ from ganaug_bench.markdown import table
 from ganaug_bench.record import memory_mb
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path("/work/shared/data/tabular")
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.tabular_oversampling import DEFAULT_DATA  # noqa: E402
+
 OUT = ROOT / "benchmarks" / "results" / "tabular"
 N_SAMPLE = 100_000
 

@@ -276,6 +276,34 @@ def test_datetime_columns_with_missing_values_keep_their_dtype(values, Aug):
     assert set(out["when"].dropna()) <= set(col.dropna())
 
 
+@pytest.mark.parametrize("values", [
+    pd.Timestamp("2024-05-01") + pd.to_timedelta(np.arange(60) * 7_919_311, unit="ns"),
+    pd.Timestamp.min + pd.to_timedelta(np.arange(60) * 13, unit="ns"),  # near the limit
+    pd.to_timedelta(np.arange(60) * 7_919_311 + 1, unit="ns"),
+], ids=["datetime_ns", "datetime_ns_at_min", "timedelta_ns"])
+def test_nanosecond_columns_come_back_exact(values):
+    # numpy's cast of Timestamps went through Python's datetime: nanoseconds were cut
+    # (new values never seen in training) and values near the limit wrapped to 2262
+    col = pd.Series(values)
+    df = pd.DataFrame({"x": np.random.RandomState(0).normal(size=60), "t": col})
+    y = np.array([0] * 45 + [1] * 15)
+    out, _ = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(
+        df, y).sample(300)
+    assert out["t"].dtype == col.dtype
+    assert out["t"].isin(col).all()
+
+
+@pytest.mark.parametrize("Aug", [ConditionalGANAugmenter, GANAugmenter])
+def test_categorical_column_without_values_comes_back_all_missing(Aug):
+    # an all-missing category column crashed at decoding, after the whole training
+    cat = pd.Categorical([None] * 40, categories=["a", "b"])
+    df = pd.DataFrame({"x": np.random.RandomState(0).normal(size=40), "c": cat})
+    y = np.r_[np.zeros(30), np.ones(10)].astype(int)
+    X_res, y_res = Aug(max_steps=3, width=8, random_state=0).fit_resample(df, y)
+    assert np.bincount(y_res).tolist() == [30, 30]
+    assert X_res["c"].dtype == df["c"].dtype and X_res["c"].isna().all()
+
+
 def test_folded_values_and_missing_values_of_one_column_both_survive():
     # the missing slot follows "other": "other" rows drawn as k + j collided with it
     from ganaug.data import TabularEncoder

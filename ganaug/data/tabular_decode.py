@@ -113,7 +113,7 @@ class TabularDecoding:
         return self._stack(out, n)
 
     @staticmethod
-    def _lookup(info: _Column, frame: bool):
+    def _lookup(info: _Column):
         """The column's values (kept categories, then the tail) in its output type."""
         if info.lookup is not None:
             return info.lookup
@@ -122,12 +122,10 @@ class TabularDecoding:
             values = np.concatenate([values, info.tail_values])
         values = np.asarray(values, dtype=object)
         dtype = info.dtype
-        if not frame:
-            lookup = values if dtype.kind == "O" else values.astype(dtype)
+        if isinstance(dtype, np.dtype):  # numpy arrays, and frames' numpy columns
+            lookup = _as_numpy(values, dtype)
         elif isinstance(dtype, pd.CategoricalDtype):
             lookup = np.asarray(dtype.categories.get_indexer(values), dtype=np.int64)
-        elif isinstance(dtype, np.dtype):
-            lookup = values if dtype.kind == "O" else values.astype(dtype)
         else:
             lookup = pd.array(values, dtype=dtype)
         info.lookup = lookup
@@ -135,12 +133,13 @@ class TabularDecoding:
 
     def _restore_categorical(self, idx: np.ndarray, info: _Column):
         """Slot indices (-1: missing) -> the column in its training dtype."""
-        lookup = self._lookup(info, self.is_frame_)
+        lookup = self._lookup(info)
         missing = idx < 0
         has_na = bool(missing.any())
         dtype = info.dtype
         if self.is_frame_ and isinstance(dtype, pd.CategoricalDtype):
-            codes = np.where(missing, -1, lookup[np.maximum(idx, 0)])
+            codes = (np.where(missing, -1, lookup[np.maximum(idx, 0)]) if len(lookup)
+                     else np.full(len(idx), -1))  # a column with no values: all missing
             return pd.Categorical.from_codes(codes, dtype=dtype)
         if isinstance(lookup, np.ndarray):
             values = lookup[np.maximum(idx, 0)] if len(lookup) else np.empty(len(idx), object)
@@ -188,6 +187,20 @@ class TabularDecoding:
                 col = _object_numbers(col, info.integer)
             result[:, j] = col
         return result
+
+
+def _as_numpy(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Kept values (an object array) in their column's numpy dtype, exactly.
+
+    numpy casts pandas Timestamps and Timedeltas through Python's datetime, which has
+    microseconds only (nanoseconds are lost, and values near the ``datetime64[ns]``
+    limits wrap around); pandas converts them exactly.
+    """
+    if dtype.kind == "O":
+        return values
+    if dtype.kind in "mM":
+        return pd.array(values, dtype=dtype).to_numpy(dtype=dtype)
+    return values.astype(dtype)
 
 
 def _object_numbers(col: np.ndarray, integer: bool) -> np.ndarray:

@@ -36,6 +36,40 @@ def test_integers_at_their_limits_do_not_wrap(dtype):
     assert (X_new.min(0) >= Xi.min(0)).all() and (X_new.max(0) <= Xi.max(0)).all()
 
 
+def _spread(col, lo) -> float:
+    return float(np.std([int(v) - int(lo) for v in col]))
+
+
+@pytest.mark.parametrize("table", ["numpy", "frame", "mixed frame", "nullable"])
+@pytest.mark.parametrize("dtype, base", [(np.int64, 2**62), (np.int64, -2**63),
+                                         (np.uint64, 2**64 - 5000)])
+def test_large_integers_keep_their_variation_exactly(table, dtype, base):
+    """IDs near 2**62 vary by hundreds; float64 (spacing 1024 there) would collapse them."""
+    step = RS.randint(0, 1000, size=(60, 1))
+    ints = np.array([base + int(s) for s in step.ravel()], dtype=dtype)
+    if table == "numpy":
+        X_in = ints.reshape(-1, 1)
+    else:
+        col = pd.array(ints, dtype="UInt64" if dtype == np.uint64 else "Int64") if (
+            table == "nullable") else ints
+        X_in = pd.DataFrame({"id": col, "v": X[:, 0]})
+        if table == "nullable":
+            X_in.loc[[3, 50], "id"] = pd.NA
+        if table == "mixed frame":
+            X_in["c"] = np.where(X[:, 1] > 0, "p", "q")
+    before = X_in.copy()
+    aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(X_in, Y)
+    X_new, _ = aug.sample(300)
+    new = (pd.DataFrame(X_new) if table == "numpy" else X_new).iloc[:, 0]
+    real = (pd.DataFrame(X_in) if table == "numpy" else X_in).iloc[:, 0]
+    assert new.dtype == real.dtype
+    present = new.dropna()
+    assert present.min() >= real.min() and present.max() <= real.max()
+    assert present.nunique() > 100  # was 1 or 2 distinct values
+    assert _spread(present, real.min()) > 0.5 * _spread(real.dropna(), real.min())
+    pd.testing.assert_frame_equal(pd.DataFrame(X_in), pd.DataFrame(before))
+
+
 @pytest.mark.parametrize("scale", [1e-300, 1e300])
 def test_extreme_magnitudes_keep_their_spread(scale):
     Xs = X * scale

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
 from .images import _to_integer
+from .integers import exact_offset, minus_offset, plus_offset
 
 
 class NumericEncoder:
@@ -22,16 +23,21 @@ class NumericEncoder:
             self.columns_ = X.columns
             self.dtypes_ = X.dtypes
             kinds = [np.dtype(getattr(d, "numpy_dtype", d)) for d in X.dtypes]
-            values = X.to_numpy(dtype=np.float64)
         else:
             self.columns_ = None
             self.dtypes_ = np.asarray(X).dtype
             kinds = [self.dtypes_] * np.asarray(X).shape[1]
-            values = np.asarray(X, dtype=np.float64)
+        self.kinds_ = kinds
+        # 64-bit integers beyond 2**53 (IDs near 2**62): exact distances to the minimum
+        raw = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        self.int_offsets_ = {
+            j: off for j in range(raw.shape[1])
+            if (off := exact_offset(raw.iloc[:, j], kinds[j])) is not None
+        }
+        values = self._values(X)
         self.integer_ = np.array(
             [np.issubdtype(k, np.integer) or k == np.bool_ for k in kinds], dtype=bool
         )
-        self.kinds_ = kinds
         # float columns holding only whole numbers (counts, pixel levels) come back on
         # that grid: all values integers and at most half of them distinct
         finite = np.isfinite(values).all(0)
@@ -39,7 +45,6 @@ class NumericEncoder:
         distinct = np.array([len(np.unique(values[:, j])) for j in range(values.shape[1])])
         self.grid_ = whole & (distinct <= max(2, 0.5 * len(values)))
         # exact integer bounds (float64 rounds integers beyond 2**53)
-        raw = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
         self.int_bounds_ = {
             j: (raw.iloc[:, j].min(), raw.iloc[:, j].max())
             for j in np.flatnonzero(self.integer_) if kinds[j] != np.bool_
@@ -67,6 +72,18 @@ class NumericEncoder:
         self.n_features_ = values.shape[1]
         return self
 
+    def _values(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
+        """X as float64, offset columns as their exact distance to the training minimum."""
+        frame = isinstance(X, pd.DataFrame)
+        values = X.to_numpy(dtype=np.float64) if frame else np.asarray(X, dtype=np.float64)
+        offsets = getattr(self, "int_offsets_", {})  # none in files saved before them
+        if offsets and not values.flags.writeable:  # pandas may hand out a read-only view
+            values = values.copy()
+        for j, off in offsets.items():
+            col = X.iloc[:, j] if frame else np.asarray(X)[:, j]
+            values[:, j] = minus_offset(col, off, self.kinds_[j])
+        return values
+
     def _scaled(self, values: np.ndarray) -> np.ndarray:
         """Centred (where needed) and power-of-two scaled values, before standardising."""
         offset = getattr(self, "offset_", None)  # files saved before it: none
@@ -86,8 +103,7 @@ class NumericEncoder:
             problems.append(f"column dtypes changed from {[str(d) for d in old]} to "
                             f"{[str(d) for d in new]}")
             return problems, warns
-        values = (X.to_numpy(dtype=np.float64) if isinstance(X, pd.DataFrame)
-                  else np.asarray(X, dtype=np.float64))
+        values = self._values(X)
         out = (values.min(0) < self.min_) | (values.max(0) > self.max_)
         if out.any():
             warns.append(f"{int(out.sum())} column(s) have values outside the first fit's "
@@ -95,11 +111,7 @@ class NumericEncoder:
         return problems, warns
 
     def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
-        values = (
-            X.to_numpy(dtype=np.float64)
-            if isinstance(X, pd.DataFrame)
-            else np.asarray(X, dtype=np.float64)
-        )
+        values = self._values(X)
         return self.scaler_.transform(self._scaled(values)).astype(np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
@@ -113,17 +125,21 @@ class NumericEncoder:
         grid = getattr(self, "grid_", None)
         if grid is not None and grid.any():  # float columns that only held whole numbers
             values[:, grid] = np.rint(values[:, grid])
+        offsets = getattr(self, "int_offsets_", {})
         if self.columns_ is None:
             if not self.integer_.any():
                 return values.astype(self.dtypes_, copy=False)
             out = _to_integer(values, self.dtypes_)  # no wrap-around at the dtype's limits
             for j, bounds in self.int_bounds_.items():
-                out[:, j] = np.clip(out[:, j], *bounds)
+                out[:, j] = (np.clip(out[:, j], *bounds) if j not in offsets else
+                             plus_offset(values[:, j], offsets[j], self.dtypes_, bounds))
             return out
         columns = {}
         for j, dtype in enumerate(self.dtypes_):
             col = values[:, j]
-            if self.integer_[j]:
+            if j in offsets:
+                col = plus_offset(col, offsets[j], self.kinds_[j], self.int_bounds_[j])
+            elif self.integer_[j]:
                 col = _to_integer(col, np.dtype(self.kinds_[j]), self.int_bounds_.get(j))
             columns[j] = pd.Series(col, copy=False).astype(dtype)
         frame = pd.DataFrame(columns, copy=False)

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from .categorical import resolve_categorical
+from .integers import exact_offset, minus_offset
 from .numeric import NumericEncoder
 from .tabular_decode import TabularDecoding
 
@@ -63,6 +64,7 @@ class _Column:
     missing_value: Any = np.nan
     all_missing: bool = False  # a numeric column with no observed value
     int_bounds: tuple | None = None  # exact (min, max) of an integer-dtype column
+    int_offset: int | None = None  # exact minimum of a 64-bit column beyond 2**53
     integer: bool = False
     p: np.ndarray | None = None  # quantile levels (continuous)
     q: np.ndarray | None = None  # quantile values (continuous)
@@ -151,7 +153,11 @@ class TabularEncoder(TabularDecoding):
         return X.iloc[:, j] if isinstance(X, pd.DataFrame) else np.asarray(X)[:, j]
 
     @staticmethod
-    def _numeric_values(col: np.ndarray | pd.Series, name: Any) -> np.ndarray:
+    def _numeric_values(col: np.ndarray | pd.Series, name: Any,
+                        info: _Column | None = None) -> np.ndarray:
+        offset = None if info is None else getattr(info, "int_offset", None)
+        if offset is not None:  # exact distances to the minimum (float64 would round)
+            return minus_offset(col, offset, info.dtype)
         try:
             s = pd.Series(col, copy=False)
             if pd.api.types.is_bool_dtype(s.dtype):
@@ -205,7 +211,8 @@ class TabularEncoder(TabularDecoding):
                 info.spans = [Span(pos, pos + width, "softmax")]
                 pos += width
             else:
-                values = self._numeric_values(col, name)
+                info.int_offset = exact_offset(col, dtypes[j])
+                values = self._numeric_values(col, name, info)
                 if np.isinf(values).any():
                     raise ValueError(f"Column {name!r} contains infinity; clean it first.")
                 self._fit_continuous(info, values[~missing], dtypes[j], col)
@@ -322,7 +329,8 @@ class TabularEncoder(TabularDecoding):
                     problems.append(f"column {info.name!r} has categories the first fit never "
                                     f"saw: {unseen[:5]}")
             elif len(present) and not info.all_missing:
-                x = present.astype(np.float64)
+                x = self._numeric_values(col, info.name, info)
+                x = x[~np.isnan(x)]
                 outside += int(x.min() < info.q[0] or x.max() > info.q[-1])
         if outside:
             warns.append(f"{outside} numeric column(s) have values outside the first fit's "
@@ -367,7 +375,7 @@ class TabularEncoder(TabularDecoding):
                 code = np.minimum(code, info.stop - info.start - 1)
                 Z[rows, info.start + code] = 1.0
             else:
-                x = self._numeric_values(col, info.name)
+                x = self._numeric_values(col, info.name, info)
                 u = self._to_uniform(np.where(missing, info.q[0], x), info, rng)
                 z = ndtri(np.clip(u, 1e-4, 1 - 1e-4))
                 z[missing] = 0.0

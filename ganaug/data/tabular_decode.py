@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from .images import _to_integer
+from .integers import plus_offset
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tabular import _Column
@@ -168,7 +169,10 @@ class TabularDecoding:
                 values[missing] = info.missing_value
             return _object_numbers(values, info.integer)
         kind = getattr(dtype, "numpy_dtype", dtype)
-        if info.integer and isinstance(kind, np.dtype) and kind.kind in "iub":
+        offset = getattr(info, "int_offset", None)
+        if offset is not None:  # exact: the minimum added back in integers
+            values = plus_offset(values, offset, kind, info.int_bounds)
+        elif info.integer and isinstance(kind, np.dtype) and kind.kind in "iub":
             values = _to_integer(values, kind, info.int_bounds)  # no wrap-around, exact
         if isinstance(dtype, np.dtype):
             if has_na:  # only float (or object) numpy columns can hold missing values

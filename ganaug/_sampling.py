@@ -207,6 +207,8 @@ def codes_for(est, n: int, y) -> np.ndarray:
         index = {c: i for i, c in enumerate(est.classes_.tolist())}
         pos = np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)
         unknown = pos < 0
+    # True == 1 and False == 0 in numpy and in dicts: bool labels match bool classes only
+    unknown |= _is_bool(labels) != _is_bool(est.classes_[np.clip(pos, 0, None)])
     if np.any(unknown):
         bad = pd.unique(pd.Series(labels[unknown], dtype=object)).tolist()[:5]
         raise ValueError(
@@ -214,6 +216,15 @@ def codes_for(est, n: int, y) -> np.ndarray:
             f"{est.classes_.tolist()}."
         )
     return pos.astype(np.int64)
+
+
+def _is_bool(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are booleans (Python or numpy), elementwise."""
+    if values.dtype == bool:
+        return np.ones(values.shape, dtype=bool)
+    if values.dtype != object:
+        return np.zeros(values.shape, dtype=bool)
+    return np.array([isinstance(v, bool | np.bool_) for v in values.tolist()], dtype=bool)
 
 
 def check_output_fits(n: int, n_features: int) -> None:

@@ -8,8 +8,11 @@ estimators). The tags are listed in the docstring of ``ganaug.io``.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import importlib
 import sys
+import uuid
 from typing import Any
 
 import numpy as np
@@ -63,6 +66,21 @@ class Encoder:
             return {"__pd_timedelta__": int(v.value)}
         if isinstance(v, np.datetime64 | np.timedelta64):
             return {"__npdatetime__": str(v), "dtype": v.dtype.str}
+        if isinstance(v, pd.Period):
+            return {"__pd_period__": str(v), "freq": v.freqstr}
+        if isinstance(v, pd.Interval):
+            return {"__pd_interval__": [self.encode(v.left, where), self.encode(v.right, where)],
+                    "closed": v.closed}
+        if isinstance(v, decimal.Decimal):  # exact, as text
+            return {"__decimal__": str(v)}
+        if isinstance(v, datetime.datetime):  # before date: a datetime is a date
+            return {"__datetime__": v.isoformat()}
+        if isinstance(v, datetime.date | datetime.time):
+            return {f"__{type(v).__name__}__": v.isoformat()}
+        if isinstance(v, datetime.timedelta):
+            return {"__timedelta__": [v.days, v.seconds, v.microseconds]}
+        if isinstance(v, uuid.UUID):
+            return {"__uuid__": str(v)}
         if isinstance(v, int | float) and not isinstance(v, np.generic):
             return v
         if isinstance(v, np.generic):
@@ -200,6 +218,24 @@ class Decoder:
             if dtype.kind not in "mM":
                 raise ValueError(f"Corrupt ganaug file: datetime of dtype {dtype}.")
             return np.array(str(v[tag]), dtype=dtype)[()]
+        if tag == "__pd_period__":
+            return pd.Period(str(v[tag]), freq=str(v["freq"]))
+        if tag == "__pd_interval__":
+            left, right = (self.decode(x) for x in v[tag])
+            return pd.Interval(left, right, closed=str(v["closed"]))
+        if tag == "__decimal__":
+            return decimal.Decimal(str(v[tag]))
+        if tag == "__datetime__":
+            return datetime.datetime.fromisoformat(str(v[tag]))
+        if tag == "__date__":
+            return datetime.date.fromisoformat(str(v[tag]))
+        if tag == "__time__":
+            return datetime.time.fromisoformat(str(v[tag]))
+        if tag == "__timedelta__":
+            days, seconds, micro = (int(x) for x in v[tag])
+            return datetime.timedelta(days, seconds, micro)
+        if tag == "__uuid__":
+            return uuid.UUID(str(v[tag]))
         if tag == "__pd_multiindex__":
             return pd.MultiIndex.from_tuples(self.decode(v[tag]), names=self.decode(v["names"]))
         if tag == "__tuple__":

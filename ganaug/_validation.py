@@ -121,9 +121,10 @@ def check_X(est, X) -> Checked:
     kind = kind_of(est, X)
     if kind == "tabular":
         if getattr(X, "ndim", 2) != 2:
+            fix_1d = "X.to_frame()" if isinstance(X, pd.Series) else "X.reshape(-1, 1)"
             raise ValueError(
                 f"Tabular X must be 2-D (n_samples, n_features); got {np.ndim(X)} "
-                "dimension(s). Use X.reshape(-1, 1) for a single feature, or pass "
+                f"dimension(s). Use {fix_1d} for a single feature, or pass "
                 "data_kind='image' / `image_shape` for images."
             )
         if X.shape[1] == 0:  # scikit-learn's check fails on a frame without columns with
@@ -261,12 +262,19 @@ def kind_of(est, X) -> str:
 
 
 
-def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
-    """Validate X and class labels y: (checked X, y, whether imblearn binarised y)."""
+def require_y(est, y) -> None:
+    """Refuse ``y=None`` where class labels are needed, naming the unconditional route."""
     if y is None:
         raise ValueError(
-            f"{type(est).__name__} requires y to be passed, but the target y is None."
+            f"{type(est).__name__} requires y to be passed, but the target y is None. "
+            "Pass the class labels; for new rows without labels use "
+            "GANAugmenter().fit(X).sample(n)."
         )
+
+
+def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
+    """Validate X and class labels y: (checked X, y, whether imblearn binarised y)."""
+    require_y(est, y)
     if sparse.issparse(y):
         raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
     y = plain_labels(y)

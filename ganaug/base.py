@@ -37,6 +37,7 @@ from ._validation import (
     is_mixed_table,
     kind_of,
     plain_labels,
+    require_y,
 )
 from ._warm import all_or_nothing
 from .nn.losses import LOSSES
@@ -294,8 +295,9 @@ class BaseGANAugmenter(BaseOverSampler):
             self._remember_y(y)
             # the caller's containers: y comes back as it came (a Series of object
             # labels stays one, as ``sample`` returns it)
+            require_y(self, y)
             arrays_transformer = ArraysTransformer(X, y)
-            if y is not None and not sparse.issparse(y):
+            if not sparse.issparse(y):
                 y = plain_labels(y)  # object ints as ints; mixed label types refused
             # imbalanced-learn's SamplerMixin.fit_resample, with validation's findings
             # (data kind, mixed table) handed on instead of stored

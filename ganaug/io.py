@@ -40,7 +40,11 @@ scalars), ``{"__tensor__": "t7"}``, ``{"__dtype__": "<f8"}``, ``{"__pd_index__":
 ``{"__pd_series__": ...}``, ``{"__pd_dtype__": "Int64"}``, ``{"__pd_categorical__": ...}``,
 ``{"__npscalar__": 3, "dtype": "<i8"}``, ``{"__tuple__": [...]}``, ``{"__dict__": [[k,
 v], ...]}`` (any dict, keys keep their types), ``{"__device__": "cuda:0"}``,
-``{"__random_state__": ...}`` and ``{"__object__": "ganaug.data.numeric:NumericEncoder",
+``{"__random_state__": ...}``, category values that are not JSON scalars
+(``{"__decimal__": "0.10"}``, ``{"__date__": "2020-01-31"}``, ``__datetime__``,
+``__time__``, ``__timedelta__``, ``__uuid__``, ``{"__pd_period__": "2020-01", "freq":
+"M"}``, ``{"__pd_interval__": [left, right], "closed": "right"}``, pandas timestamps,
+timedeltas and missing-value markers) and ``{"__object__": "ganaug.data.numeric:NumericEncoder",
 "state": {...}}`` (classes of ``ganaug.data`` and scikit-learn estimators only; files that
 name ``ganaug.data.tabular:NumericEncoder``, its former place, still load). The
 codec of these tags is ``ganaug/_tagged_json.py``; this module holds the file format
@@ -101,6 +105,10 @@ def save(estimator, path: str | os.PathLike) -> None:
     TypeError
         If the estimator holds something this format cannot describe (for example a
         callable ``sampling_strategy``): use pickle for such estimators.
+    ValueError
+        If ``path`` is a directory.
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
 
     See Also
     --------
@@ -132,6 +140,17 @@ def save(estimator, path: str | os.PathLike) -> None:
         raise TypeError(
             f"ganaug.save stores ganaug's own augmenter classes; {type(estimator).__name__} "
             "is a subclass defined elsewhere: use pickle."
+        )
+    if os.path.isdir(path):
+        raise ValueError(
+            f"{os.fspath(path)!r} is a directory; pass a file path inside it, e.g. "
+            f"{os.path.join(os.fspath(path), 'model.ganaug')!r}."
+        )
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(
+            f"Cannot save to {os.fspath(path)!r}: the folder {parent!r} does not exist; "
+            "create it first (os.makedirs)."
         )
     enc = Encoder()
     params = estimator.get_params(deep=False)

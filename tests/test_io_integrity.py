@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import re
 import sys
+import uuid
 
 import numpy as np
 import pandas as pd
@@ -154,3 +157,40 @@ def test_bytes_values_load_as_bytes_not_str(tmp_path):
     got, want = back.sample(20)[0], est.sample(20)[0]
     pd.testing.assert_frame_equal(got, want)
     assert {type(v) for v in got["b"]} == {bytes}
+
+
+def test_save_to_a_directory_or_a_missing_folder_names_the_fix(saved, tmp_path):
+    _, est = saved
+    with pytest.raises(ValueError, match=r"is a directory; pass a file path inside it"):
+        ganaug.save(est, tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"folder .* does not exist"):
+        ganaug.save(est, tmp_path / "no_such_folder" / "m.ganaug")
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize("values", [
+    [decimal.Decimal("0.1"), decimal.Decimal("2.50"), decimal.Decimal("-3")],
+    [datetime.date(2020, 1, 1), datetime.date(1999, 12, 31), datetime.date(2024, 2, 29)],
+    [datetime.datetime(2020, 1, 1, 12, 30, 0, 5),
+     datetime.datetime(2021, 6, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+     datetime.datetime(1970, 1, 1)],
+    [datetime.time(1, 2, 3), datetime.time(23, 59, 59, 999999), datetime.time(0)],
+    [datetime.timedelta(days=-1, seconds=5), datetime.timedelta(0), datetime.timedelta(3)],
+    [uuid.UUID(int=1), uuid.UUID(int=2**100), uuid.UUID(int=7)],
+    pd.period_range("2020-01", periods=3, freq="M").tolist(),
+    pd.interval_range(0.5, 3.5).tolist(),
+    pd.interval_range(pd.Timestamp("2020-01-01"), periods=3, freq="D", closed="left").tolist(),
+], ids=["decimal", "date", "datetime", "time", "timedelta", "uuid", "period", "interval",
+        "interval_of_timestamps"])
+def test_categories_that_fit_accepts_are_saved_and_load_equal(values, tmp_path):
+    """Whatever objects a categorical column holds, save stores them exactly."""
+    col = pd.Series([values[i % 3] for i in range(60)])
+    frame = pd.DataFrame({"c": col, "v": RS.normal(size=60)})
+    est = ConditionalGANAugmenter(max_steps=2, width=16, random_state=0).fit(frame, Y)
+    ganaug.save(est, tmp_path / "c.ganaug")
+    back = ganaug.load(tmp_path / "c.ganaug")
+    got, want = back.sample(30)[0], est.sample(30)[0]
+    pd.testing.assert_frame_equal(got, want)
+    assert got["c"].dtype == col.dtype
+    assert [type(v) for v in got["c"]] == [type(v) for v in want["c"]]
+    assert set(got["c"]) <= set(values)

@@ -48,7 +48,8 @@ FIT_CASES = {
     "empty X unconditional": (lambda: G().fit(np.empty((0, 3))), ValueError, "0 sample"),
     "one row": (lambda: G().fit(X[:1]), ValueError, "1 sample"),
     "X is None": (lambda: G().fit(None), ValueError, "X is None"),
-    "1-D X": (lambda: G().fit(X[:, 0]), ValueError, "2-D"),
+    "1-D X": (lambda: G().fit(X[:, 0]), ValueError, "Use X.reshape(-1, 1)"),
+    "1-D Series X": (lambda: G().fit(pd.Series(X[:, 0])), ValueError, "Use X.to_frame()"),
     "0-D X": (lambda: G().fit(3.0), ValueError, "2-D"),
     "5-D X": (lambda: G().fit(RS.normal(size=(10, 2, 3, 4, 5))), ValueError, "2-D"),
     "no features": (lambda: G().fit(np.empty((10, 0))), ValueError, "0 feature"),
@@ -116,6 +117,11 @@ FIT_CASES = {
     # ---- y
     "y=None for the conditional GAN": (
         lambda: C().fit(X, None), ValueError, "requires y to be passed"
+    ),
+    "y=None through fit_resample names the unconditional route": (
+        lambda: C().fit_resample(X, None), ValueError,
+        "requires y to be passed, but the target y is None. Pass the class labels; for new "
+        "rows without labels use GANAugmenter().fit(X).sample(n)",
     ),
     "a single class": (lambda: C().fit(X, np.zeros(40)), ValueError, "more than 1 class"),
     "a class with one sample, label conditioning": (
@@ -261,6 +267,13 @@ SAMPLE_CASES = {
     "unknown label in an array of labels": (
         "per_class", lambda a: a.sample(3, y=[0, 1, 9]), ValueError, "Unknown label"
     ),
+    "True for int classes (True == 1)": (
+        "cond", lambda a: a.sample(3, y=True), ValueError, "Unknown label(s) [True]"
+    ),
+    "bool array for int classes": (
+        "per_class", lambda a: a.sample(2, y=np.array([False, True])), ValueError,
+        "Unknown label(s) [False, True]",
+    ),
     "label of another type": ("cond", lambda a: a.sample(3, y="cat"), ValueError, "Unknown label"),
     "labels array of the wrong length": (
         "cond", lambda a: a.sample(5, y=[0, 1]), ValueError, "n_samples=5"
@@ -359,3 +372,12 @@ def test_dataset_and_classifier_helpers_refuse_x_and_y_of_different_lengths():
             kernel_distance(*bad)
     with pytest.raises(ValueError, match="n_subsets"):
         kernel_distance(a, a, n_subsets=0)
+
+
+def test_bool_classes_refuse_int_labels_and_take_bool_ones():
+    y = Y.astype(bool)
+    est = ConditionalGANAugmenter(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match=_re("Unknown label(s) [1]")):
+        est.sample(2, y=1)
+    labels = est.sample(2, y=[np.True_, False])[1]
+    assert labels.dtype == bool and labels.tolist() == [True, False]

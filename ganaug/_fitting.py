@@ -71,10 +71,14 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     data = _encode(est, X, kind, mixed, warm, rng)
     est.data_kind_ = kind
     est.__dict__.pop("class_tail_probs_", None)  # a previous fit's
+    est.__dict__.pop("class_reach_", None)
     if y is not None and isinstance(est.codec_, TabularEncoder):  # folded rare values
         tails = est.codec_.class_tail_probs(X, codes)
         if tails:  # per class: drawn from the class's own rows, not the whole table's
             est.class_tail_probs_ = tails
+        reach = est.codec_.class_reach(X, codes)
+        if reach:  # numbers kept near their class's (sampling clips to these)
+            est.class_reach_ = reach
     est.hparams_ = resolve_hparams(est)
     if y is not None and est.hparams_["conditioning"] != "anchor":
         small = classes[counts < 2]

@@ -153,6 +153,10 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                         "The generator produced non-finite values (NaN/inf); refit it, "
                         "with lower learning rates if this repeats."
                     )
+                reach = getattr(est, "class_reach_", {}).get(code)
+                if reach is not None:  # numbers near the class's own (before the check)
+                    at, low, high = reach
+                    rows[:, at] = np.clip(rows[:, at], low, high)
                 if r < rounds - 1:
                     rows = rows[judge_predict(judge, rows) == code]
                     if not len(rows):

@@ -245,6 +245,55 @@ class TabularEncoder(TabularDecoding):
             info.tail_values = np.asarray(tail.index, dtype=object)
             info.tail_probs = tail.to_numpy(dtype=np.float64) / tail.sum()
 
+    def class_reach(self, X: np.ndarray | pd.DataFrame, codes: np.ndarray) -> dict:
+        """Per class, the encoded bounds of where its numbers may go: its own range widened
+        by the pooled within-class standard deviation, in the column's units.
+
+        The quantile encoding squeezes an empty stretch between two classes' values (one
+        class at 0-3, another at 97-101) into one quantile step, so a small step in the
+        encoded space past a class's lowest row decodes deep into another class's range.
+        Sampling clips each class's continuous values to these bounds, which keeps new
+        rows where the class's own values and its typical spread put them, as noise in
+        the column's units would.
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame
+            The training rows.
+        codes : ndarray of int
+            Class code per row.
+
+        Returns
+        -------
+        dict
+            Class code -> (encoded column positions, lower bounds, upper bounds), float32.
+        """
+        classes = np.unique(codes)
+        cols, lows, highs = [], [], []
+        for j, info in enumerate(self.columns_info_):
+            if info.categorical or info.all_missing:
+                continue
+            x = self._numeric_values(self._column(X, j), info.name, info)
+            seen = ~np.isnan(x)
+            parts = [x[seen & (codes == c)] for c in classes]
+            dev = np.concatenate([v - v.mean() for v in parts if len(v)])
+            df = max(len(dev) - sum(len(v) > 0 for v in parts), 1)
+            margin = 2.0 * np.sqrt(np.sum(dev**2) / df)
+            lo = np.array([v.min() - margin if len(v) else info.q[0] for v in parts])
+            hi = np.array([v.max() + margin if len(v) else info.q[-1] for v in parts])
+            cols.append(info.start)
+            # a bound on a shared value takes that value's whole interval; a bound beyond
+            # the column's range is none (encoded values past it decode to the range's end)
+            lows.append(np.where(lo <= info.q[0], -np.inf,
+                                 self._encode_values(lo, info, None, tie=0.0)))
+            highs.append(np.where(hi >= info.q[-1], np.inf,
+                                  self._encode_values(hi, info, None, tie=1.0)))
+        if not cols:
+            return {}
+        where = np.array(cols, dtype=np.int64)
+        low, high = np.array(lows, dtype=np.float32), np.array(highs, dtype=np.float32)
+        return {int(c): (where, low[:, i], high[:, i]) for i, c in enumerate(classes)}
+
     def class_tail_probs(self, X: np.ndarray | pd.DataFrame, codes: np.ndarray) -> dict:
         """Per class, the shares of each column's folded ("other") values in its rows.
 
@@ -376,30 +425,37 @@ class TabularEncoder(TabularDecoding):
                 Z[rows, info.start + code] = 1.0
             else:
                 x = self._numeric_values(col, info.name, info)
-                u = self._to_uniform(np.where(missing, info.q[0], x), info, rng)
-                z = ndtri(np.clip(u, 1e-4, 1 - 1e-4))
+                z = self._encode_values(np.where(missing, info.q[0], x), info, rng)
                 z[missing] = 0.0
                 Z[:, info.start] = z
                 if info.has_missing:
                     Z[rows, info.start + 1 + missing.astype(np.int64)] = 1.0
         return Z
 
+    @classmethod
+    def _encode_values(cls, x: np.ndarray, info: _Column, rng: np.random.RandomState | None,
+                       tie: float = 0.5) -> np.ndarray:
+        """Numbers of a continuous column -> their normal scores (the encoded value)."""
+        u = cls._to_uniform(x, info, rng, tie)
+        return ndtri(np.clip(u, 1e-4, 1 - 1e-4))
+
     @staticmethod
-    def _to_uniform(x: np.ndarray, info: _Column,
-                    rng: np.random.RandomState | None) -> np.ndarray:
+    def _to_uniform(x: np.ndarray, info: _Column, rng: np.random.RandomState | None,
+                    tie: float = 0.5) -> np.ndarray:
         """Randomised PIT: x -> u in [0, 1]; ties spread over their quantile interval
-        (``rng`` None: at its middle)."""
+        (``rng`` None: at ``tie``, 0 its start, 1 its end)."""
         p, q = info.p, info.q
         x = np.clip(x, q[0], q[-1])
         lo = np.searchsorted(q, x, side="left")
         hi = np.searchsorted(q, x, side="right")
-        tie = hi > lo
+        tied = hi > lo
         u = np.empty_like(x)
-        a, b = p[lo[tie]], p[hi[tie] - 1]
-        at = np.full(int(tie.sum()), 0.5) if rng is None else rng.uniform(size=int(tie.sum()))
-        u[tie] = a + at * (b - a)
-        i = np.clip(lo[~tie], 1, len(q) - 1)
+        a, b = p[lo[tied]], p[hi[tied] - 1]
+        at = (np.full(int(tied.sum()), tie) if rng is None
+              else rng.uniform(size=int(tied.sum())))
+        u[tied] = a + at * (b - a)
+        i = np.clip(lo[~tied], 1, len(q) - 1)
         q0, q1 = q[i - 1], q[i]
-        frac = (x[~tie] - q0) / np.where(q1 > q0, q1 - q0, 1.0)
-        u[~tie] = p[i - 1] + frac * (p[i] - p[i - 1])
+        frac = (x[~tied] - q0) / np.where(q1 > q0, q1 - q0, 1.0)
+        u[~tied] = p[i - 1] + frac * (p[i] - p[i - 1])
         return u

@@ -247,7 +247,7 @@ class TabularEncoder(TabularDecoding):
 
     def class_reach(self, X: np.ndarray | pd.DataFrame, codes: np.ndarray) -> dict:
         """Per class, the encoded bounds of where its numbers may go: its own range widened
-        by the pooled within-class standard deviation, in the column's units.
+        by twice the pooled within-class standard deviation, in the column's units.
 
         The quantile encoding squeezes an empty stretch between two classes' values (one
         class at 0-3, another at 97-101) into one quantile step, so a small step in the

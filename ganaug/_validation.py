@@ -115,8 +115,8 @@ def check_X(est, X) -> Checked:
         if X.columns.has_duplicates:
             dup = list(X.columns[X.columns.duplicated()].unique())
             raise ValueError(f"X has duplicate column names {dup}; rename them first.")
-    elif not hasattr(X, "shape") or getattr(X, "dtype", None) is None:
-        X = rows_array(X)
+    elif not isinstance(X, (np.ndarray, pd.Series)):  # lists, torch tensors, xarray, ...
+        X = rows_array(X)  # (their dtypes are not numpy's, so read them as numpy first)
     check_cells(X)
     kind = kind_of(est, X)
     if kind == "tabular":

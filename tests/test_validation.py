@@ -345,6 +345,18 @@ def test_dataframe_and_series_unchanged():
     pd.testing.assert_frame_equal(df, df0)
 
 
+def test_torch_tensors_are_read_as_numpy_arrays():
+    # a tensor has .shape and .dtype, but a torch dtype (no numpy .kind): was AttributeError
+    Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(Y)
+    X_res, y_res = C().fit_resample(Xt, yt)
+    np.testing.assert_array_equal(X_res[: len(X)], X.astype(np.float32))
+    np.testing.assert_array_equal(y_res[: len(Y)], Y)
+    assert X_res.dtype == np.float32 and len(X_res) == len(y_res)
+    np.testing.assert_array_equal(Xt.numpy(), X.astype(np.float32))  # input untouched
+    imgs = torch.tensor(IMG)
+    assert G().fit(imgs).sample(3).shape == (3, *IMG.shape[1:])
+
+
 def test_sample_labels_array_unchanged(fitted):
     labels = _read_only(np.array([1, 0, 1, 1]))
     _, y_new = fitted["cond"].sample(4, y=labels)

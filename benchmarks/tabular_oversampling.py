@@ -346,7 +346,9 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         + ("" if report["complete"] else " (partial file: the run was still going)"),
         "",
         f"**Machine**: {report['machine']['note']} Load average at start "
-        f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.",
+        f"{report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}. "
+        f"{report['machine'].get('platform', '')}; "
+        f"{json.dumps(report['machine'].get('versions', {}))}.",
         "",
     ]
     if report["errors"]:
@@ -454,6 +456,8 @@ def main() -> None:
 
 def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = False) -> None:
     """Summarise the rows so far and write JSON + markdown (after every data set)."""
+    from ganaug_bench.record import versions
+
     names = done
     df = pd.DataFrame(rows)
     errors = [r for r in rows if "error" in r and isinstance(r.get("error"), str)]
@@ -474,7 +478,9 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
         "scope_note": args.scope_note,
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load0],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-                    "platform": platform.platform(), "note": args.note},
+                    "platform": platform.platform(), "processor": platform.processor(),
+                    # floating-point results differ between CPUs and library builds
+                    "versions": versions("pandas", "imblearn"), "note": args.note},
         "code_version": rev,
         "errors": errors,
         "ranks": summary["ranks"],

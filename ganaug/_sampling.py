@@ -196,8 +196,9 @@ def codes_for(est, n: int, y) -> np.ndarray:
     if labels.dtype.kind in "US" and est.classes_.dtype.kind not in "US":
         # numpy made text of mixed labels ([1, 'q'] -> ['1', 'q']): compare each as given
         labels = np.asarray(y, dtype=object)
-    if labels.ndim == 0:
-        labels = np.full(n, labels.item(), dtype=labels.dtype)
+    one = labels.ndim == 0  # one label for all rows: looked up once, then repeated
+    if one:
+        labels = labels.reshape(1)
     elif labels.ndim != 1 or len(labels) != n:
         raise ValueError(
             f"y must be one label or an array of n_samples={n} labels; got shape "
@@ -212,23 +213,24 @@ def codes_for(est, n: int, y) -> np.ndarray:
         pos = np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)
         unknown = pos < 0
     # True == 1 and False == 0 in numpy and in dicts: bool labels match bool classes only
-    unknown |= _is_bool(labels) != _is_bool(est.classes_[np.clip(pos, 0, None)])
+    unknown |= _is_bool(labels) != _is_bool(est.classes_)[np.clip(pos, 0, None)]
     if np.any(unknown):
         bad = pd.unique(pd.Series(labels[unknown], dtype=object)).tolist()[:5]
         raise ValueError(
             f"Unknown label(s) {bad} in y; the augmenter was fitted on classes "
             f"{est.classes_.tolist()}."
         )
-    return pos.astype(np.int64)
+    return np.full(n, pos[0], dtype=np.int64) if one else pos.astype(np.int64)
 
 
 def _is_bool(values: np.ndarray) -> np.ndarray:
     """Which of ``values`` are booleans (Python or numpy), elementwise."""
     if values.dtype == bool:
         return np.ones(values.shape, dtype=bool)
-    if values.dtype != object:
+    items = values.tolist() if values.dtype == object else ()
+    if not {bool, np.bool_} & set(map(type, items)):  # the usual case, without a loop
         return np.zeros(values.shape, dtype=bool)
-    return np.array([isinstance(v, bool | np.bool_) for v in values.tolist()], dtype=bool)
+    return np.array([isinstance(v, bool | np.bool_) for v in items], dtype=bool)
 
 
 def check_output_fits(n: int, n_features: int) -> None:

@@ -292,22 +292,39 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
 
 
 
+def class_position(classes: np.ndarray, label: Any) -> int:
+    """Position of ``label`` in ``classes`` (-1: absent), compared as numpy compares them.
+
+    Not through ``classes.tolist()``: that turns datetime64 classes into dates or plain
+    ints (by unit), which no longer equal the numpy labels imbalanced-learn's
+    ``sampling_strategy_`` and the user's callables hold.
+    """
+    try:
+        eq = classes == label
+    except (TypeError, ValueError):
+        eq = None
+    if isinstance(eq, np.ndarray) and eq.shape == classes.shape:
+        hit = np.flatnonzero(eq)
+        return int(hit[0]) if len(hit) else -1
+    return next((i for i, c in enumerate(classes) if c is label), -1)
+
+
 def check_strategy(est, y) -> dict:
     """``sampling_strategy_`` for labels y, checking a callable's answer first."""
     strategy = est.sampling_strategy
     if callable(strategy):  # check its answer here, before any training
         strategy = strategy(y)
-        classes = set(np.unique(np.asarray(y)).tolist())
+        classes = np.unique(np.asarray(y))
         if not isinstance(strategy, dict):
             raise TypeError(
                 "A callable sampling_strategy must return a dict {class: number of rows "
                 f"after resampling}}; it returned {type(strategy).__name__}."
             )
         for label, count in strategy.items():
-            if label not in classes:
+            if class_position(classes, label) < 0:
                 raise ValueError(
                     f"The sampling_strategy callable returned class {label!r}, which is "
-                    f"not in y (classes {sorted(classes, key=str)})."
+                    f"not in y (classes {sorted(classes.tolist(), key=str)})."
                 )
             if isinstance(count, bool) or not isinstance(count, Integral | np.integer):
                 raise TypeError(

@@ -9,6 +9,7 @@ from torch import nn
 from . import _ddp
 from ._compat import _fit_context
 from ._device import MAX_SEED
+from ._validation import class_position
 from ._warm import keep_train_state, resume
 from .base import BaseGANAugmenter
 from .train import HISTORY_KEYS
@@ -377,8 +378,10 @@ class GANAugmenter(BaseGANAugmenter):
         seeds = rng.randint(MAX_SEED, size=len(self.classes_))
         labels = self.classes_.tolist()
         needed = getattr(self, "_needed", None)  # fit_resample: the oversampled classes
-        todo = [k for k, c in enumerate(labels)
-                if needed is None or self.warm_start or c in needed]
+        if needed is not None:
+            needed = {class_position(self.classes_, c) for c in needed}
+        todo = [k for k in range(len(labels))
+                if needed is None or self.warm_start or k in needed]
         prefer = "threads" if self.device_.type != "cpu" else None
         # under DDP the ranks train the classes one after another, in step
         n_jobs = _ddp.n_jobs(self)

@@ -34,6 +34,7 @@ from ._validation import (
     check_strategy,
     check_X,
     check_X_y,
+    class_position,
     is_mixed_table,
     kind_of,
     plain_labels,
@@ -322,9 +323,9 @@ class BaseGANAugmenter(BaseOverSampler):
             _fitting.fit_common(self, X, y, kind, mixed)
         finally:
             del self._needed
-        index = {c: i for i, c in enumerate(self.classes_.tolist())}
         codes = np.concatenate(
-            [np.full(n, index[c], dtype=np.int64) for c, n in self.sampling_strategy_.items()]
+            [np.full(n, class_position(self.classes_, c), dtype=np.int64)
+             for c, n in self.sampling_strategy_.items()]
             + [np.empty(0, dtype=np.int64)]
         )
         y_orig = np.asarray(y)

@@ -357,6 +357,26 @@ def test_torch_tensors_are_read_as_numpy_arrays():
     assert G().fit(imgs).sample(3).shape == (3, *IMG.shape[1:])
 
 
+@pytest.mark.parametrize("unit", ["D", "ns"])
+def test_datetime_labels_resample_like_random_oversampler(unit):
+    # classes_.tolist() turns datetime64[D] into dates and [ns] into ints, which matched
+    # no key of sampling_strategy_: fit_resample raised a bare KeyError
+    from imblearn.over_sampling import RandomOverSampler
+
+    y = np.where(Y == 1, np.datetime64("2021-01-01"), np.datetime64("2020-01-01"))
+    y = y.astype(f"datetime64[{unit}]")
+    _, y_ros = RandomOverSampler(random_state=0).fit_resample(X, y)
+    for aug in (C(), G()):
+        X_res, y_res = aug.fit_resample(X, y)
+        assert y_res.dtype == y.dtype and len(X_res) == len(y_res) == len(y_ros)
+        np.testing.assert_array_equal(np.sort(y_res), np.sort(y_ros))
+        np.testing.assert_array_equal(y_res[: len(y)], y)
+    assert aug.generator_index_.tolist() == [-1, 0]  # only the rarer class trained
+    rare = np.datetime64("2021-01-01", unit)
+    fitted = C(sampling_strategy=lambda y: {rare: 35}).fit(X, y)  # was refused
+    assert list(fitted.sampling_strategy_.values()) == [25]
+
+
 def test_sample_labels_array_unchanged(fitted):
     labels = _read_only(np.array([1, 0, 1, 1]))
     _, y_new = fitted["cond"].sample(4, y=labels)

@@ -298,15 +298,15 @@ def class_position(classes: np.ndarray, label: Any) -> int:
     Not through ``classes.tolist()``: that turns datetime64 classes into dates or plain
     ints (by unit), which no longer equal the numpy labels imbalanced-learn's
     ``sampling_strategy_`` and the user's callables hold.
+    A label that is not a scalar (a tuple would be broadcast over the classes) is absent.
     """
+    if np.ndim(label) != 0:
+        return -1
     try:
-        eq = classes == label
+        hit = np.flatnonzero(np.asarray(classes == label, dtype=bool))
     except (TypeError, ValueError):
-        eq = None
-    if isinstance(eq, np.ndarray) and eq.shape == classes.shape:
-        hit = np.flatnonzero(eq)
-        return int(hit[0]) if len(hit) else -1
-    return next((i for i, c in enumerate(classes) if c is label), -1)
+        return -1
+    return int(hit[0]) if len(hit) else -1
 
 
 def check_strategy(est, y) -> dict:

@@ -274,6 +274,10 @@ SAMPLE_CASES = {
         "per_class", lambda a: a.sample(2, y=np.array([False, True])), ValueError,
         "Unknown label(s) [False, True]",
     ),
+    "missing label (pd.NA in an Int64 array)": (
+        "per_class", lambda a: a.sample(2, y=pd.array([0, pd.NA], dtype="Int64")),
+        ValueError, "1 missing label(s)",
+    ),
     "label of another type": ("cond", lambda a: a.sample(3, y="cat"), ValueError, "Unknown label"),
     "labels array of the wrong length": (
         "cond", lambda a: a.sample(5, y=[0, 1]), ValueError, "n_samples=5"

@@ -229,10 +229,9 @@ class AnchorGenerator(nn.Module):
         noise = z[:, : self.prior.shape[0]] @ self.prior[:, free]
         if local is not None:
             noise = noise * share.sqrt() + local * (1.0 - share).sqrt()
-        out = anchor.clone()
-        out[:, free] = (anchor[:, free] + noise
-                        + nn.functional.linear(h, last.weight[free], last.bias[free]))
-        return out
+        anchor[:, free] = (anchor[:, free] + noise
+                           + nn.functional.linear(h, last.weight[free], last.bias[free]))
+        return anchor  # a gathered copy: the anchors themselves are untouched
 
 
 class PairDiscriminator(nn.Module):

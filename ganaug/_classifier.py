@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from sklearn.utils import check_consistent_length, check_random_state
 from torch import Tensor, nn
 
-from ._device import resolve_device
+from ._device import resolve_device, torch_defaults
 from .data import ImageCodec
 from .nn.classifier import ClassifierConfig, ClassifierNet, augment_batch
 
@@ -119,7 +119,7 @@ class ImageClassifier:
                 memory_format=torch.channels_last)) for s in shifted)
         return out
 
-    @torch.no_grad()
+    @torch_defaults(grad=False)
     def _run(self, X, fn) -> np.ndarray:
         self.net.eval()
         out = []
@@ -152,6 +152,7 @@ def _loss(out: Tensor, y: Tensor, smoothing: float, weights: Tensor | None) -> T
     return loss if weights is None else loss * weights[y]
 
 
+@torch_defaults(grad=True)
 def train_classifier(
     X,
     y,

@@ -124,3 +124,30 @@ def cpu_threads(n: int | str | None, device: torch.device | None,
         yield
     finally:
         torch.set_num_threads(old)
+
+
+@contextmanager
+def torch_defaults(grad: bool = True) -> Iterator[None]:
+    """The torch state ganaug's networks are built and run in, whatever the caller's.
+
+    Inside the block the default dtype is float32 (networks, noise and inputs agree:
+    a caller's ``torch.set_default_dtype(torch.float64)`` made layers float64 and the
+    float32 data failed, and a model fitted before it failed to sample), inference mode
+    is off and gradients are on where ``grad`` (a ``fit`` inside ``torch.no_grad()`` or
+    ``torch.inference_mode()`` could not train). The caller's state is restored after.
+    The default dtype is process-wide in torch: it is set only when it differs.
+
+    Parameters
+    ----------
+    grad : bool, default=True
+        Whether gradients are enabled inside (training); sampling passes False.
+    """
+    old = torch.get_default_dtype()
+    if old != torch.float32:
+        torch.set_default_dtype(torch.float32)
+    try:
+        with torch.inference_mode(False), torch.set_grad_enabled(grad):
+            yield
+    finally:
+        if old != torch.float32:
+            torch.set_default_dtype(old)

@@ -20,7 +20,7 @@ from torch import nn
 
 from . import _ddp
 from ._class_filter import fit_judge, snapshot
-from ._device import MAX_SEED, cpu_threads
+from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._sampling import _outside_levels, warn_if_collapsed
 from ._warm import check_warm, warm_ready
 from .data import (
@@ -39,6 +39,7 @@ from .train import TrainConfig, train_gan
 DEFAULT_STEPS = {"anchor": 300, "label": 2000, "image": 4000}
 
 
+@torch_defaults(grad=True)  # the caller's no_grad / float64 default do not reach training
 def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     """Everything ``fit`` does after validation: encode, train, remember.
 

@@ -18,7 +18,7 @@ import pandas as pd
 from torch import nn
 
 from ._class_filter import ROUNDS, judge_for, judge_predict
-from ._device import MAX_SEED, cpu_threads
+from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
 from .data.assembler import Assembler
 
@@ -82,10 +82,11 @@ def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 
 
 def _outside_levels() -> int:
     """``stacklevel`` that points a warning at the first caller outside ganaug,
-    scikit-learn and imbalanced-learn (the user's line), however deep the call."""
+    scikit-learn and imbalanced-learn (the user's line), however deep the call;
+    contextlib's frames (a context manager used as a decorator) are never the user's."""
     level, frame = 1, sys._getframe(1)
     while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
-            "ganaug", "sklearn", "imblearn"):
+            "ganaug", "sklearn", "imblearn", "contextlib"):
         frame, level = frame.f_back, level + 1
     return level
 
@@ -126,7 +127,7 @@ def generate(est, codes: np.ndarray | None, n: int):
         present = np.flatnonzero(np.bincount(codes, minlength=len(est.classes_)))
         groups = [(int(c), np.flatnonzero(codes == c)) for c in present]
     out = Assembler(n)
-    with cpu_threads(est.cpu_threads, est.device_, est.data_kind_):
+    with cpu_threads(est.cpu_threads, est.device_, est.data_kind_), torch_defaults(grad=False):
         _generate_into(est, out, groups, n, seed)
     names = getattr(est, "feature_names_in_", None)
     if est.data_kind_ == "image" and names is not None:  # images fitted as a frame's rows

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ._sampling import _outside_levels
 from .data import TabularEncoder
 
 
@@ -56,7 +57,7 @@ def check_warm(est, kind: str, mixed: bool, X, y) -> None:
         )
     for w in warns:
         warnings.warn(f"warm_start=True: {w}. Set warm_start=False to refit the "
-                      "encoding.", UserWarning, stacklevel=6)
+                      "encoding.", UserWarning, stacklevel=_outside_levels())
 
 def resume(est, k: int) -> dict | None:
     """Kept training state of GAN ``k`` to continue from (warm start), else None."""

@@ -64,6 +64,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ._device import torch_defaults
 from ._fitting import build_generator, generator_classes
 from ._tagged_json import Decoder, Encoder
 from ._version import __version__
@@ -319,6 +320,7 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     return est
 
 
+@torch_defaults(grad=False)  # float32 networks whatever the caller's default dtype
 def _rebuild(est, entry: dict, dec: Decoder, where: str) -> nn.Module:
     n_classes = entry["n_classes"]
     if not isinstance(n_classes, int) or n_classes < 0:

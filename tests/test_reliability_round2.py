@@ -210,8 +210,10 @@ def test_warm_refit_refuses_changed_networks_and_image_dtypes():
 
 
 def test_warm_refit_on_shifted_data_warns():
-    with pytest.warns(UserWarning, match="outside the first fit's range"):
+    with pytest.warns(UserWarning, match="outside the first fit's range") as caught:
         _warm(X, X + 1000)
+    # pointed at the caller's line (here: _warm's fit), not at ganaug or contextlib
+    assert {w.filename for w in caught if "outside" in str(w.message)} == {__file__}
 
 
 @pytest.mark.parametrize("frame", [
@@ -238,3 +240,44 @@ def test_pandas_sparse_columns_get_a_clear_error():
     frame = pd.DataFrame({"a": pd.arrays.SparseArray(X[:, 0]), "b": X[:, 1]})
     with pytest.raises(TypeError, match="sparse.to_dense"):
         ConditionalGANAugmenter(**TINY).fit(frame, Y)
+
+
+_IMAGES = np.random.RandomState(1).randint(0, 256, size=(24, 8, 8)).astype(np.uint8)
+_IMAGE_Y = np.repeat([0, 1], [16, 8])
+_TINY_IMAGE = {"max_steps": 2, "width": 8, "latent_dim": 8, "batch_size": 8}
+
+
+@pytest.mark.parametrize("data", ["table", "image"])
+def test_callers_torch_state_changes_nothing(data, tmp_path):
+    """A fit inside torch.no_grad() / inference_mode(), or with a float64 default dtype,
+    trains the same networks as a plain fit; a model fitted (or loaded) under either
+    samples the same rows; the caller's torch state is left as it was."""
+    import torch
+
+    import ganaug
+
+    Xd, yd, kw = (X, Y, TINY) if data == "table" else (_IMAGES, _IMAGE_Y, _TINY_IMAGE)
+    make = lambda: ConditionalGANAugmenter(**kw, device="cpu", random_state=0)  # noqa: E731
+    plain = make().fit(Xd, yd)
+    ganaug.save(plain, tmp_path / "m.gan")  # before sampling: the file's next rows are want
+    want = plain.sample(6)[0]
+    for ctx in (torch.no_grad, torch.inference_mode):
+        with ctx():
+            np.testing.assert_array_equal(make().fit(Xd, yd).sample(6)[0], want)
+        assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        np.testing.assert_array_equal(make().fit(Xd, yd).sample(6)[0], want)
+        fitted = make().fit(Xd, yd)  # fitted under float64, sampled after switching back
+        loaded = ganaug.load(tmp_path / "m.gan")
+        assert torch.get_default_dtype() == torch.float64  # left as the caller set it
+    finally:
+        torch.set_default_dtype(old)
+    np.testing.assert_array_equal(fitted.sample(6)[0], want)
+    torch.set_default_dtype(torch.float64)
+    try:  # a float32 model samples under a float64 default, loaded or not
+        np.testing.assert_array_equal(make().fit(Xd, yd).sample(6)[0], want)
+        np.testing.assert_array_equal(loaded.sample(6)[0], want)
+    finally:
+        torch.set_default_dtype(old)

@@ -238,7 +238,10 @@ def check_mixed(est, X):
             "required."
         )
     mask = resolve_categorical(X, est.categorical_features)  # checks the spec
-    if not isinstance(X, pd.DataFrame):
+    if isinstance(X, pd.DataFrame):
+        for j in np.flatnonzero(~mask):
+            _check_numeric_column(X.iloc[:, j], repr(X.columns[j]), f"X[{X.columns[j]!r}]")
+    else:
         arr = np.asarray(X)
         for j in np.flatnonzero(~mask):
             col = pd.to_numeric(pd.Series(arr[:, j], dtype=object), errors="coerce")
@@ -248,8 +251,27 @@ def check_mixed(est, X):
                     f"Column {j} of X holds non-numbers (e.g. {arr[bad, j][0]!r}); list "
                     "it in categorical_features."
                 )
+            _check_numeric_column(pd.Series(arr[:, j], dtype=object), str(j), f"X[:, {j}]")
     validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
     return X
+
+def _check_numeric_column(col: pd.Series, name: str, ref: str) -> None:
+    """Refuse a column left out of ``categorical_features`` that numbers cannot stand for:
+    a category dtype (generated numbers are not among its categories: they came back
+    missing) or text (numbers came back as new text such as '4.0' for '4')."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        why = "dtype category: generated numbers would not be among its categories"
+    elif pd.api.types.is_string_dtype(col.dtype) and any(
+            isinstance(v, str | bytes) for v in col.dropna().tolist()):
+        why = "text: numbers generated for it would come back as new text (such as '4.0')"
+    else:
+        return
+    raise ValueError(
+        f"Column {name} of X is not in categorical_features, so it would be treated as "
+        f"numbers, but it holds {why}. List it in categorical_features, or convert it to "
+        f"numbers first (e.g. pd.to_numeric({ref}))."
+    )
+
 
 def kind_of(est, X) -> str:
     """The data kind of X: ``data_kind``, or read from X's shape and ``image_shape``."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _shared import need, shared_data
+from sklearn.base import clone
 
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 from ganaug.data import NumericEncoder, TabularEncoder, resolve_categorical
@@ -141,6 +142,27 @@ def test_categorical_features_errors():
         ConditionalGANAugmenter(epochs=1, categorical_features=[], **FAST).fit(
             X, np.r_[np.zeros(10), np.ones(10)]
         )
+
+
+@pytest.mark.parametrize("column, fragment", [
+    (pd.Categorical([1, 5, 9, 5] * 5), "holds dtype category"),  # numbers became NaN
+    (pd.Series(["4", "7", "10", "7"] * 5, dtype="str"), "holds text"),  # '4' -> '4.0'
+    (pd.Series([4, 7, "10", 7] * 5, dtype=object), "holds text"),
+])
+def test_a_column_left_out_of_categorical_features_must_be_numbers(column, fragment):
+    df = pd.DataFrame({"c": ["a", "b"] * 10, "k": column, "v": np.arange(20.0)})
+    y = np.r_[np.zeros(14), np.ones(6)]
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, categorical_features=["c"])
+    with pytest.raises(ValueError, match=f"Column 'k' of X .*{fragment}.*"
+                                         r"pd\.to_numeric\(X\['k'\]\)"):
+        aug.fit(df, y)
+    assert not hasattr(aug, "codec_")  # refused before anything was encoded or trained
+    arr = np.array([["a", "4", 1.0], ["b", "7", 2.0]] * 10, dtype=object)
+    with pytest.raises(ValueError, match=r"Column 1 of X .*holds text.*X\[:, 1\]"):
+        clone(aug).set_params(categorical_features=[0]).fit(arr, y)
+    # listed, the column is a category column; numbers (also in an object column) pass
+    out, _ = aug.set_params(categorical_features=["c", "k"]).fit(df, y).sample(40)
+    assert set(out["k"].dropna()) <= set(column)
 
 
 # --------------------------------------------------------------------- estimators --

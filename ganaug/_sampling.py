@@ -129,9 +129,12 @@ def generate(est, codes: np.ndarray | None, n: int):
     out = Assembler(n)
     with cpu_threads(est.cpu_threads, est.device_, est.data_kind_), torch_defaults(grad=False):
         _generate_into(est, out, groups, n, seed)
-    names = getattr(est, "feature_names_in_", None)
-    if est.data_kind_ == "image" and names is not None:  # images fitted as a frame's rows
-        return pd.DataFrame(out.result(), columns=names)
+    if est.data_kind_ == "image":  # images fitted as a frame's rows: a frame back
+        names = getattr(est.codec_, "columns_", None)
+        if names is None:  # files saved before the codec kept the columns
+            names = getattr(est, "feature_names_in_", None)
+        if names is not None:
+            return pd.DataFrame(out.result(), columns=names)
     return out.result()
 
 def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None:

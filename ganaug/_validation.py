@@ -162,7 +162,9 @@ def check_X(est, X) -> Checked:
         est.n_features_in_ = int(np.prod(X.shape[1:]))
         if hasattr(est, "feature_names_in_"):
             del est.feature_names_in_
-    return Checked(X, kind, False)
+    # a frame's rows stay a frame: the codec keeps its columns (int names too, which
+    # feature_names_in_ leaves out) and sample() returns a frame of them
+    return Checked(X if frame is None else frame, kind, False)
 
 def check_cells(X) -> None:
     """Refuse cells that are neither one number nor one category, naming the column.

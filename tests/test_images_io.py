@@ -32,15 +32,22 @@ def test_images_come_back_inside_the_range_they_were_trained_on(dtype):
     assert (out == 7).all()
 
 
-def test_image_rows_in_a_frame_sample_a_frame_and_report():
+@pytest.mark.parametrize("columns", [[f"px{i}" for i in range(64)], None, range(100, 164)],
+                         ids=["text", "default", "ints"])
+def test_image_rows_in_a_frame_sample_a_frame_and_report(columns, tmp_path):
+    # int names (pd.DataFrame(array), read_csv(header=None)) have no feature_names_in_:
+    # sample() gave an ndarray there while fit_resample gave a frame
+    import ganaug
+
     rs = np.random.RandomState(0)
-    X = pd.DataFrame(rs.randint(0, 256, (24, 64)).astype(np.uint8),
-                     columns=[f"px{i}" for i in range(64)])
+    X = pd.DataFrame(rs.randint(0, 256, (24, 64)).astype(np.uint8), columns=columns)
     aug = ConditionalGANAugmenter(image_shape=(8, 8), **TINY)
     Xr, _ = aug.fit_resample(X, Y24)
+    ganaug.save(aug, tmp_path / "m.gan")
     new, _ = aug.sample(3, y=1)
     assert list(new.columns) == list(X.columns) and (new.dtypes == np.uint8).all()
     pd.testing.assert_frame_equal(Xr.iloc[:24], X)
+    pd.testing.assert_frame_equal(ganaug.load(tmp_path / "m.gan").sample(3, y=1)[0], new)
     report = quality_report(aug, X, Y24, n_per_class=10)
     assert list(report.index) == [0, 1] and "ks_mean" not in report  # per pixel: no
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 class ImageCodec:
@@ -17,6 +18,9 @@ class ImageCodec:
     """
 
     def fit(self, X: np.ndarray, image_shape: tuple[int, ...] | None = None) -> ImageCodec:
+        # rows of a DataFrame come back as one with its columns (whatever their names;
+        # scikit-learn's feature_names_in_ exists for string names only)
+        self.columns_ = X.columns if isinstance(X, pd.DataFrame) else None
         X = np.asarray(X)
         self.dtype_ = X.dtype
         self.input_shape_ = X.shape[1:]

@@ -139,6 +139,7 @@ def check_X(est, X) -> Checked:
                 "too. Pass a DataFrame (or an object array) whose numeric columns hold "
                 "numbers, or name the categorical columns with categorical_features=[...]."
             )
+        _refuse_infinity(X)
         Xc = check_array(
             X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
             input_name="X",
@@ -165,6 +166,21 @@ def check_X(est, X) -> Checked:
     # a frame's rows stay a frame: the codec keeps its columns (int names too, which
     # feature_names_in_ leaves out) and sample() returns a frame of them
     return Checked(X if frame is None else frame, kind, False)
+
+def _refuse_infinity(X) -> None:
+    """Name the columns of a numeric table that hold inf or -inf (scikit-learn's check
+    says only that X does), as the mixed-type encoder does."""
+    arr = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
+    if arr.dtype.kind != "f" or arr.ndim != 2:
+        return
+    bad = np.flatnonzero(np.isinf(arr).any(axis=0))
+    if len(bad):
+        names = list(X.columns[bad]) if isinstance(X, pd.DataFrame) else bad.tolist()
+        raise ValueError(
+            f"Column(s) {names[:5]} of X contain infinity; clean them first (NaN is "
+            "read as a missing value)."
+        )
+
 
 def check_cells(X) -> None:
     """Refuse cells that are neither one number nor one category, naming the column.

@@ -75,7 +75,10 @@ FIT_CASES = {
         lambda: G(image_shape="8x8").fit(RS.normal(size=(10, 64))), ValueError, "image_shape"
     ),
     # ---- X: values and types
-    "inf in a numeric array": (lambda: G().fit(_inf(X)), ValueError, "infinity"),
+    "inf in a numeric array": (lambda: G().fit(_inf(X)), ValueError,
+                               "Column(s) [0] of X contain infinity"),
+    "-inf in a numeric frame": (lambda: G().fit(pd.DataFrame(-_inf(X)).add_prefix("f")),
+                                ValueError, "Column(s) ['f0'] of X contain infinity"),
     "NaN in images": (
         lambda: G().fit(np.full((10, 8, 8, 3), np.nan)), ValueError, "NaN or infinity"
     ),

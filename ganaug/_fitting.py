@@ -314,6 +314,7 @@ def generator_classes(est) -> int:
     return len(classes) if est._conditional_generator else 0
 
 
+@torch_defaults(grad=True)  # also in joblib / Dask workers (per-class GANs, n_jobs)
 def fit_one(est, data: np.ndarray, codes, n_classes: int, seed: int, desc: str,
             resume: dict | None = None):
     """Build and train one GAN.

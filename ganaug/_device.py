@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import torch
 
@@ -126,28 +127,47 @@ def cpu_threads(n: int | str | None, device: torch.device | None,
         torch.set_num_threads(old)
 
 
+#: torch_defaults' shared state: the default dtype is process-wide, so concurrent fits
+#: (threads) share one switch: the first to enter sets float32, the last to leave restores
+_DEFAULTS_LOCK = threading.Lock()
+_DEFAULTS = {"users": 0, "saved": None}
+
+
 @contextmanager
 def torch_defaults(grad: bool = True) -> Iterator[None]:
     """The torch state ganaug's networks are built and run in, whatever the caller's.
 
     Inside the block the default dtype is float32 (networks, noise and inputs agree:
     a caller's ``torch.set_default_dtype(torch.float64)`` made layers float64 and the
-    float32 data failed, and a model fitted before it failed to sample), inference mode
-    is off and gradients are on where ``grad`` (a ``fit`` inside ``torch.no_grad()`` or
-    ``torch.inference_mode()`` could not train). The caller's state is restored after.
-    The default dtype is process-wide in torch: it is set only when it differs.
+    float32 data failed, and a model fitted before it failed to sample), the default
+    device is the CPU (ganaug places its tensors itself; a caller's
+    ``torch.device('meta')`` or ``set_default_device`` block is left outside), inference
+    mode is off and gradients are on where ``grad`` (a ``fit`` inside ``torch.no_grad()``
+    or ``torch.inference_mode()`` could not train). The caller's state is restored after.
+    The default dtype is process-wide in torch: it is set by the first of concurrent
+    calls (threads) and restored by the last, and the caller's other threads see float32
+    meanwhile.
 
     Parameters
     ----------
     grad : bool, default=True
         Whether gradients are enabled inside (training); sampling passes False.
     """
-    old = torch.get_default_dtype()
-    if old != torch.float32:
-        torch.set_default_dtype(torch.float32)
+    with _DEFAULTS_LOCK:
+        if _DEFAULTS["users"] == 0:
+            _DEFAULTS["saved"] = torch.get_default_dtype()
+            if _DEFAULTS["saved"] != torch.float32:
+                torch.set_default_dtype(torch.float32)
+        _DEFAULTS["users"] += 1
+    get_device = getattr(torch, "get_default_device", None)  # torch >= 2.3
+    on_cpu = get_device is None or get_device().type == "cpu"
     try:
-        with torch.inference_mode(False), torch.set_grad_enabled(grad):
+        # a device mode only when needed: it routes every torch call through Python
+        with (nullcontext() if on_cpu else torch.device("cpu")), \
+                torch.inference_mode(False), torch.set_grad_enabled(grad):
             yield
     finally:
-        if old != torch.float32:
-            torch.set_default_dtype(old)
+        with _DEFAULTS_LOCK:
+            _DEFAULTS["users"] -= 1
+            if _DEFAULTS["users"] == 0 and _DEFAULTS["saved"] != torch.float32:
+                torch.set_default_dtype(_DEFAULTS["saved"])

@@ -261,10 +261,15 @@ def test_callers_torch_state_changes_nothing(data, tmp_path):
     plain = make().fit(Xd, yd)
     ganaug.save(plain, tmp_path / "m.gan")  # before sampling: the file's next rows are want
     want = plain.sample(6)[0]
-    for ctx in (torch.no_grad, torch.inference_mode):
+    for ctx, inference in ((torch.no_grad, False), (torch.inference_mode, True),
+                           (lambda: torch.device("meta"), False)):
         with ctx():
             np.testing.assert_array_equal(make().fit(Xd, yd).sample(6)[0], want)
-        assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+            # the caller's state holds again after each call
+            assert torch.is_inference_mode_enabled() == inference
+            assert torch.is_grad_enabled() == (ctx is not torch.no_grad and not inference)
+            assert torch.empty(0).device.type == ("meta" if ctx not in (
+                torch.no_grad, torch.inference_mode) else "cpu")
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
@@ -279,5 +284,44 @@ def test_callers_torch_state_changes_nothing(data, tmp_path):
     try:  # a float32 model samples under a float64 default, loaded or not
         np.testing.assert_array_equal(make().fit(Xd, yd).sample(6)[0], want)
         np.testing.assert_array_equal(loaded.sample(6)[0], want)
+    finally:
+        torch.set_default_dtype(old)
+
+
+def test_torch_defaults_overlapping_in_threads_keep_float32_until_the_last_leaves():
+    """The default dtype is process-wide: thread A enters, B enters, A leaves; B still
+    builds float32 layers, and the caller's float64 comes back when B leaves."""
+    import threading
+
+    import torch
+
+    from ganaug._device import torch_defaults
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    built = {}
+
+    def first():
+        with torch_defaults():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def second():
+        a_in.wait(10)
+        with torch_defaults():
+            b_in.set()
+            a_out.wait(10)
+            built["dtype"] = torch.nn.Linear(2, 2).weight.dtype
+
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert built["dtype"] == torch.float32
+        assert torch.get_default_dtype() == torch.float64
     finally:
         torch.set_default_dtype(old)

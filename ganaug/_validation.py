@@ -258,7 +258,7 @@ def check_mixed(est, X):
     mask = resolve_categorical(X, est.categorical_features)  # checks the spec
     if isinstance(X, pd.DataFrame):
         for j in np.flatnonzero(~mask):
-            _check_numeric_column(X.iloc[:, j], repr(X.columns[j]), f"X[{X.columns[j]!r}]")
+            _check_numeric_column(X.iloc[:, j], repr(X.columns[j]), frame=True)
     else:
         arr = np.asarray(X)
         for j in np.flatnonzero(~mask):
@@ -269,26 +269,40 @@ def check_mixed(est, X):
                     f"Column {j} of X holds non-numbers (e.g. {arr[bad, j][0]!r}); list "
                     "it in categorical_features."
                 )
-            _check_numeric_column(pd.Series(arr[:, j], dtype=object), str(j), f"X[:, {j}]")
+            _check_numeric_column(pd.Series(arr[:, j], dtype=object), str(j), frame=False)
     validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
     return X
 
-def _check_numeric_column(col: pd.Series, name: str, ref: str) -> None:
+def _check_numeric_column(col: pd.Series, name: str, frame: bool) -> None:
     """Refuse a column left out of ``categorical_features`` that numbers cannot stand for:
     a category dtype (generated numbers are not among its categories: they came back
-    missing) or text (numbers came back as new text such as '4.0' for '4')."""
+    missing) or text (numbers written as text came back as numbers, or for a str column
+    as new text such as '4.0' for '4'; other text cannot be read as numbers at all)."""
+    head = (f"Column {name} of X is not in categorical_features, so it would be treated "
+            "as numbers, but it")
+    convert = (f"X[{name}] = pd.to_numeric(X[{name}])" if frame
+               else "give that column as numbers, in a float or object array")
     if isinstance(col.dtype, pd.CategoricalDtype):
-        why = "dtype category: generated numbers would not be among its categories"
-    elif pd.api.types.is_string_dtype(col.dtype) and any(
-            isinstance(v, str | bytes) for v in col.dropna().tolist()):
-        why = "text: numbers generated for it would come back as new text (such as '4.0')"
-    else:
+        raise ValueError(
+            f"{head} has dtype category: numbers generated for it would not be among its "
+            "categories. List it in categorical_features, or, if its categories are "
+            f"numbers, convert it first (X[{name}] = X[{name}].astype(float)).")
+    if pd.api.types.infer_dtype(col, skipna=True) not in (
+            "string", "bytes", "mixed", "mixed-integer"):
+        return  # no text (a cheap look: no Python loop over the values)
+    text = [v for v in col.dropna().tolist() if isinstance(v, str | bytes)]
+    if not text:
         return
+    parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce")
+    if parsed.isna().any():
+        raise ValueError(
+            f"{head} holds text ({text[int(np.flatnonzero(parsed.isna())[0])]!r}), which "
+            "cannot be read as numbers. List it in categorical_features.")
+    back = ("new text (such as '4.0' for '4')" if pd.api.types.is_string_dtype(col.dtype)
+            and col.dtype != object else "numbers")
     raise ValueError(
-        f"Column {name} of X is not in categorical_features, so it would be treated as "
-        f"numbers, but it holds {why}. List it in categorical_features, or convert it to "
-        f"numbers first (e.g. pd.to_numeric({ref}))."
-    )
+        f"{head} holds numbers written as text (e.g. {text[0]!r}), which would come back "
+        f"as {back}. List it in categorical_features, or convert it first ({convert}).")
 
 
 def kind_of(est, X) -> str:

@@ -151,7 +151,10 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
 def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:
     """Fit the codec (kept on a warm refit) and return the encoded rows."""
     if warm:  # keep the codec: the generator's output space is defined by it
-        return est.codec_.to_storage(X) if kind == "image" else est.codec_.transform(X)
+        if kind == "image":  # but sample() returns this fit's container (a frame or not)
+            est.codec_.columns_ = getattr(X, "columns", None)
+            return est.codec_.to_storage(X)
+        return est.codec_.transform(X)
     if kind == "image":
         est.codec_ = ImageCodec().fit(X, est.image_shape)
         return est.codec_.to_storage(X)

@@ -52,6 +52,18 @@ def test_image_rows_in_a_frame_sample_a_frame_and_report(columns, tmp_path):
     assert list(report.index) == [0, 1] and "ks_mean" not in report  # per pixel: no
 
 
+def test_a_warm_image_refit_samples_in_the_container_of_the_refit():
+    rs = np.random.RandomState(0)
+    A = rs.randint(0, 256, (24, 64)).astype(np.uint8)
+    aug = ConditionalGANAugmenter(image_shape=(8, 8), warm_start=True, **TINY)
+    aug.fit(pd.DataFrame(A).add_prefix("a"), Y24)
+    aug.fit(pd.DataFrame(A).add_prefix("b"), Y24)  # renamed: the new names
+    assert list(aug.sample(2)[0].columns) == [f"b{i}" for i in range(64)]
+    aug.fit(A, Y24)  # an array: an array back, as fit_resample gives
+    assert isinstance(aug.sample(2)[0], np.ndarray)
+    assert isinstance(aug.fit_resample(A, Y24)[0], np.ndarray)
+
+
 def test_report_of_an_array_model_on_a_frame_of_its_columns():
     # the CLI reads a CSV as a frame whose columns are text ('0', '1', ...)
     rs = np.random.RandomState(0)

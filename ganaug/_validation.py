@@ -139,11 +139,14 @@ def check_X(est, X) -> Checked:
                 "too. Pass a DataFrame (or an object array) whose numeric columns hold "
                 "numbers, or name the categorical columns with categorical_features=[...]."
             )
-        _refuse_infinity(X)
-        Xc = check_array(
-            X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
-            input_name="X",
-        )
+        try:
+            Xc = check_array(
+                X, dtype="numeric", ensure_min_samples=2, ensure_all_finite=True,
+                input_name="X",
+            )
+        except ValueError:
+            _refuse_infinity(X)  # names the columns where scikit-learn's message does not
+            raise
         validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
         return Checked(X if isinstance(X, pd.DataFrame) else Xc, kind, False)
     frame = X if isinstance(X, pd.DataFrame) else None  # rows of flattened images
@@ -169,9 +172,14 @@ def check_X(est, X) -> Checked:
 
 def _refuse_infinity(X) -> None:
     """Name the columns of a numeric table that hold inf or -inf (scikit-learn's check
-    says only that X does), as the mixed-type encoder does."""
-    arr = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
-    if arr.dtype.kind != "f" or arr.ndim != 2:
+    says only that X does), as the mixed-type encoder does; called after that check
+    failed, so clean data pays nothing."""
+    try:
+        arr = (X.to_numpy(dtype=np.float64, na_value=np.nan) if isinstance(X, pd.DataFrame)
+               else np.asarray(X, dtype=np.float64))
+    except (TypeError, ValueError):  # not numbers: scikit-learn's own message stands
+        return
+    if arr.ndim != 2:
         return
     bad = np.flatnonzero(np.isinf(arr).any(axis=0))
     if len(bad):

@@ -79,6 +79,9 @@ FIT_CASES = {
                                "Column(s) [0] of X contain infinity"),
     "-inf in a numeric frame": (lambda: G().fit(pd.DataFrame(-_inf(X)).add_prefix("f")),
                                 ValueError, "Column(s) ['f0'] of X contain infinity"),
+    "inf in a Float64 (extension) frame": (
+        lambda: G().fit(pd.DataFrame(_inf(X)).astype("Float64").add_prefix("f")),
+        ValueError, "Column(s) ['f0'] of X contain infinity"),
     "NaN in images": (
         lambda: G().fit(np.full((10, 8, 8, 3), np.nan)), ValueError, "NaN or infinity"
     ),

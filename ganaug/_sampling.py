@@ -219,14 +219,15 @@ def codes_for(est, n: int, y) -> np.ndarray:
     # True == 1 and False == 0 in numpy and in dicts: bool labels match bool classes only
     unknown |= _is_bool(labels) != _is_bool(est.classes_)[np.clip(pos, 0, None)]
     if np.any(unknown):
-        bad = pd.Series(labels[unknown], dtype=object)
-        if bad.isna().any():  # numpy reads pd.NA in an Int64 array as nan: name it
+        # missing labels named as such, read from y as given: numpy made pd.NA in an
+        # Int64 array nan, and nan in a list of text 'nan'
+        missing = int(pd.isna(np.asarray(y, dtype=object).reshape(-1)).sum())
+        if missing:
             raise ValueError(
-                f"y has {int(bad.isna().sum())} missing label(s) (NaN, None or pd.NA); "
-                "pass one of the fitted classes "
-                f"{est.classes_.tolist()} for every row."
+                f"y has {missing} missing label(s) (NaN, None or pd.NA); pass one of the "
+                f"fitted classes {est.classes_.tolist()} for every row."
             )
-        bad = pd.unique(bad).tolist()[:5]
+        bad = pd.unique(pd.Series(labels[unknown], dtype=object)).tolist()[:5]
         raise ValueError(
             f"Unknown label(s) {bad} in y; the augmenter was fitted on classes "
             f"{est.classes_.tolist()}."

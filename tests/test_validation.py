@@ -423,3 +423,13 @@ def test_bool_classes_refuse_int_labels_and_take_bool_ones():
         est.sample(2, y=1)
     labels = est.sample(2, y=[np.True_, False])[1]
     assert labels.dtype == bool and labels.tolist() == [True, False]
+
+
+def test_missing_labels_among_text_labels_are_named_as_missing():
+    # numpy reads ['a', nan] as the text ['a', 'nan']: it said "Unknown label(s) ['nan']"
+    aug = ConditionalGANAugmenter(**TINY).fit(X, np.where(Y == 0, "a", "b"))
+    for y in (["a", np.nan], ["a", None], pd.Series(["a", None], dtype="str")):
+        with pytest.raises(ValueError, match=_re("y has 1 missing label(s)")):
+            aug.sample(2, y=y)
+    with pytest.raises(ValueError, match=_re("Unknown label(s) ['nan']")):
+        aug.sample(2, y=["a", "nan"])  # the text 'nan' is a label, just not a class

@@ -295,9 +295,16 @@ def _check_numeric_column(col: pd.Series, name: str, frame: bool) -> None:
             f"{head} has dtype category: numbers generated for it would not be among its "
             "categories. List it in categorical_features, or, if its categories are "
             f"numbers, convert it first (X[{name}] = X[{name}].astype(float)).")
-    if pd.api.types.infer_dtype(col, skipna=True) not in (
-            "string", "bytes", "mixed", "mixed-integer"):
-        return  # no text (a cheap look: no Python loop over the values)
+    inferred = pd.api.types.infer_dtype(col, skipna=True)  # no Python loop over values
+    if inferred == "boolean" and col.dtype == object:
+        raise ValueError(
+            f"{head} holds True/False in an object column, which would come back as 1/0. "
+            "List it in categorical_features, or convert it first "
+            f"(X[{name}] = X[{name}].astype('boolean'))." if frame else
+            f"{head} holds True/False, which would come back as 1/0. List it in "
+            "categorical_features.")
+    if inferred not in ("string", "bytes", "mixed", "mixed-integer"):
+        return  # no text
     text = [v for v in col.dropna().tolist() if isinstance(v, str | bytes)]
     if not text:
         return

@@ -154,6 +154,9 @@ def test_categorical_features_errors():
     (pd.Series([4, 7, "10", 7] * 5, dtype=object),
      r"numbers written as text \(e\.g\. '10'\), which would come back as numbers\."),
     (pd.Series(["Paris", "Oslo"] * 10), r"holds text \('Paris'\), which cannot be read"),
+    # True/False came back as 1/0
+    (pd.Series([True, False] * 10, dtype=object),
+     r"True/False in an object column.*astype\('boolean'\)"),
 ])
 def test_a_column_left_out_of_categorical_features_must_be_numbers(column, fragment):
     df = pd.DataFrame({"c": ["a", "b"] * 10, "k": column, "v": np.arange(20.0)})

@@ -133,14 +133,29 @@ def _check_header(path: str) -> None:
                            "name it or remove it")
 
 
-def _check_outs(force: bool, *paths: str | None) -> None:
-    """Every output path can be written (see :func:`_check_out`), and no two are one file."""
+def _check_outs(force: bool, *paths: str | None, inputs: tuple[str, ...] = ()) -> None:
+    """Every output path can be written (see :func:`_check_out`), no two are one file, and
+    none is one of the command's ``inputs`` (``--force`` overwrites old outputs, never the
+    data or model being read)."""
     given = [p for p in paths if p is not None]
+    for path in given:
+        for source in inputs:
+            if _same_file(path, source):
+                raise CommandError(f"{path} is the input {source}: writing it would destroy "
+                                   "what the command reads; name another output file")
     for path in given:
         _check_out(path, force)
     resolved = [Path(p).resolve() for p in given]
     if len(set(resolved)) < len(resolved):
         raise CommandError(f"two outputs name one file ({', '.join(given)}); give each its own")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (links included; a missing one by its path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
 
 
 def _check_out(path: str, force: bool) -> None:
@@ -230,7 +245,7 @@ def run_resample(args: argparse.Namespace) -> int:
                            "oversampling needs at least two")
     if args.mark_synthetic is not None and args.mark_synthetic in frame.columns:
         raise CommandError(f"--mark-synthetic {args.mark_synthetic!r} is already a column")
-    _check_outs(args.force, args.out, args.save_model)
+    _check_outs(args.force, args.out, args.save_model, inputs=(args.data,))
     X = frame.drop(columns=[args.target])
     if X.shape[1] == 0:
         raise CommandError(f"{args.data} has no feature columns besides {args.target!r}")
@@ -293,7 +308,7 @@ def run_sample(args: argparse.Namespace) -> int:
     """``ganaug sample``: n rows (of one class) from a saved model, written to a file."""
     if args.n < 1:
         raise CommandError(f"-n must be at least 1; got {args.n}")
-    _check_out(args.out, args.force)
+    _check_outs(args.force, args.out, inputs=(args.model,))
     aug = _load_model(args.model)
     if args.seed is not None:
         aug._sample_rng = np.random.RandomState(args.seed)
@@ -346,7 +361,10 @@ def run_report(args: argparse.Namespace) -> int:
     """``ganaug report``: the per-class quality table of a saved model against a file."""
     if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
         raise CommandError(f"--plot {args.plot!r}: name a {' / '.join(PLOT_SUFFIXES)} file")
-    _check_outs(args.force, args.out, args.plot)
+    _check_outs(args.force, args.out, args.plot, inputs=(args.model, args.data))
+    if args.out is not None and Path(args.out).suffix.lower() != ".csv":
+        raise CommandError(f"--out {args.out!r}: the table is written as CSV, name a .csv "
+                           "file (--plot writes the picture)")
     aug = _load_model(args.model)
     frame = read_table(args.data, labels=args.target)
     if args.target not in frame.columns:

@@ -309,3 +309,32 @@ def test_report_takes_the_training_columns_in_any_order(tmp_path):
         "--plot", tmp_path / "r.png"))
     assert "not a file name" in one_line_error(ganaug(
         "report", model, data, "--target", "target", "--out", ""))
+
+
+def test_force_never_overwrites_the_commands_own_input(tmp_path):
+    from ganaug import cli, load
+
+    data = _labelled_csv(tmp_path / "d.csv", ["a"] * 30 + ["b"] * 10)
+    model = tmp_path / "m.ganaug"
+    assert cli.main(["resample", str(data), "--target", "target", "--out",
+                     str(tmp_path / "r.csv"), "--save-model", str(model),
+                     "--time-budget", "1"]) == 0
+    before = data.read_bytes(), model.read_bytes()
+    link = tmp_path / "link.csv"
+    link.symlink_to(data)
+    cases = [
+        ("resample", data, "--target", "target", "--out", data),
+        ("resample", data, "--target", "target", "--out", tmp_path / "o.csv",
+         "--save-model", data),
+        ("resample", data, "--target", "target", "--out", link),  # the same file, linked
+        ("sample", model, "-n", 3, "--out", model),
+        ("report", model, data, "--target", "target", "--out", data),
+    ]
+    for args in cases:
+        err = one_line_error(ganaug(*args, "--force"))
+        assert "is the input" in err and "name another output file" in err, args
+    assert (data.read_bytes(), model.read_bytes()) == before
+    assert load(model).classes_.tolist() == ["a", "b"]
+    assert ".csv" in one_line_error(ganaug("report", model, data, "--target", "target",
+                                           "--out", tmp_path / "table.png"))
+    assert not (tmp_path / "table.png").exists()

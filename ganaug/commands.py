@@ -373,15 +373,6 @@ def run_report(args: argparse.Namespace) -> int:
 
     y = frame[args.target].to_numpy()
     X = frame.drop(columns=[args.target])
-    names = getattr(aug, "feature_names_in_", None)
-    if names is not None and sorted(map(str, names)) == sorted(map(str, X.columns)):
-        X = X[list(names)]  # the model's order (the same columns in another order are
-        # the same data; a file's column names are text, as the model's are)
-    if names is not None and list(map(str, names)) != list(map(str, X.columns)):
-        extra = sorted(set(map(str, X.columns)) - set(map(str, names)))
-        lost = sorted(set(map(str, names)) - set(map(str, X.columns)))
-        raise CommandError(f"the columns of {args.data} differ from the model's (extra: "
-                           f"{extra}, missing: {lost}); pass the data the model was fitted on")
     if aug.classes_ is not None:
         unknown = sorted({str(v) for v in y} - {str(c) for c in aug.classes_})
         if unknown:

@@ -98,6 +98,46 @@ def _encoder(augmenter, X):
     return lambda Z: ((np.asarray(Z, dtype=np.float64).reshape(len(Z), -1) - mu) / sd)
 
 
+def _as_fitted(augmenter, X):
+    """The real rows as the augmenter saw them at fit, or a ValueError before any work.
+
+    A DataFrame's columns are taken by name, in the model's order (the same columns
+    reordered are the same data; by position the numbers would be silently wrong);
+    another number of columns, or images of another shape or dtype (another value
+    convention: 0-255 against 0-1), are refused.
+    """
+    codec = getattr(augmenter, "codec_", None)
+    if getattr(augmenter, "data_kind_", None) == "image" and codec is not None:
+        shape = np.shape(X)[1:]
+        if shape != tuple(codec.input_shape_):
+            raise ValueError(f"These images do not match the augmenter's training images: "
+                             f"each was {tuple(codec.input_shape_)} and is {shape}. Pass the "
+                             "images the augmenter was fitted on, in the same layout.")
+        problems, _ = codec.check_compatible(np.asarray(X))
+        if problems:
+            raise ValueError(f"These images do not match the augmenter's training images: "
+                             f"{problems[0]}. Pass images of the training dtype and range.")
+        return X
+    names = getattr(augmenter, "feature_names_in_", None)
+    if names is not None and isinstance(X, pd.DataFrame):
+        model, given = [str(n) for n in names], [str(c) for c in X.columns]
+        if given != model:
+            if sorted(given) != sorted(model) or len(set(given)) != len(given):
+                extra = sorted(set(given) - set(model))
+                lost = sorted(set(model) - set(given))
+                twice = sorted({c for c in given if given.count(c) > 1})
+                what = f"extra: {extra}, missing: {lost}" if extra or lost else (
+                    f"repeated: {twice}")
+                raise ValueError(f"The real rows' columns differ from those the augmenter "
+                                 f"was fitted on ({what}); pass the rows it was fitted on.")
+            X = X.iloc[:, [given.index(n) for n in model]]
+    n_features = getattr(augmenter, "n_features_in_", None)
+    if n_features is not None and np.ndim(X) == 2 and np.shape(X)[1] != n_features:
+        raise ValueError(f"X has {np.shape(X)[1]} columns but the augmenter was fitted on "
+                         f"{n_features}; pass the rows it was fitted on.")
+    return X
+
+
 def sampled_classes(augmenter, y) -> np.ndarray:
     """The labels of ``y`` that ``augmenter`` can generate, in sorted order.
 
@@ -133,7 +173,9 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
         augmenters, or a wrapper around another sampler); without ``y``,
         ``sample(n)`` returning ``X_new``.
     X : array-like, DataFrame or images
-        The real (training) rows the augmenter learned from.
+        The real (training) rows the augmenter learned from. A DataFrame's columns are
+        matched to the model's by name (any order); rows of another width, and images of
+        another shape or dtype, are refused.
     y : array-like or None, default=None
         Their labels (None: one group, the whole of ``X``).
     n_per_class : int or None, default=None
@@ -180,6 +222,13 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
     is_frame = isinstance(X, pd.DataFrame)
     if not is_frame and not hasattr(X, "shape"):  # lists of rows, as fit takes them
         X = rows_array(X)
+    X = _as_fitted(augmenter, X)
+    if len(X) < 2:
+        raise ValueError(f"quality_report needs at least 2 real rows (distances to the "
+                         f"nearest other real row are its yardstick); got {len(X)}.")
+    if y is not None and len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels: pass one label "
+                         "per row.")
     # tables get the marginal fidelity columns, whatever their container
     table = getattr(augmenter, "data_kind_", None) != "image" and np.ndim(X) == 2
     labels = np.zeros(len(X), dtype=int) if y is None else np.asarray(y)

@@ -158,3 +158,34 @@ def test_report_takes_lists_one_group_and_gives_tables_their_fidelity_columns():
         aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(mixed, y)
     as_rows = quality_report(aug, mixed, y, n_per_class=10)
     assert as_rows["ks_mean"].notna().all() and as_rows["tvd_mean"].notna().all()
+
+
+def test_report_takes_a_frames_columns_by_name_and_refuses_rows_it_cannot_compare():
+    import copy
+
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(
+        d=lambda f: f["d"] * 100 + 1000)  # a column whose scale betrays a swap
+    aug = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(frame, Y)
+    in_order = quality_report(copy.deepcopy(aug), frame, Y, n_per_class=20)
+    shuffled = quality_report(copy.deepcopy(aug), frame[["d", "b", "a", "c"]], Y,
+                              n_per_class=20)
+    pd.testing.assert_frame_equal(shuffled, in_order)
+    with pytest.raises(ValueError, match=r"extra: \['e'\], missing: \['d'\]"):
+        quality_report(aug, frame.rename(columns={"d": "e"}), Y)
+    with pytest.raises(ValueError, match="X has 3 columns but the augmenter was fitted on 4"):
+        quality_report(aug, X[:, :3], Y)
+    with pytest.raises(ValueError, match="X has 300 rows but y has 299 labels"):
+        quality_report(aug, frame, Y[:-1])
+    with pytest.raises(ValueError, match="at least 2 real rows"):
+        quality_report(aug, frame.iloc[:1], Y[:1])
+
+
+def test_report_refuses_images_of_another_dtype_or_shape():
+    images = np.random.RandomState(0).randint(0, 256, size=(40, 8, 8, 3)).astype(np.uint8)
+    labels = np.repeat([0, 1], [30, 10])
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, batch_size=8, random_state=0,
+                                  device="cpu").fit(images, labels)
+    with pytest.raises(ValueError, match="were uint8 and are float32"):
+        quality_report(aug, images.astype(np.float32) / 255, labels)  # 0-1, not 0-255
+    with pytest.raises(ValueError, match=r"each was \(8, 8, 3\) and is \(3, 8, 8\)"):
+        quality_report(aug, images.transpose(0, 3, 1, 2), labels)

@@ -19,13 +19,24 @@ def _figure(figsize: tuple[float, float]):
     return Figure(figsize=figsize)
 
 
+def _text(label) -> str:
+    """A label shown as written: '$' would start matplotlib's math text (two of them
+    fail to parse or typeset a formula), so it is escaped."""
+    return str(label).replace("$", r"\$")
+
+
 def _save(fig, path: str | Path, suptitle: bool = False) -> Path:
-    """Tight layout (below a figure title, if any), write the PNG."""
+    """Tight layout (below a figure title, if any), write the picture at ``path``.
+
+    The suffix picks the format (.png, .pdf, .svg, ...); a path without one gets a PNG
+    under that very name (matplotlib would add '.png' and the returned path would not
+    exist).
+    """
     title_in = 0.45 if suptitle else 0.0  # inches kept free for fig.suptitle
     fig.tight_layout(rect=(0, 0, 1, 1 - title_in / fig.get_figheight()))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, format=None if path.suffix else "png")
     return path
 
 
@@ -42,14 +53,17 @@ def save_image_grid(
     """
     if not any(len(r) for r in rows):
         raise ValueError("save_image_grid needs at least one image.")
+    if row_labels is not None and len(row_labels) != len(rows):
+        raise ValueError(f"row_labels has {len(row_labels)} labels for {len(rows)} rows of "
+                         "images: pass one label per row (or None).")
     n_rows = len(rows)
     n_cols = max(len(r) for r in rows)
     fig = _figure((n_cols * 0.8 + 1.2, n_rows * 0.8 + 0.4))
     axes = fig.subplots(n_rows, n_cols, squeeze=False)
     stack = np.concatenate([np.asarray(r, dtype=np.float64).ravel() for r in rows if len(r)])
-    # NaN pixels stay blank; they must not blank the grid through its range
+    stack = stack[np.isfinite(stack)]  # NaN / inf pixels must not blank the grid's range
     lo, hi = ((0.0, 255.0) if np.asarray(rows[0]).dtype == np.uint8
-              else (np.nanmin(stack), np.nanmax(stack)))
+              else (stack.min(), stack.max()) if stack.size else (0.0, 1.0))
     for i, images in enumerate(rows):
         for j in range(n_cols):
             ax = axes[i, j]
@@ -67,9 +81,10 @@ def save_image_grid(
                 ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1,
                           interpolation="nearest")
         if row_labels is not None:
-            axes[i, 0].set_ylabel(str(row_labels[i]), rotation=0, ha="right", va="center")
+            axes[i, 0].set_ylabel(_text(row_labels[i]), rotation=0, ha="right",
+                                  va="center")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(_text(title))
     return _save(fig, path, suptitle=bool(title))
 
 
@@ -80,14 +95,16 @@ def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,
              "d_real": "D score of real rows", "d_fake": "D score of generated rows"}
     fig = _figure((8, 3.5))
     ax = fig.subplots()
-    for key, values in history.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=names.get(key, key))
+    for values in history.values():
+        ax.plot(np.arange(1, len(values) + 1), values)
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean over the epoch")
-    # outside the axes: a legend never hides a curve
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    # outside the axes: a legend never hides a curve; labels passed with the lines (a
+    # label starting with '_' would otherwise be left out)
+    ax.legend(ax.lines, [_text(names.get(k, k)) for k in history], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), fontsize="small")
     if title:
-        ax.set_title(title)
+        ax.set_title(_text(title))
     return _save(fig, path)
 
 
@@ -123,15 +140,19 @@ def save_bar_chart(
     fig = _figure((max(6.0, 1.1 * k * max(n, 1) * 0.45 + 2), 4))
     ax = fig.subplots()
     x = np.arange(k)
+    bars = []
     for i, name in enumerate(names):
         err = None if errors is None else np.asarray(errors[name], dtype=float)
-        ax.bar(x + (i - (n - 1) / 2) * width, np.asarray(values[name], dtype=float), width,
-               yerr=err, capsize=3, label=name)
+        bars.append(ax.bar(x + (i - (n - 1) / 2) * width,
+                           np.asarray(values[name], dtype=float), width, yerr=err,
+                           capsize=3))
     ax.set_xticks(x)
-    ax.set_xticklabels(list(categories))
+    ax.set_xticklabels([_text(c) for c in categories])
     if ylabel:
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(_text(ylabel))
     if title:
-        ax.set_title(title)
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # off the bars
+        ax.set_title(_text(title))
+    # off the bars; labels passed with the bars (one starting with '_' would be left out)
+    ax.legend(bars, [_text(nm) for nm in names], fontsize="small", loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)

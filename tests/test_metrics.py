@@ -217,3 +217,30 @@ def test_classifier_refuses_unsorted_classes_and_wrong_weight_length():
         train_classifier(X, y, classes=np.array([2, 1, 0]), epochs=1)
     with pytest.raises(ValueError, match="one weight per class \\(3\\)"):
         train_classifier(X, y, class_weights=[1.0, 2.0], epochs=1)
+
+
+def test_pictures_show_labels_as_written_and_write_where_they_say(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from ganaug import plotting
+
+    figures = []
+    save = plotting._save
+    monkeypatch.setattr(plotting, "_save", lambda fig, *a, **k: (figures.append(fig),
+                                                                 save(fig, *a, **k))[1])
+    # '$' pairs would be math text (this one failed to parse); '_' names left the legend
+    plotting.save_bar_chart({"a$_$b": [1.0], "_rest": [2.0]}, ["US$5-$10"],
+                            tmp_path / "b.png", title="x$^$")
+    ax = figures[-1].axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [r"a\$_\$b", "_rest"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [r"US\$5-\$10"]
+    plotting.save_loss_curves({"_d": [1.0, 0.5], "g_loss": [2.0, 1.0]}, tmp_path / "l.png")
+    legend = figures[-1].axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["_d", "generator loss"]
+    images = np.random.RandomState(0).rand(3, 8, 8)
+    images[0, 0, 0] = np.inf  # an infinite pixel must not black out the others
+    path = plotting.save_image_grid([images], tmp_path / "grid", row_labels=["$a$_$"])
+    assert path == tmp_path / "grid" and path.read_bytes()[:4] == b"\x89PNG"  # no '.png' added
+    assert np.asarray(Image.open(path).convert("L"), dtype=float).std() > 5
+    with pytest.raises(ValueError, match="row_labels has 1 labels for 2 rows"):
+        plotting.save_image_grid([images, images], tmp_path / "g2.png", row_labels=["x"])

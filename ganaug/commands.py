@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
         if path.lower().endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path)
+            frame = _integers_as_written(path, pd.read_csv(path), labels)
             if labels is not None and labels in frame.columns:
                 # the label column as written: text, and only an empty cell is missing
                 # ('NA', 'None' or 'null' can be class names); other columns take
@@ -112,18 +113,38 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def _integers_as_written(path: str, frame: pd.DataFrame, labels: str | None
+                         ) -> pd.DataFrame:
+    """Whole-number CSV columns with blank cells as nullable integers (``Int64``).
+
+    pandas reads them as floats, so ``3`` would come back as ``3.0`` in the written
+    file, original rows included; a column is taken as integers only when every
+    non-missing cell is written as one (``3``, not ``3.0``).
+    """
+    candidates = [c for c in frame.columns if c != labels and frame[c].dtype == np.float64
+                  and frame[c].isna().any() and frame[c].notna().any()]
+    if not candidates:
+        return frame
+    raw = pd.read_csv(path, usecols=candidates, dtype=str)
+    for c in candidates:
+        cells = raw[c].dropna().str.strip()
+        if cells.str.fullmatch(r"[+-]?\d{1,18}").all():
+            frame[c] = cells.astype("Int64").reindex(frame.index)
+    return frame
+
+
 def _check_header(path: str) -> None:
     """Refuse CSV headers pandas would silently rename: repeated names (``x``, ``x.1``)
     and unnamed columns after the first (a trailing comma; a first unnamed column is a
     saved index, which ``resample`` warns about)."""
-    import csv
     from collections import Counter
 
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), [])
-    except (UnicodeDecodeError, csv.Error):
+    try:  # pandas reads the first line as data, unrenamed (compressed files too)
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError):
         return  # pandas' own reading says what is wrong
+    header = [] if first.empty else [h.strip("\ufeff") if i == 0 else h
+                                     for i, h in enumerate(first.iloc[0].tolist())]
     repeated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
     if repeated:
         raise CommandError(f"{path} repeats the column names {repeated}; rename them")
@@ -230,19 +251,46 @@ def _summary(before: pd.Series, after: pd.Series) -> str:
     return counts.fillna(0).astype(int).sort_values("before", ascending=False).to_string()
 
 
+#: the estimator parameters the commands set from a flag (errors name the flag)
+FLAGS = {"time_budget": "--time-budget", "random_state": "--seed", "device": "--device",
+         "sampling_strategy": "--strategy", "categorical_features": "--categorical"}
+
+
+def _as_flags(text: str) -> str:
+    """An estimator's error in the words of the command line: its parameters as flags."""
+    for param, flag in FLAGS.items():
+        text = re.sub(rf"The '{param}' parameter of \w+", flag, text)
+        text = re.sub(rf"`?\b{param}=['\"]?([^'\"\s,;)]*)['\"]?`?", rf"{flag} \1", text)
+        text = re.sub(rf"[`']{param}[`']", flag, text)
+    return text
+
+
+def read_labelled(path: str, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """A data file and its class column, every label present, or a one-line CommandError."""
+    frame = read_table(path, labels=target)
+    if target not in frame.columns:
+        cols = ", ".join(map(str, frame.columns[:10]))
+        only = str(frame.columns[0]) if frame.shape[1] == 1 else ""
+        sep = next((s for s in (";", "\t", "|") if s in only), None)
+        hint = (f"; its header is one column, split by {sep!r}: ganaug reads "
+                "comma-separated files, so save it with commas" if sep else "")
+        raise CommandError(f"no column {target!r} in {path} (columns: {cols}){hint}")
+    y = frame[target]
+    if y.isna().any():
+        n = int(y.isna().sum())
+        raise CommandError(f"{n} row{'s' * (n > 1)} of {target!r} {'have' if n > 1 else 'has'} "
+                           "no class (an empty cell); drop or fill them first")
+    return frame, y
+
+
 def run_resample(args: argparse.Namespace) -> int:
     """``ganaug resample``: read, check, fit_resample, write, print a per-class summary."""
-    frame = read_table(args.data, labels=args.target)
-    if args.target not in frame.columns:
-        cols = ", ".join(map(str, frame.columns[:10]))
-        raise CommandError(f"no column {args.target!r} in {args.data} (columns: {cols})")
-    y = frame[args.target]
-    if y.isna().any():
-        raise CommandError(f"{int(y.isna().sum())} rows of {args.target!r} have no class; "
-                           "drop or fill them first")
+    frame, y = read_labelled(args.data, args.target)
     if y.nunique() < 2:
         raise CommandError(f"{args.target!r} has a single class ({y.iloc[0]!r}); "
                            "oversampling needs at least two")
+    if args.mark_synthetic is not None and not args.mark_synthetic.strip():
+        raise CommandError("--mark-synthetic needs a column name (it was empty)")
     if args.mark_synthetic is not None and args.mark_synthetic in frame.columns:
         raise CommandError(f"--mark-synthetic {args.mark_synthetic!r} is already a column")
     _check_outs(args.force, args.out, args.save_model, inputs=(args.data,))
@@ -269,7 +317,10 @@ def run_resample(args: argparse.Namespace) -> int:
     aug = cls(sampling_strategy=parse_strategy(args.strategy, np.unique(y.to_numpy())),
               categorical_features=cats, random_state=args.seed, device=args.device,
               time_budget=args.time_budget, verbose=int(sys.stderr.isatty()))
-    X_res, y_res = aug.fit_resample(X, y)
+    try:
+        X_res, y_res = aug.fit_resample(X, y)
+    except ValueError as exc:  # the command's flags, not the estimator's parameters
+        raise CommandError(_as_flags(str(exc))) from exc
     if "Unnamed: 0" in X.columns:  # after every check: an error stays one line
         print("warning: column 'Unnamed: 0' looks like a saved row index (pandas names an "
               "unnamed first column so); it is resampled as a feature: drop it, or write "
@@ -366,12 +417,10 @@ def run_report(args: argparse.Namespace) -> int:
         raise CommandError(f"--out {args.out!r}: the table is written as CSV, name a .csv "
                            "file (--plot writes the picture)")
     aug = _load_model(args.model)
-    frame = read_table(args.data, labels=args.target)
-    if args.target not in frame.columns:
-        raise CommandError(f"no column {args.target!r} in {args.data}")
+    frame, y = read_labelled(args.data, args.target)
     from .report import quality_report
 
-    y = frame[args.target].to_numpy()
+    y = y.to_numpy()
     X = frame.drop(columns=[args.target])
     if aug.classes_ is not None:
         unknown = sorted({str(v) for v in y} - {str(c) for c in aug.classes_})

@@ -338,3 +338,43 @@ def test_force_never_overwrites_the_commands_own_input(tmp_path):
     assert ".csv" in one_line_error(ganaug("report", model, data, "--target", "target",
                                            "--out", tmp_path / "table.png"))
     assert not (tmp_path / "table.png").exists()
+
+
+def test_files_and_flags_are_read_as_a_command_line_user_wrote_them(tmp_path, capsys):
+    import gzip
+
+    from ganaug import cli
+
+    def error(*argv):
+        assert cli.main([str(a) for a in argv]) == 2
+        return capsys.readouterr().err
+
+    data = _labelled_csv(tmp_path / "d.csv", ["a"] * 30 + ["b"] * 10)
+    out = tmp_path / "o.csv"
+    with gzip.open(tmp_path / "rep.csv.gz", "wt") as f:  # compressed: header checked too
+        f.write("x,x,target\n1,2,a\n3,4,b\n")
+    assert "repeats the column names ['x']" in error(
+        "resample", tmp_path / "rep.csv.gz", "--target", "target", "--out", out)
+    (tmp_path / "semi.csv").write_text("x;z;target\n1;2;a\n3;4;b\n")
+    assert "split by ';': ganaug reads comma-separated files" in error(
+        "resample", tmp_path / "semi.csv", "--target", "target", "--out", out)
+    for flag, value, expected in (("--time-budget", "-1", "--time-budget must be"),
+                                  ("--seed", "-5", "--seed must be"),
+                                  ("--mark-synthetic", " ", "--mark-synthetic needs a")):
+        err = error("resample", data, "--target", "target", "--out", out, flag, value)
+        assert expected in err and "parameter of" not in err, err
+    assert not out.exists()
+    # whole numbers with blank cells stay whole numbers (pandas reads them as floats)
+    rows = ["x,k,target"] + [f"{0.1 * i:.1f},{'' if i % 4 == 0 else i},{'a' if i < 30 else 'b'}"
+                             for i in range(40)]
+    (tmp_path / "ints.csv").write_text("\n".join(rows) + "\n")
+    model = tmp_path / "m.ganaug"
+    assert cli.main(["resample", str(tmp_path / "ints.csv"), "--target", "target", "--out",
+                     str(out), "--save-model", str(model), "--time-budget", "1"]) == 0
+    written = out.read_text().splitlines()
+    assert written[: len(rows)] == rows  # the original rows, as written
+    new_k = [line.split(",")[1] for line in written[len(rows):]]
+    assert len(new_k) == 20 and all(k == "" or k.lstrip("-").isdigit() for k in new_k)
+    (tmp_path / "blank.csv").write_text("\n".join([*rows[:-1], "3.9,39,"]) + "\n")
+    assert "1 row of 'target' has no class (an empty cell)" in error(
+        "report", model, tmp_path / "blank.csv", "--target", "target")

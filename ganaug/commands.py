@@ -370,8 +370,13 @@ def run_sample(args: argparse.Namespace) -> int:
     else:
         from .report import sampled_classes
 
-        features = getattr(aug, "feature_names_in_", None)
-        if features is not None and args.target in [str(f) for f in features]:
+        # the rows' column names: a frame's, or 0, 1, ... for arrays and images
+        names = getattr(aug, "feature_names_in_", None)
+        if names is None:
+            names = getattr(getattr(aug, "codec_", None), "columns_", None)
+        if names is None:
+            names = range(aug.n_features_in_)
+        if args.target in [str(f) for f in names]:
             raise CommandError(
                 f"the generated rows have a column named {args.target!r}; pass --target "
                 "with another name for the label column")

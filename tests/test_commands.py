@@ -378,3 +378,23 @@ def test_files_and_flags_are_read_as_a_command_line_user_wrote_them(tmp_path, ca
     (tmp_path / "blank.csv").write_text("\n".join([*rows[:-1], "3.9,39,"]) + "\n")
     assert "1 row of 'target' has no class (an empty cell)" in error(
         "report", model, tmp_path / "blank.csv", "--target", "target")
+
+
+@pytest.mark.parametrize("kind", ["array", "int-named frame", "images"])
+def test_sample_refuses_a_label_column_named_like_a_feature_of_any_model(tmp_path, capsys,
+                                                                         kind):
+    from ganaug import ConditionalGANAugmenter, cli, save
+
+    rs = np.random.RandomState(0)
+    y = np.repeat([0, 1], [30, 10])
+    X = {"array": rs.normal(size=(40, 3)),
+         "int-named frame": pd.DataFrame(rs.normal(size=(40, 3)), columns=[0, 1, 2]),
+         "images": rs.randint(0, 17, size=(40, 8, 8)).astype(np.uint8)}[kind]
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, batch_size=8, random_state=0,
+                                  device="cpu").fit(X, y)
+    save(aug, tmp_path / "m.ganaug")
+    out = tmp_path / "s.csv"
+    assert cli.main(["sample", str(tmp_path / "m.ganaug"), "-n", "4", "--out", str(out),
+                     "--target", "1"]) == 2  # column '1' holds a feature
+    assert "have a column named '1'; pass --target" in capsys.readouterr().err
+    assert not out.exists()

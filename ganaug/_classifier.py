@@ -29,11 +29,13 @@ import time
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.utils import check_consistent_length, check_random_state
 from torch import Tensor, nn
 
+from ._checks import check_images, check_labels, check_number
 from ._device import resolve_device, torch_defaults
 from .data import ImageCodec
 from .nn.classifier import ClassifierConfig, ClassifierNet, augment_batch
@@ -49,6 +51,49 @@ def _autocast(device: torch.device, config: ClassifierConfig):
     on = device.type == "cuda" and config.mixed_precision
     return torch.autocast(device.type, dtype=torch.bfloat16 if on else torch.float32,
                           enabled=on)
+
+
+# ---------------------------------------------------------------------------- checks --
+def _refuse_unknown(classes: np.ndarray, y: np.ndarray, name: str = "y") -> None:
+    """Refuse labels the classifier has no output for (they could never be predicted:
+    0 % for them, silently; text '0' against int 0 is the common case)."""
+    known = set(np.asarray(classes, dtype=object).tolist())
+    unknown = [v for v in pd.unique(y.astype(object)) if v not in known]
+    if unknown:
+        raise ValueError(
+            f"{name} holds label(s) {unknown[:5]} the classifier does not know; it was trained "
+            f"on classes {np.asarray(classes).tolist()[:20]}. Pass labels of those classes "
+            "(of the same type: '0' is not 0), or train it with classes= listing every label."
+        )
+
+
+def _check_test_set(X, y, name: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Images and one label per image (``name`` suffixes the argument names)."""
+    X = check_images(X, f"X{name}")
+    y = check_labels(y, f"y{name}", rows="image")
+    if len(X) != len(y):
+        raise ValueError(f"X{name} has {len(X)} images but y{name} has {len(y)} labels; pass "
+                         "one label per image.")
+    return X, y
+
+
+def _bn_values_per_image(in_channels: int, hw: tuple[int, int], widths) -> int:
+    """Fewest values per channel one image gives a BatchNorm layer of the network.
+
+    Found by a shape-only pass on the 'meta' device (no memory, no compute, no RNG): a
+    training batch of ``b`` images gives each layer ``b`` times this, and BatchNorm
+    needs at least 2.
+    """
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        net = ClassifierNet(in_channels, 2, tuple(widths))
+    sizes = []
+    hooks = [m.register_forward_pre_hook(lambda m, a: sizes.append(a[0][0, 0].numel()))
+             for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    net.eval()
+    net(torch.empty(1, in_channels, *hw, device="meta"))
+    for h in hooks:
+        h.remove()
+    return min(sizes)
 
 
 # ------------------------------------------------------------------------ classifier --
@@ -88,11 +133,20 @@ class ImageClassifier:
     train_seconds: float = 0.0
 
     def _batches(self, X):
-        X = np.asarray(X)
+        X = check_images(X)
         if X.dtype != self.codec.dtype_:  # another dtype is another value convention
             raise ValueError(  # (0-255 vs 0-1): the predictions would be silently wrong
                 f"These images do not match the classifier's training images: they were "
                 f"{self.codec.dtype_} and are {X.dtype}. Pass images of the training dtype.")
+        want = tuple(self.codec.input_shape_)
+        if X.shape[1:] != want:  # grey for colour, another size or layout
+            c = self.codec.shape_[0]
+            raise ValueError(
+                f"These images have shape {X.shape[1:]} each, but the classifier was trained "
+                f"on images of shape {want} ({c} channel{'s' if c > 1 else ''}, "
+                f"{self.codec.layout_} layout). Pass images of the training shape: the same "
+                "size, channels and layout (grey images for a colour classifier: repeat the "
+                "channel, e.g. np.repeat(X[..., None], 3, axis=-1)).")
         data = self.codec.to_storage(X)
         bs = self.config.eval_batch_size
         for i in range(0, len(data), bs):
@@ -130,7 +184,10 @@ class ImageClassifier:
 
     def features(self, X) -> np.ndarray:
         """Penultimate features (n, widths[-1]) of images in the training layout,
-        averaged over the test-time views."""
+        averaged over the test-time views.
+
+        Images must have the training images' dtype and shape (size, channels, layout).
+        """
         return self._run(X, self.net.features)
 
     def predict_proba(self, X) -> np.ndarray:
@@ -142,8 +199,14 @@ class ImageClassifier:
         return self.classes[self.predict_proba(X).argmax(1)]
 
     def score(self, X, y) -> float:
-        """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """Accuracy on (X, y).
+
+        ``y`` holds one label per image, all of them among ``classes`` (a label the
+        classifier has no output for is refused, not counted as wrong).
+        """
+        X, y = _check_test_set(X, y)
+        _refuse_unknown(self.classes, y)
+        return float(np.mean(self.predict(X) == y))
 
 
 def _loss(out: Tensor, y: Tensor, smoothing: float, weights: Tensor | None) -> Tensor:
@@ -177,19 +240,23 @@ def train_classifier(
     Parameters
     ----------
     X : ndarray
-        Images: (N, H, W, C), (N, C, H, W) or (N, H, W); uint8 or float; at least 4x4.
+        Images: (N, H, W, C), (N, C, H, W) or (N, H, W); uint8 or float (finite); at
+        least 4x4. BatchNorm needs 2 values per channel in every layer: a training batch
+        (``min(batch_size, N)`` images) must hold 2 images, or 1 larger image (e.g.
+        32x32).
     y : array-like of shape (N,)
-        Labels.
+        Labels, none missing.
     config : ClassifierConfig or None, default=None
         Hyperparameters (None: the defaults).
     classes : array-like or None, default=None
-        All class labels, sorted, in the order of the outputs (None: those in ``y``).
-        Pass it when some class may be missing from ``y``.
+        All class labels, sorted, in the order of the outputs (None: those in ``y``; at
+        least 2). Pass it when some class may be missing from ``y``.
     class_weights : array-like of shape (n_classes,) or None, default=None
-        Per-class multipliers of the loss, aligned with ``classes``.
+        Per-class multipliers of the loss (finite, >= 0), aligned with ``classes``.
     weights_from : float, default=0.0
         Share of the training steps after which ``class_weights`` apply (deferred
-        re-weighting, DRW, Cao et al. 2019: 0.8 switches them on for the last 20 %).
+        re-weighting, DRW, Cao et al. 2019: 0.8 switches them on for the last 20 %),
+        in [0, 1].
     mixup_alpha : float, default=0.0
         mixup (Zhang et al. 2018): each batch is blended with a shuffled copy of itself,
         ``lam ~ Beta(alpha, alpha)`` per step, and the loss blends both labels' losses
@@ -213,15 +280,24 @@ def train_classifier(
     if unknown:
         raise TypeError(f"unknown classifier options: {sorted(unknown)}")
     cfg = replace(cfg, **options)
+    check_number("batch_size", cfg.batch_size, 1, integer=True)
+    check_number("eval_batch_size", cfg.eval_batch_size, 1, integer=True)
+    weights_from = check_number("weights_from", weights_from, 0.0, 1.0)
+    mixup_alpha = check_number("mixup_alpha", mixup_alpha, 0.0)
+    X = check_images(X)
+    y = check_labels(y, rows="image")
+    check_consistent_length(X, y)  # extra rows or labels would be dropped silently
     dev = resolve_device(device)
     if isinstance(random_state, (int, np.integer)):
         seed = int(random_state)
     else:
         seed = int(check_random_state(random_state).randint(2**31 - 1))
-    y = np.asarray(y)
-    check_consistent_length(X, y)  # extra rows or labels would be dropped silently
     if classes is None:
         classes, codes = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y holds {len(classes)} class ({classes.tolist()}); a classifier needs at "
+                "least 2. Pass images of 2 or more classes, or classes= listing them all.")
     else:
         classes = np.asarray(classes)
         if len(classes) > 1 and not (classes[1:] > classes[:-1]).all():
@@ -230,13 +306,31 @@ def train_classifier(
         codes = np.searchsorted(classes, y)
         if not np.array_equal(classes[np.clip(codes, 0, len(classes) - 1)], y):
             raise ValueError("`y` holds labels that are not in `classes`")
+        if len(classes) < 2:
+            raise ValueError(f"classes holds {len(classes)} label(s); a classifier needs at "
+                             "least 2. List every class in classes=.")
     if class_weights is not None and np.shape(class_weights) != (len(classes),):
         raise ValueError(f"class_weights must hold one weight per class ({len(classes)}); "
                          f"got shape {np.shape(class_weights)}")
+    if class_weights is not None:
+        cw = np.asarray(class_weights)
+        if cw.dtype.kind not in "iuf" or not np.isfinite(cw).all() or (cw < 0).any():
+            raise ValueError("class_weights must be finite numbers >= 0 (one per class); "
+                             f"got {cw.tolist()[:10]}.")
+    codec = ImageCodec().fit(X)  # layout and size checks
+    c, h, w = codec.shape_
+    b = min(cfg.batch_size, len(X))
+    per_image = _bn_values_per_image(c, (h, w), cfg.widths)
+    if b * per_image < 2:  # BatchNorm in training mode would fail on the first step
+        need = math.ceil(2 / per_image)
+        fix = (f"pass at least {need} images" if len(X) < need
+               else f"use batch_size >= {need}")
+        raise ValueError(
+            f"Training batches of {b} image(s) of {h}x{w} pixels leave BatchNorm "
+            f"{b * per_image} value per channel in the network's last layers; it needs at "
+            f"least 2. {fix[0].upper()}{fix[1:]} (or larger images).")
     _sync(dev)
     t0 = time.perf_counter()
-    X = np.asarray(X)
-    codec = ImageCodec().fit(X)
     data = torch.from_numpy(codec.to_storage(X)).to(dev)  # NCHW, uint8 stays uint8
     labels = torch.as_tensor(codes.astype(np.int64), device=dev)
     n = data.shape[0]
@@ -347,10 +441,34 @@ def classification_accuracy_score(
     ``train_kw`` go to :func:`train_classifier`. Returns the accuracy on ``X_test``
     (balanced test sets make it the balanced accuracy).
     """
+    X_test, y_test = _check_test_set(X_test, y_test, "_test")
+    classes = train_kw.get("classes")
+    if classes is None:  # the classes the classifier will have: check before training
+        classes = np.unique(check_labels(y_synthetic, "y_synthetic", rows="image"))
+    _refuse_unknown(np.asarray(classes), y_test, "y_test")
     clf = train_classifier(X_synthetic, y_synthetic, **train_kw)
     return clf.score(X_test, y_test)
 
 
 def recognition_rate(classifier: ImageClassifier, X, y) -> float:
-    """Share of generated images ``X`` that a real-data classifier assigns to class ``y``."""
+    """Share of generated images ``X`` that a real-data classifier assigns to class ``y``.
+
+    Parameters
+    ----------
+    classifier : ImageClassifier
+        Trained on real images (:func:`train_classifier`).
+    X : ndarray
+        Generated images, of the training images' dtype and shape.
+    y : label or array-like of shape (n,)
+        The intended class of each image (one label: all of them), among
+        ``classifier.classes`` (an unknown label is refused: it could never be
+        recognised).
+
+    Returns
+    -------
+    float
+        The share, in [0, 1].
+    """
+    if np.ndim(y) == 0:  # one intended class for all the images
+        y = np.full(len(check_images(X)), y, dtype=np.asarray(y).dtype)
     return classifier.score(X, y)

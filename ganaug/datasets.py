@@ -14,7 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import check_consistent_length, check_random_state
+from sklearn.utils import check_random_state
+
+from ._checks import check_flag, check_labels, check_number
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
@@ -63,6 +65,7 @@ def load_cifar10(
     (X_train, y_train), (X_test, y_test) : tuple of tuples of ndarray
         50,000 and 10,000 images in the official order.
     """
+    check_flag("download_if_missing", download_if_missing)
     home = get_data_home(data_home)
     folder = _cifar_dir(home)
     if folder is None:
@@ -113,7 +116,25 @@ def _download_cifar10(home: Path) -> Path:
 
 
 def long_tailed_counts(n_max: float, n_classes: int, imbalance_ratio: float) -> list[int]:
-    """Exponential profile of LDAM-DRW: ``int(n_max * (1/ratio) ** (i / (C - 1)))``."""
+    """Exponential profile of LDAM-DRW: ``int(n_max * (1/ratio) ** (i / (C - 1)))``.
+
+    Parameters
+    ----------
+    n_max : float
+        Rows of the commonest class (> 0).
+    n_classes : int
+        Number of classes ``C`` (at least 2: a tail needs a head).
+    imbalance_ratio : float
+        Rows of the commonest class over rows of the rarest (a finite number >= 1).
+
+    Returns
+    -------
+    list of int
+        Rows per class, commonest first.
+    """
+    check_number("n_max", n_max, 0.0, low_open=True)
+    check_number("n_classes", n_classes, 2, integer=True)  # a tail needs a head
+    check_number("imbalance_ratio", imbalance_ratio, 1.0)
     return [
         int(n_max * (1.0 / imbalance_ratio) ** (i / (n_classes - 1.0))) for i in range(n_classes)
     ]
@@ -134,6 +155,20 @@ def make_long_tailed(
     training set and ``random_state=0`` this is exactly the reference CIFAR-10-LT
     (ratio 100: 5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50 = 12,406 images).
 
+    Parameters
+    ----------
+    X : array-like of shape (n, ...)
+        Rows or images (any array; rows are taken by position).
+    y : array-like of shape (n,)
+        Class labels, one per row, none missing.
+    imbalance_ratio : float, default=100
+        Rows of the commonest class over rows of the rarest (a finite number >= 1, at
+        most the rows per class).
+    random_state : int, RandomState or None, default=0
+        Seeds the per-class shuffles.
+    return_indices : bool, default=False
+        Also return the positions of the kept rows.
+
     Returns
     -------
     X_lt, y_lt : ndarray
@@ -141,10 +176,9 @@ def make_long_tailed(
     indices : ndarray
         Positions in X (only with ``return_indices=True``).
     """
-    y = np.asarray(y)
-    if not np.isfinite(imbalance_ratio) or imbalance_ratio < 1:
-        raise ValueError(f"imbalance_ratio must be a finite number >= 1; got {imbalance_ratio}.")
-    check_consistent_length(X, y)
+    imbalance_ratio = check_number("imbalance_ratio", imbalance_ratio, 1.0)
+    check_flag("return_indices", return_indices)
+    y = check_labels(y, X=X)
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"A long tail needs at least 2 classes; y has {len(classes)}.")
@@ -189,11 +223,25 @@ def make_low_data(
 
     The rows are drawn by imbalanced-learn's ``make_imbalance`` (see
     ``_per_class_subsample``); rows come out grouped by class, in label order.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, ...)
+        Rows or images (any array; rows are taken by position).
+    y : array-like of shape (n,)
+        Class labels, one per row, none missing.
+    fraction : float, default=0.1
+        Share of each class's rows to keep, in (0, 1].
+    random_state : int, RandomState or None, default=0
+        Seeds the draws.
+
+    Returns
+    -------
+    X_low, y_low : ndarray
+        Rows grouped by class, in label order.
     """
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1]; got {fraction}.")
-    y = np.asarray(y)
-    check_consistent_length(X, y)
+    fraction = check_number("fraction", fraction, 0.0, 1.0, low_open=True)
+    y = check_labels(y, X=X)
     classes, sizes = np.unique(y, return_counts=True)
     counts = {c: max(1, int(round(fraction * n))) for c, n in zip(classes, sizes)}
     indices = _per_class_subsample(y, counts, random_state)
@@ -213,11 +261,14 @@ def load_digits_long_tailed(
     Parameters
     ----------
     imbalance_ratio : float, default=20
-        Rows of the commonest class over rows of the rarest.
+        Rows of the commonest class over rows of the rarest (a finite number >= 1, at
+        most the training rows per class: about 89 with the default ``test_size``).
     random_state : int or None, default=0
         Seeds the split and the long-tailed subsampling.
-    test_size : float, default=0.5
-        Share of the rows in the (balanced) test split.
+    test_size : float or int, default=0.5
+        Share (a float in (0, 1)) or number (an int) of the 1,797 rows in the (balanced)
+        test split. Both splits need at least one row per class, and the training split
+        at least ``imbalance_ratio`` rows per class.
     return_balanced : bool, default=False
         Also return the whole training half before it was made long-tailed.
 
@@ -229,10 +280,21 @@ def load_digits_long_tailed(
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
+    imbalance_ratio = check_number("imbalance_ratio", imbalance_ratio, 1.0)
+    check_number("test_size", test_size, 0.0, low_open=True)  # its range: train_test_split
+    check_flag("return_balanced", return_balanced)
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
+    n_classes = len(np.unique(y))
+    per_class = len(y_tr) / n_classes
+    if min(long_tailed_counts(per_class, n_classes, imbalance_ratio)) < 1:  # name both causes
+        raise ValueError(
+            f"test_size={test_size!r} leaves {len(y_tr)} training rows ({per_class:g} per "
+            f"class), too few for imbalance_ratio={imbalance_ratio:g}: the rarest class "
+            f"would keep no row. Use a smaller test_size, or a ratio of at most "
+            f"{per_class:g}.")
     X_lt, y_lt = make_long_tailed(X_tr, y_tr, imbalance_ratio, random_state)
     if return_balanced:
         return (X_lt, y_lt), (X_te, y_te), (X_tr, y_tr)

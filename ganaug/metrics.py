@@ -28,6 +28,7 @@ import torch
 from sklearn.utils import check_array, check_random_state
 from torch import Tensor
 
+from ._checks import check_images, check_number
 from ._classifier import (
     ClassifierConfig,
     ImageClassifier,
@@ -156,7 +157,8 @@ def _feature_sets(real_feats, fake_feats, k: int, need_fake_k: bool) -> tuple[Te
     balls are used."""
     real, fake = _two_sets(real_feats, fake_feats, ("real_feats", "fake_feats"))
     small = min(len(real), len(fake)) if need_fake_k else len(real)
-    if not (isinstance(k, int | np.integer) and 1 <= k < small):
+    # a bool is an int to Python: k=True would silently be k=1
+    if isinstance(k, bool | np.bool_) or not (isinstance(k, int | np.integer) and 1 <= k < small):
         raise ValueError(f"k must be an integer with 1 <= k < {small} (the rows of the "
                          f"smaller set whose k-NN balls are used); got {k!r}.")
     centre = real.mean(0)  # distances do not change; their rounding does
@@ -220,7 +222,21 @@ def inception_features(
     ``value_range=(low, high)`` when given, else the convention of :func:`_pixel_range`
     (uint8 and floats above 1 as 0-255, other floats as 0-1). :func:`fid_inception`
     passes the real set's range to both sets, so a darker fake set scores worse.
+
+    ``X`` needs at least one image, with finite pixels; ``batch_size`` is an int >= 1 and
+    ``value_range`` a pair of finite numbers, low < high. These are checked before the
+    network is loaded.
     """
+    X = check_images(X, "X")
+    check_number("batch_size", batch_size, 1, integer=True)
+    if value_range is not None:
+        try:
+            bounds = np.asarray(value_range, dtype=np.float64)
+        except (TypeError, ValueError):
+            bounds = np.full(2, np.nan)
+        if bounds.shape != (2,) or not np.isfinite(bounds).all() or bounds[1] <= bounds[0]:
+            raise ValueError(f"value_range must be (low, high) with finite low < high (the "
+                             f"pixel values of black and white); got {value_range!r}.")
     path = os.fspath(weights_path)
     if not os.path.isfile(path):
         raise FileNotFoundError(
@@ -229,7 +245,6 @@ def inception_features(
         )
     dev = resolve_device(device)
     model = torch.jit.load(path, map_location=dev).eval()
-    X = np.asarray(X)
     low, high = value_range or _pixel_range(X)
     data = ImageCodec().fit(X)._to_nchw(X)  # the layout only; values are scaled below
     out = []
@@ -245,7 +260,12 @@ def inception_features(
 
 
 def fid_inception(X_real, X_fake, weights_path: str | os.PathLike, device="auto") -> float:
-    """Standard FID between two image sets, given the local Inception weights file."""
+    """Standard FID between two image sets, given the local Inception weights file.
+
+    Each set needs at least 2 images (a covariance), with finite pixels.
+    """
+    X_real, X_fake = (check_images(X, name, min_images=2)
+                      for X, name in ((X_real, "X_real"), (X_fake, "X_fake")))
     scale = _pixel_range(X_real)  # one scale for both sets: the real set's
     return frechet_distance(
         inception_features(X_real, weights_path, device, value_range=scale),

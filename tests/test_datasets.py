@@ -204,3 +204,107 @@ def test_make_long_tailed_refuses_one_class_and_unequal_lengths():
         make_long_tailed(np.zeros((10, 2)), np.zeros(10), 5)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         make_long_tailed(np.zeros((10, 2)), np.repeat([0, 1], 6), 5)
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((100, 1, 10), ValueError, r"n_classes must be an int >= 2; got 1\."),  # was 1/0
+    ((100, 0, 10), ValueError, r"n_classes must be an int >= 2; got 0\."),  # was []
+    ((100, 3, True), TypeError, r"imbalance_ratio must be a number; got True"),  # was 1
+    ((100, 3, 0), ValueError, r"imbalance_ratio must be a finite number >= 1; got 0"),
+    ((100, 3, float("nan")), ValueError, r"finite number >= 1; got nan"),
+    ((100, 3, "10"), TypeError, r"imbalance_ratio must be a number; got '10'"),
+    ((-5, 3, 2), ValueError, r"n_max must be a finite number > 0; got -5"),
+    ((100, 2.5, 2), TypeError, r"n_classes must be an int; got 2.5"),
+])
+def test_long_tailed_counts_refuses_arguments_that_make_no_sense(args, error, message):
+    with pytest.raises(error, match=message):
+        long_tailed_counts(*args)
+    assert long_tailed_counts(100, 2, 10) == [100, 10]
+
+
+def _nan_labels():
+    y = np.repeat(np.arange(3.0), 30)
+    y[4] = np.nan
+    return y
+
+
+@pytest.mark.parametrize("subsample", [
+    lambda X, y: make_long_tailed(X, y, 2), lambda X, y: make_low_data(X, y, 0.5),
+], ids=["make_long_tailed", "make_low_data"])
+@pytest.mark.parametrize("y, error, message", [
+    (_nan_labels(), ValueError, r"y has 1 missing label\(s\) \(NaN, None or pd.NA\)"),
+    (np.array([None] * 45 + ["a"] * 45, dtype=object), ValueError,
+     r"y has 45 missing label"),
+    (np.repeat(np.arange(3), 30)[:, None], ValueError,  # was 'unhashable type'
+     r"y must be 1-D, one label per row; got shape \(90, 1\). Pass np.ravel\(y\)"),
+    (np.array([1, "a"] * 45, dtype=object), ValueError, r"y mixes label types \(int, str\)"),
+], ids=["nan", "none", "column", "mixed-types"])
+def test_subsampling_refuses_missing_column_and_mixed_labels(subsample, y, error, message):
+    X = np.arange(90)[:, None]
+    y_before = y.copy()
+    with pytest.raises(error, match=message):
+        subsample(X, y)
+    np.testing.assert_array_equal(y, y_before)  # the caller's labels are left as given
+    assert np.array_equal(X[:, 0], np.arange(90))
+
+
+def test_subsampling_refuses_no_rows_and_bools_as_numbers_or_switches():
+    X, y = np.zeros((90, 2)), np.repeat(np.arange(3), 30)
+    for subsample in (lambda X, y: make_long_tailed(X, y, 2),
+                      lambda X, y: make_low_data(X, y, 0.5)):
+        with pytest.raises(ValueError, match="y holds no labels"):
+            subsample(X[:0], y[:0])
+    # True is an int to Python: it was taken as a ratio of 1 / a fraction of 1
+    with pytest.raises(TypeError, match="imbalance_ratio must be a number; got True"):
+        make_long_tailed(X, y, True)
+    with pytest.raises(TypeError, match="fraction must be a number; got True"):
+        make_low_data(X, y, True)
+    with pytest.raises(TypeError, match="fraction must be a number; got '0.5'"):
+        make_low_data(X, y, "0.5")
+    with pytest.raises(TypeError, match="return_indices must be True or False; got 'no'"):
+        make_long_tailed(X, y, 2, return_indices="no")
+    assert len(make_long_tailed(X, y, 2, return_indices=np.bool_(True))) == 3
+
+
+def test_load_cifar10_takes_only_true_or_false_as_download_switch(tmp_path, monkeypatch):
+    import urllib.request
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("must not download")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", no_download)
+    # the text 'no' is truthy: it started a download
+    with pytest.raises(TypeError, match="download_if_missing must be True or False; got 'no'"):
+        load_cifar10(tmp_path / "none", download_if_missing="no")
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    # test_size was not named: the ratio was blamed for the split's doing
+    (dict(test_size=0.99), ValueError,
+     r"test_size=0.99 leaves 17 training rows \(1.7 per class\), too few for "
+     r"imbalance_ratio=20: the rarest class would keep no row. Use a smaller test_size, or "
+     r"a ratio of at most 1.7\."),
+    (dict(test_size=1598), ValueError, r"test_size=1598 leaves 199 training rows"),
+    (dict(test_size=5), ValueError, r"test_size = 5 should be greater or equal to the "
+     r"number of classes = 10"),
+    (dict(test_size=1.0), ValueError, r"'test_size' parameter of train_test_split must be"),
+    (dict(test_size=True), TypeError, r"test_size must be a number; got True"),
+    (dict(imbalance_ratio=True), TypeError, r"imbalance_ratio must be a number; got True"),
+    (dict(imbalance_ratio=100), ValueError, r"test_size=0.5 leaves 898 training rows \(89.8 "
+     r"per class\), too few for imbalance_ratio=100.* a ratio of at most 89.8\."),
+    (dict(return_balanced=1), TypeError, r"return_balanced must be True or False; got 1"),
+])
+def test_load_digits_long_tailed_names_the_argument_at_fault(kwargs, error, message):
+    from ganaug.datasets import load_digits_long_tailed
+
+    with pytest.raises(error, match=message):
+        load_digits_long_tailed(**kwargs)
+
+
+def test_load_digits_long_tailed_limits_it_names_work():
+    from ganaug.datasets import load_digits_long_tailed
+
+    # the largest ratio the message offers for the default split works
+    (_, y_lt), _ = load_digits_long_tailed(imbalance_ratio=89.8)
+    assert np.bincount(y_lt).min() == 1

@@ -244,3 +244,133 @@ def test_pictures_show_labels_as_written_and_write_where_they_say(tmp_path, monk
     assert np.asarray(Image.open(path).convert("L"), dtype=float).std() > 5
     with pytest.raises(ValueError, match="row_labels has 1 labels for 2 rows"):
         plotting.save_image_grid([images, images], tmp_path / "g2.png", row_labels=["x"])
+
+
+@pytest.fixture(scope="module")
+def toy_classifier():
+    X, y = _toy_images(64, 0)
+    return train_classifier(X, y, epochs=2, batch_size=16, widths=(8, 16, 16), device="cpu",
+                            random_state=0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda clf, X, y: recognition_rate(clf, X, y), lambda clf, X, y: clf.score(X, y),
+], ids=["recognition_rate", "score"])
+@pytest.mark.parametrize("labels, message", [
+    (lambda y: np.full(len(y), "grey"),  # was 0.0, silently
+     r"y holds label\(s\) \['grey'\] the classifier does not know; it was trained on "
+     r"classes \['bright', 'dark'\]"),
+    (lambda y: (y == "dark").astype(int), r"label\(s\) \[0, 1\] the classifier does not know"),
+    (lambda y: y[:, None],  # was compared n x n, a wrong share
+     r"y must be 1-D, one label per image; got shape \(32, 1\). Pass np.ravel\(y\)"),
+    (lambda y: np.r_[y[:-1], None], r"y has 1 missing label\(s\)"),
+    (lambda y: y[:1], r"X has 32 images but y has 1 labels"),  # was broadcast
+])
+def test_recognition_rate_and_score_refuse_labels_they_cannot_judge(toy_classifier, call,
+                                                                   labels, message):
+    X, y = _toy_images(32, 5)
+    bad = labels(y)
+    with pytest.raises(ValueError, match=message):
+        call(toy_classifier, X, bad)
+    # one intended class for all images is a label, not a list of them
+    expected = float(np.mean(toy_classifier.predict(X) == "dark"))
+    assert recognition_rate(toy_classifier, X, "dark") == expected
+
+
+def test_cas_refuses_test_labels_the_classifier_will_not_know_before_training(monkeypatch):
+    from ganaug import _classifier
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before the labels were checked")
+
+    X, y = _toy_images(32, 6)
+    monkeypatch.setattr(_classifier, "train_classifier", no_training)
+    with pytest.raises(ValueError, match=r"y_test holds label\(s\) \['grey'\] the classifier "
+                                         r"does not know.*classes= listing every label"):
+        classification_accuracy_score(X, y, X, np.full(32, "grey"))
+    with pytest.raises(ValueError, match=r"y_test must be 1-D"):
+        classification_accuracy_score(X, y, X, y[:, None])
+
+
+@pytest.mark.parametrize("images, message", [
+    (lambda X: X[..., 0],  # grey for colour: was 'axes don't match array'
+     r"These images have shape \(16, 16\) each, but the classifier was trained on images of "
+     r"shape \(16, 16, 3\) \(3 channels, NHWC layout\).*np.repeat"),
+    (lambda X: X[..., :1], r"have shape \(16, 16, 1\) each"),  # was accepted
+    (lambda X: np.zeros((4, 32, 32, 3), np.uint8), r"have shape \(32, 32, 3\) each"),
+    (lambda X: X[:0], r"X holds 0 image\(s\); at least 1 needed"),
+])
+def test_classifier_refuses_images_of_another_shape(toy_classifier, images, message):
+    X, _ = _toy_images(8, 7)
+    for method in (toy_classifier.predict, toy_classifier.predict_proba,
+                   toy_classifier.features):
+        with pytest.raises(ValueError, match=message):
+            method(images(X))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    # one image, or batches of one: was BatchNorm's 'Expected more than 1 value per channel'
+    (dict(n=1, classes=["bright", "dark"]), ValueError,
+     r"Training batches of 1 image\(s\) of 16x16 pixels leave BatchNorm 1 value per channel "
+     r".* Pass at least 2 images"),
+    (dict(batch_size=1), ValueError, r"batches of 1 image\(s\).* Use batch_size >= 2"),
+    (dict(n=1), ValueError, r"y holds 1 class \(\['bright'\]\); a classifier needs at least 2"),
+    (dict(y=lambda y: np.array([*y[:-1], np.nan], dtype=object)), ValueError,
+     r"y has 1 missing label"),  # was a class 'nan'
+    (dict(y=lambda y: y[:, None]), ValueError, r"y must be 1-D"),  # was a torch error
+    (dict(X=lambda X: np.full(X.shape, np.nan, np.float32)), ValueError,
+     r"X holds NaN or infinite pixels"),  # was an eigh failure
+    (dict(n=0), ValueError, r"X holds 0 image\(s\)"),
+    (dict(weights_from=True), TypeError, r"weights_from must be a number; got True"),
+    (dict(mixup_alpha=-1.0), ValueError, r"mixup_alpha must be a finite number >= 0"),
+    (dict(class_weights=[np.nan, 1.0]), ValueError, r"class_weights must be finite numbers"),
+    (dict(batch_size=0), ValueError, r"batch_size must be an int >= 1; got 0"),
+])
+def test_train_classifier_refuses_what_it_cannot_train_on(kwargs, error, message):
+    X, y = _toy_images(8, 8)
+    kw = dict(epochs=1, batch_size=4, widths=(8, 16, 16), device="cpu")
+    kwargs = dict(kwargs)  # the parameters are shared between runs: pop from a copy
+    n = kwargs.pop("n", 8)
+    X, y = kwargs.pop("X", lambda X: X)(X[:n]), kwargs.pop("y", lambda y: y)(y[:n])
+    X_before, y_before = X.copy(), y.copy()
+    with pytest.raises(error, match=message):
+        train_classifier(X, y, **{**kw, **kwargs})
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y.astype(str), y_before.astype(str))  # nan != nan
+
+
+def test_train_classifier_one_large_image_still_trains():
+    # a 32x32 image gives BatchNorm 9 values per channel in its last layers: not refused
+    X = np.random.RandomState(0).randint(0, 255, (1, 32, 32, 3)).astype(np.uint8)
+    clf = train_classifier(X, [0], classes=[0, 1], epochs=1, widths=(8, 16, 16), device="cpu")
+    assert clf.n_steps == 1 and clf.predict(X).shape == (1,)
+
+
+def test_inception_batch_size_refuses_a_bool(tmp_path):
+    X, _ = _toy_images(4, 9)
+    with pytest.raises(TypeError, match="batch_size must be an int; got True"):
+        inception_features(X, tmp_path / "missing.pt", batch_size=True)
+
+
+def test_knn_metrics_refuse_a_bool_k():
+    rs = np.random.RandomState(0)
+    real, fake = rs.normal(size=(20, 3)), rs.normal(size=(20, 3))
+    for metric in (precision_recall, density_coverage):
+        with pytest.raises(ValueError, match=r"k must be an integer .*; got True"):
+            metric(real, fake, k=True)  # was taken as k=1
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda X, p: inception_features(X[:0], p), r"X holds 0 image\(s\); at least 1 needed"),
+    (lambda X, p: inception_features(X, p, batch_size=0), r"batch_size must be an int >= 1"),
+        (lambda X, p: inception_features(X, p, value_range=(1, 1)),
+     r"value_range must be \(low, high\) with finite low < high"),
+    (lambda X, p: inception_features(np.full((2, 8, 8, 3), np.nan), p),
+     r"X holds NaN or infinite pixels"),
+    (lambda X, p: fid_inception(X, X[:1], p),
+     r"X_fake holds 1 image\(s\); at least 2 needed \(a covariance\)"),
+])
+def test_inception_arguments_are_checked_before_the_network_loads(tmp_path, call, message):
+    X, _ = _toy_images(4, 9)
+    with pytest.raises(ValueError, match=message):  # not the missing file: checked first
+        call(X, tmp_path / "missing.pt")

@@ -134,19 +134,7 @@ class ImageClassifier:
 
     def _batches(self, X):
         X = check_images(X)
-        if X.dtype != self.codec.dtype_:  # another dtype is another value convention
-            raise ValueError(  # (0-255 vs 0-1): the predictions would be silently wrong
-                f"These images do not match the classifier's training images: they were "
-                f"{self.codec.dtype_} and are {X.dtype}. Pass images of the training dtype.")
-        want = tuple(self.codec.input_shape_)
-        if X.shape[1:] != want:  # grey for colour, another size or layout
-            c = self.codec.shape_[0]
-            raise ValueError(
-                f"These images have shape {X.shape[1:]} each, but the classifier was trained "
-                f"on images of shape {want} ({c} channel{'s' if c > 1 else ''}, "
-                f"{self.codec.layout_} layout). Pass images of the training shape: the same "
-                "size, channels and layout (grey images for a colour classifier: repeat the "
-                "channel, e.g. np.repeat(X[..., None], 3, axis=-1)).")
+        self.codec.require_compatible(X, "the classifier's")  # else silently wrong
         data = self.codec.to_storage(X)
         bs = self.config.eval_batch_size
         for i in range(0, len(data), bs):

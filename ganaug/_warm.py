@@ -12,8 +12,6 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
-
 from ._sampling import _outside_levels
 from .data import TabularEncoder
 
@@ -33,12 +31,6 @@ def check_warm(est, kind: str, mixed: bool, X, y) -> None:
         raise ValueError(
             "warm_start=True must be fitted the same way as the first fit (with y both "
             "times, or without y both times); set warm_start=False to start over."
-        )
-    if kind == "image" and tuple(np.shape(X)[1:]) != tuple(est.codec_.input_shape_):
-        raise ValueError(
-            f"warm_start=True but the images have shape {tuple(np.shape(X)[1:])}; the "
-            f"first fit saw {tuple(est.codec_.input_shape_)}. Set warm_start=False to "
-            "start over."
         )
     problems, warns = [], []
     if kind == "tabular" and mixed != isinstance(est.codec_, TabularEncoder):

@@ -108,15 +108,7 @@ def _as_fitted(augmenter, X):
     """
     codec = getattr(augmenter, "codec_", None)
     if getattr(augmenter, "data_kind_", None) == "image" and codec is not None:
-        shape = np.shape(X)[1:]
-        if shape != tuple(codec.input_shape_):
-            raise ValueError(f"These images do not match the augmenter's training images: "
-                             f"each was {tuple(codec.input_shape_)} and is {shape}. Pass the "
-                             "images the augmenter was fitted on, in the same layout.")
-        problems, _ = codec.check_compatible(np.asarray(X))
-        if problems:
-            raise ValueError(f"These images do not match the augmenter's training images: "
-                             f"{problems[0]}. Pass images of the training dtype and range.")
+        codec.require_compatible(np.asarray(X), "the augmenter's")
         return X
     names = getattr(augmenter, "feature_names_in_", None)
     if names is not None and isinstance(X, pd.DataFrame):

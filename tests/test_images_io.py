@@ -62,6 +62,9 @@ def test_a_warm_image_refit_samples_in_the_container_of_the_refit():
     aug.fit(A, Y24)  # an array: an array back, as fit_resample gives
     assert isinstance(aug.sample(2)[0], np.ndarray)
     assert isinstance(aug.fit_resample(A, Y24)[0], np.ndarray)
+    with pytest.raises(ValueError, match=r"warm_start=True continues .* images had shape "
+                                         r"\(64,\) each .* and have \(48,\)"):
+        aug.fit(A[:, :48], Y24)  # another image size
 
 
 def test_report_of_an_array_model_on_a_frame_of_its_columns():

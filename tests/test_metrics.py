@@ -294,10 +294,10 @@ def test_cas_refuses_test_labels_the_classifier_will_not_know_before_training(mo
 
 @pytest.mark.parametrize("images, message", [
     (lambda X: X[..., 0],  # grey for colour: was 'axes don't match array'
-     r"These images have shape \(16, 16\) each, but the classifier was trained on images of "
-     r"shape \(16, 16, 3\) \(3 channels, NHWC layout\).*np.repeat"),
-    (lambda X: X[..., :1], r"have shape \(16, 16, 1\) each"),  # was accepted
-    (lambda X: np.zeros((4, 32, 32, 3), np.uint8), r"have shape \(32, 32, 3\) each"),
+     r"These images do not match the classifier's training images: images had shape "
+     r"\(16, 16, 3\) each \(3 channels, NHWC layout\) and have \(16, 16\).*np.repeat"),
+    (lambda X: X[..., :1], r"and have \(16, 16, 1\)"),  # was accepted
+    (lambda X: np.zeros((4, 32, 32, 3), np.uint8), r"and have \(32, 32, 3\)"),
     (lambda X: X[:0], r"X holds 0 image\(s\); at least 1 needed"),
 ])
 def test_classifier_refuses_images_of_another_shape(toy_classifier, images, message):

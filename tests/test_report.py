@@ -187,5 +187,6 @@ def test_report_refuses_images_of_another_dtype_or_shape():
                                   device="cpu").fit(images, labels)
     with pytest.raises(ValueError, match="were uint8 and are float32"):
         quality_report(aug, images.astype(np.float32) / 255, labels)  # 0-1, not 0-255
-    with pytest.raises(ValueError, match=r"each was \(8, 8, 3\) and is \(3, 8, 8\)"):
+    with pytest.raises(ValueError, match=r"had shape \(8, 8, 3\) each \(3 channels, NHWC "
+                                         r"layout\) and have \(3, 8, 8\)"):
         quality_report(aug, images.transpose(0, 3, 1, 2), labels)

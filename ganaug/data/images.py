@@ -77,12 +77,26 @@ class ImageCodec:
     def check_compatible(self, X: np.ndarray) -> tuple[list[str], list[str]]:
         """Problems (refuse) and warnings for encoding new images with this fitted codec."""
         X = np.asarray(X)
+        if tuple(X.shape[1:]) != tuple(self.input_shape_):  # another size, channels, layout
+            c = self.shape_[0]
+            return [f"images had shape {tuple(self.input_shape_)} each ({c} channel"
+                    f"{'s' * (c > 1)}, {self.layout_} layout) and have {tuple(X.shape[1:])}"], []
         if X.dtype != self.dtype_:
             return [f"images were {self.dtype_} and are {X.dtype}"], []
         if X.size and (X.min() < self.low_ or X.max() > self.high_):
             return [], ["pixel values fall outside the first fit's range; generated images "
                         "stay inside that range"]
         return [], []
+
+    def require_compatible(self, X: np.ndarray, whose: str) -> None:
+        """Refuse images that ``whose`` (e.g. "the classifier's") was not trained on: another
+        shape or dtype (0-1 floats against 0-255 uint8) gives silently wrong numbers."""
+        problems, _ = self.check_compatible(X)
+        if problems:
+            raise ValueError(
+                f"These images do not match {whose} training images: {problems[0]}. Pass "
+                "images of the training dtype, size, channels and layout (grey images for a "
+                "colour model: repeat the channel, e.g. np.repeat(X[..., None], 3, axis=-1)).")
 
     # -- storage on the device ---------------------------------------------------------
     @property

@@ -151,7 +151,9 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
 def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:
     """Fit the codec (kept on a warm refit) and return the encoded rows."""
     if warm:  # keep the codec: the generator's output space is defined by it
-        if kind == "image":  # but sample() returns this fit's container (a frame or not)
+        if kind == "image":  # but sample() returns this fit's container (a frame or not):
+            # on a copy, so a refit that fails later leaves the kept codec as it was
+            est.codec_ = copy.copy(est.codec_)
             est.codec_.columns_ = getattr(X, "columns", None)
             return est.codec_.to_storage(X)
         return est.codec_.transform(X)

@@ -12,6 +12,7 @@ import copy
 import os
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -197,8 +198,11 @@ def codes_for(est, n: int, y) -> np.ndarray:
     # never cast labels to the classes' dtype: a cast truncates ('ab' -> 'a' for
     # '<U1' classes, 0.5 -> 0 for int classes) and turns unknown labels into known ones
     labels = np.asarray(y, dtype=object if est.classes_.dtype == object else None)
-    if labels.dtype.kind in "US" and est.classes_.dtype.kind not in "US":
-        # numpy made text of mixed labels ([1, 'q'] -> ['1', 'q']): compare each as given
+    if (labels.dtype.kind in "US" and est.classes_.dtype.kind not in "US"
+            or labels.dtype.kind == "f" and est.classes_.dtype.kind in "iu"):
+        # numpy made text of mixed labels ([1, 'q'] -> ['1', 'q']), or floats of big
+        # integers of two types ([2**60 + 1, np.uint64(2**60)], rounded): compare each
+        # as given
         labels = np.asarray(y, dtype=object)
     one = labels.ndim == 0  # one label for all rows: looked up once, then repeated
     if one:
@@ -208,13 +212,22 @@ def codes_for(est, n: int, y) -> np.ndarray:
             f"y must be one label or an array of n_samples={n} labels; got shape "
             f"{labels.shape}."
         )
+    classes = est.classes_
+    # integers of two dtypes (int64 labels, uint64 classes) meet as float64 in numpy,
+    # which rounds above 2**53: those are looked up one by one, as Python ints
+    mixed_ints = (labels.dtype.kind in "iu" and classes.dtype.kind in "iu"
+                  and labels.dtype != classes.dtype)
     try:
-        pos = np.searchsorted(est.classes_, labels)
-        pos = np.clip(pos, 0, len(est.classes_) - 1)
-        unknown = np.asarray(est.classes_[pos] != labels, dtype=bool)
-    except TypeError:  # mixed label types that cannot be sorted: look each one up
-        index = {c: i for i, c in enumerate(est.classes_.tolist())}
-        pos = np.array([index.get(v, -1) for v in labels.tolist()], dtype=np.int64)
+        if mixed_ints:
+            raise TypeError
+        pos = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
+        unknown = np.asarray(classes[pos] != labels, dtype=bool)
+    except TypeError:  # labels that cannot be sorted with the classes: each distinct one
+        # is looked up as numpy compares it (a Timestamp equals a datetime64 class)
+        which, distinct = pd.factorize(labels.astype(object))  # missing: -1
+        found = np.array([class_position(classes, v) for v in distinct.tolist()] + [-1],
+                         dtype=np.int64)
+        pos = found[which]
         unknown = pos < 0
     # True == 1 and False == 0 in numpy and in dicts: bool labels match bool classes only
     unknown |= _is_bool(labels) != _is_bool(est.classes_)[np.clip(pos, 0, None)]
@@ -222,17 +235,35 @@ def codes_for(est, n: int, y) -> np.ndarray:
         # missing labels named as such, read from y as given: numpy made pd.NA in an
         # Int64 array nan, and nan in a list of text 'nan'
         missing = int(pd.isna(np.asarray(y, dtype=object).reshape(-1)).sum())
+        # the classes as the user gave them (tolist() makes datetime64 plain ints)
+        shown = pd.Series(classes).tolist()
         if missing:
             raise ValueError(
                 f"y has {missing} missing label(s) (NaN, None or pd.NA); pass one of the "
-                f"fitted classes {est.classes_.tolist()} for every row."
+                f"fitted classes {shown} for every row."
             )
         bad = pd.unique(pd.Series(labels[unknown], dtype=object)).tolist()[:5]
         raise ValueError(
-            f"Unknown label(s) {bad} in y; the augmenter was fitted on classes "
-            f"{est.classes_.tolist()}."
+            f"Unknown label(s) {bad} in y; the augmenter was fitted on classes {shown}."
         )
     return np.full(n, pos[0], dtype=np.int64) if one else pos.astype(np.int64)
+
+
+def class_position(classes: np.ndarray, label: Any) -> int:
+    """Position of ``label`` in ``classes`` (-1: absent), compared as numpy compares them.
+
+    Not through ``classes.tolist()``: that turns datetime64 classes into dates or plain
+    ints (by unit), which no longer equal the numpy labels imbalanced-learn's
+    ``sampling_strategy_`` and the user's callables hold.
+    A label that is not a scalar (a tuple would be broadcast over the classes) is absent.
+    """
+    if np.ndim(label) != 0:
+        return -1
+    try:
+        hit = np.flatnonzero(np.asarray(classes == label, dtype=bool))
+    except (TypeError, ValueError):
+        return -1
+    return int(hit[0]) if len(hit) else -1
 
 
 def _is_bool(values: np.ndarray) -> np.ndarray:

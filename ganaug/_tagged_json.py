@@ -103,6 +103,9 @@ class Encoder:
                 "__pd_multiindex__": [self.encode(tuple(t), where) for t in v.tolist()],
                 "names": self.encode(list(v.names), where),
             }
+        if isinstance(v, pd.RangeIndex):  # a frame's default columns stay a RangeIndex
+            return {"__pd_rangeindex__": [v.start, v.stop, v.step],
+                    "name": self.encode(v.name, where)}
         if isinstance(v, pd.Index):
             return {
                 "__pd_index__": self._array(np.asarray(v, dtype=object), where),
@@ -267,6 +270,9 @@ class Decoder:
             return pd.CategoricalDtype(cats, ordered=bool(v["ordered"]))
         if tag == "__pd_dtype__":
             return pd.api.types.pandas_dtype(v[tag])
+        if tag == "__pd_rangeindex__":
+            start, stop, step = (int(x) for x in v[tag])
+            return pd.RangeIndex(start, stop, step, name=self.decode(v["name"]))
         if tag == "__pd_index__":
             values = self.decode(v[tag])
             return pd.Index(values, dtype=self.decode(v["dtype"]), name=self.decode(v["name"]))

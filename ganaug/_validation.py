@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 from imblearn.utils import check_sampling_strategy, check_target_type
 from scipy import sparse
+from sklearn import get_config
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
 from ._compat import Options, validate_data
+from ._sampling import class_position
 from ._warm import warm_ready
 from .data import resolve_categorical
 from .nn.diffaug import POLICIES, parse_policy
@@ -147,6 +149,8 @@ def check_X(est, X) -> Checked:
         except ValueError:
             _refuse_infinity(X)  # names the columns where scikit-learn's message does not
             raise
+        if get_config()["assume_finite"]:  # scikit-learn skipped its check; the noise
+            _refuse_infinity(X)  # model's covariance cannot take inf
         validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
         return Checked(X if isinstance(X, pd.DataFrame) else Xc, kind, False)
     frame = X if isinstance(X, pd.DataFrame) else None  # rows of flattened images
@@ -359,23 +363,6 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
         )
     return checked, y, binarize_y
 
-
-
-def class_position(classes: np.ndarray, label: Any) -> int:
-    """Position of ``label`` in ``classes`` (-1: absent), compared as numpy compares them.
-
-    Not through ``classes.tolist()``: that turns datetime64 classes into dates or plain
-    ints (by unit), which no longer equal the numpy labels imbalanced-learn's
-    ``sampling_strategy_`` and the user's callables hold.
-    A label that is not a scalar (a tuple would be broadcast over the classes) is absent.
-    """
-    if np.ndim(label) != 0:
-        return -1
-    try:
-        hit = np.flatnonzero(np.asarray(classes == label, dtype=bool))
-    except (TypeError, ValueError):
-        return -1
-    return int(hit[0]) if len(hit) else -1
 
 
 def check_strategy(est, y) -> dict:

@@ -247,16 +247,22 @@ class BaseGANAugmenter(BaseOverSampler):
             raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
         n = int(n_samples)
         _sampling.check_output_fits(n, self.n_features_in_)
-        if self.classes_ is None:
-            if y is not None:
-                raise ValueError("This augmenter was fitted without y; call sample(n).")
-            return _sampling.generate(self, None, n)
-        codes = _sampling.codes_for(self, n, y)
+        if self.classes_ is None and y is not None:
+            raise ValueError("This augmenter was fitted without y; call sample(n).")
+        state = self._sample_rng.get_state()
+        try:
+            if self.classes_ is None:
+                return _sampling.generate(self, None, n)
+            codes = _sampling.codes_for(self, n, y)
+            X_new = _sampling.generate(self, codes, n)
+        except BaseException:  # a call that fails leaves the sampling stream where it was
+            self._sample_rng.set_state(state)
+            raise
         labels = self.classes_[codes]
         meta = getattr(self, "y_series_", None)
         if meta is not None:  # fitted on a Series: the same container back
             labels = pd.Series(labels, name=meta["name"]).astype(meta["dtype"])
-        return _sampling.generate(self, codes, n), labels
+        return X_new, labels
 
     # ------------------------------------------------------------------ resampling ---
     @_fit_context(prefer_skip_nested_validation=True)

@@ -325,3 +325,68 @@ def test_torch_defaults_overlapping_in_threads_keep_float32_until_the_last_leave
         assert torch.get_default_dtype() == torch.float64
     finally:
         torch.set_default_dtype(old)
+
+
+def test_a_failed_warm_image_refit_leaves_the_sampled_container_as_it_was():
+    rs = np.random.RandomState(0)
+    X0, y0 = rs.randint(0, 17, (16, 64)), np.repeat([0, 1], [12, 4])
+    aug = ConditionalGANAugmenter(image_shape=(8, 8), max_steps=2, width=8, random_state=0,
+                                  warm_start=True).fit(X0, y0)
+    frame = pd.DataFrame(rs.randint(0, 17, (14, 64))).add_prefix("px")
+    with pytest.raises(ValueError):  # a class of one row: refused after the encoding
+        aug.fit(frame, np.repeat([0, 1], [13, 1]))
+    assert isinstance(aug.sample(2, y=1)[0], np.ndarray)  # was a frame of px columns
+
+
+@pytest.mark.parametrize("classes, label", [
+    (np.array([2**60, 2**60 + 1], dtype=np.uint64), 2**60 + 1),  # Python int
+    (np.array([2**60, 2**60 + 1], dtype=np.uint64), np.int64(2**60 + 1)),
+    (np.array([2**60, 2**60 + 1], dtype=np.int64), np.uint64(2**60 + 1)),
+    (np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[ns]"),
+     pd.Timestamp("2021-01-01")),
+])
+def test_sample_finds_a_fitted_label_given_in_another_type(classes, label):
+    aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(X[:40], np.repeat(classes,
+                                                                                 [30, 10]))
+    # int64 against uint64 met as float64 (rounded above 2**53): a fitted label was
+    # 'unknown'; a Timestamp could not be sorted with datetime64 classes
+    assert (aug.sample(3, y=label)[1] == classes[1]).all()
+    assert (aug.sample(2, y=[label, classes[0]])[1] == classes[[1, 0]]).all()
+
+
+def test_unknown_datetime_labels_are_named_with_the_classes_as_dates():
+    classes = np.array(["2020-01-01", "2021-01-01"], dtype="datetime64[ns]")
+    aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(X[:40], np.repeat(classes,
+                                                                                 [30, 10]))
+    with pytest.raises(ValueError, match=r"fitted on classes \[Timestamp\('2020-01-01 "):
+        aug.sample(2, y=pd.Timestamp("2022-01-01"))  # were shown as nanosecond integers
+
+
+def test_infinity_is_refused_when_scikit_learn_assumes_finite_data():
+    from sklearn import config_context
+
+    bad = X.copy()
+    bad[3, 1] = np.inf
+    with config_context(assume_finite=True), pytest.raises(
+            ValueError, match=r"Column\(s\) \[1\] of X contain infinity"):
+        ConditionalGANAugmenter(**TINY).fit(bad, Y)  # was LinAlgError in the noise model
+
+
+def test_default_columns_stay_a_range_index_through_save_and_load(tmp_path):
+    import ganaug
+
+    aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(pd.DataFrame(X), Y)
+    ganaug.save(aug, tmp_path / "m.ganaug")
+    columns = ganaug.load(tmp_path / "m.ganaug").sample(2)[0].columns
+    assert isinstance(columns, pd.RangeIndex) and columns.equals(pd.RangeIndex(3))
+
+
+def test_a_failed_sample_call_leaves_the_sampling_stream_where_it_was():
+    import copy
+
+    aug = GANAugmenter(**TINY, random_state=0)
+    aug.fit_resample(X, Y)  # generators for the oversampled class 1 only
+    twin = copy.deepcopy(aug)
+    with pytest.raises(ValueError, match="No GAN was trained for class 0"):
+        aug.sample(5)
+    np.testing.assert_array_equal(aug.sample(5, y=1)[0], twin.sample(5, y=1)[0])

@@ -433,3 +433,17 @@ def test_missing_labels_among_text_labels_are_named_as_missing():
             aug.sample(2, y=y)
     with pytest.raises(ValueError, match=_re("Unknown label(s) ['nan']")):
         aug.sample(2, y=["a", "nan"])  # the text 'nan' is a label, just not a class
+
+
+def test_int_categorical_features_that_positions_and_int_names_read_differently_are_refused():
+    from ganaug.data.categorical import resolve_categorical
+
+    X = pd.DataFrame({1: ["a", "b", "a"], 0: [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match=r"categorical_features=\[0\] is ambiguous.*"
+                                         r"X.columns.isin\(\[0\]\)"):
+        resolve_categorical(X, [0])  # position 0 is the column named 1: silently swapped
+    assert resolve_categorical(X, X.columns.isin([1])).tolist() == [True, False]
+    # no ambiguity: names equal positions, or ints that are no column's name
+    assert resolve_categorical(pd.DataFrame({0: ["a"], 1: [1.0]}), [0]).tolist() == [True,
+                                                                                  False]
+    assert resolve_categorical(X, [-2]).tolist() == [True, False]

@@ -91,6 +91,16 @@ def resolve_categorical(
                     "columns."
                 )
             mask[int(f)] = True
+        names = list(X.columns) if isinstance(X, pd.DataFrame) else []
+        if all(f in names for f in feats):  # int column names: positions or names?
+            by_name = np.isin(np.arange(n_features), [names.index(f) for f in feats])
+            if not np.array_equal(by_name, mask):
+                raise ValueError(
+                    f"categorical_features={[int(f) for f in feats]} is ambiguous: ints are "
+                    f"column positions, and X's columns are named by other ints (position 0 "
+                    f"is column {names[0]!r}). Pass a boolean mask, e.g. "
+                    f"X.columns.isin({[int(f) for f in feats]}) for these names."
+                )
         return mask
     if all(isinstance(f, str) for f in feats):
         if not isinstance(X, pd.DataFrame):

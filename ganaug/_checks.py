@@ -13,7 +13,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_consistent_length
 
 
 def check_flag(name: str, value) -> None:
@@ -39,18 +38,21 @@ def check_number(name: str, value, low: float, high: float | None = None, *,
     return value if integer else float(value)
 
 
-def check_labels(y, name: str = "y", X=None, rows: str = "row") -> np.ndarray:
+def check_labels(y, name: str = "y", X=None, rows: str = "row", X_name: str = "X"
+                 ) -> np.ndarray:
     """``y`` as a 1-D array of sortable labels, none missing, one per row of ``X``.
 
     A column ``(n, 1)`` would be broadcast against predictions (an n x n comparison) or
-    be unhashable; a missing label would be a class of its own.
+    be unhashable; a missing label would be a class of its own; extra rows or labels
+    would be dropped silently.
     """
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, one label per {rows}; got shape {arr.shape}. "
                          f"Pass np.ravel({name}) for a column of labels.")
-    if X is not None:
-        check_consistent_length(X, arr)
+    if X is not None and len(X) != len(arr):
+        raise ValueError(f"{X_name} has {len(X)} {rows}s but {name} has {len(arr)} labels; "
+                         f"pass one label per {rows}.")
     if len(arr) == 0:
         raise ValueError(f"{name} holds no labels; pass at least one {rows} of each class.")
     missing = int(pd.isna(arr.astype(object)).sum())

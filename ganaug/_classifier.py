@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from sklearn.utils import check_consistent_length, check_random_state
+from sklearn.utils import check_random_state
 from torch import Tensor, nn
 
 from ._checks import check_images, check_labels, check_number
@@ -70,11 +70,7 @@ def _refuse_unknown(classes: np.ndarray, y: np.ndarray, name: str = "y") -> None
 def _check_test_set(X, y, name: str = "") -> tuple[np.ndarray, np.ndarray]:
     """Images and one label per image (``name`` suffixes the argument names)."""
     X = check_images(X, f"X{name}")
-    y = check_labels(y, f"y{name}", rows="image")
-    if len(X) != len(y):
-        raise ValueError(f"X{name} has {len(X)} images but y{name} has {len(y)} labels; pass "
-                         "one label per image.")
-    return X, y
+    return X, check_labels(y, f"y{name}", X=X, rows="image", X_name=f"X{name}")
 
 
 def _bn_values_per_image(in_channels: int, hw: tuple[int, int], widths) -> int:
@@ -273,8 +269,7 @@ def train_classifier(
     weights_from = check_number("weights_from", weights_from, 0.0, 1.0)
     mixup_alpha = check_number("mixup_alpha", mixup_alpha, 0.0)
     X = check_images(X)
-    y = check_labels(y, rows="image")
-    check_consistent_length(X, y)  # extra rows or labels would be dropped silently
+    y = check_labels(y, X=X, rows="image")  # extra rows or labels would be dropped silently
     dev = resolve_device(device)
     if isinstance(random_state, (int, np.integer)):
         seed = int(random_state)
@@ -311,8 +306,8 @@ def train_classifier(
     per_image = _bn_values_per_image(c, (h, w), cfg.widths)
     if b * per_image < 2:  # BatchNorm in training mode would fail on the first step
         need = math.ceil(2 / per_image)
-        fix = (f"pass at least {need} images" if len(X) < need
-               else f"use batch_size >= {need}")
+        fix = " and ".join(([f"pass at least {need} images"] if len(X) < need else [])
+                           + ([f"use batch_size >= {need}"] if cfg.batch_size < need else []))
         raise ValueError(
             f"Training batches of {b} image(s) of {h}x{w} pixels leave BatchNorm "
             f"{b * per_image} value per channel in the network's last layers; it needs at "

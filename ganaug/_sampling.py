@@ -217,18 +217,14 @@ def codes_for(est, n: int, y) -> np.ndarray:
     # which rounds above 2**53: those are looked up one by one, as Python ints
     mixed_ints = (labels.dtype.kind in "iu" and classes.dtype.kind in "iu"
                   and labels.dtype != classes.dtype)
-    try:
-        if mixed_ints:
-            raise TypeError
-        pos = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
-        unknown = np.asarray(classes[pos] != labels, dtype=bool)
-    except TypeError:  # labels that cannot be sorted with the classes: each distinct one
+    pos = None if mixed_ints else _sorted_positions(classes, labels)
+    if pos is None:  # labels that cannot be sorted with the classes: each distinct one
         # is looked up as numpy compares it (a Timestamp equals a datetime64 class)
         which, distinct = pd.factorize(labels.astype(object))  # missing: -1
         found = np.array([class_position(classes, v) for v in distinct.tolist()] + [-1],
                          dtype=np.int64)
         pos = found[which]
-        unknown = pos < 0
+    unknown = pos < 0
     # True == 1 and False == 0 in numpy and in dicts: bool labels match bool classes only
     unknown |= _is_bool(labels) != _is_bool(est.classes_)[np.clip(pos, 0, None)]
     if np.any(unknown):
@@ -247,6 +243,16 @@ def codes_for(est, n: int, y) -> np.ndarray:
             f"Unknown label(s) {bad} in y; the augmenter was fitted on classes {shown}."
         )
     return np.full(n, pos[0], dtype=np.int64) if one else pos.astype(np.int64)
+
+
+def _sorted_positions(classes: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
+    """Positions of ``labels`` in the sorted ``classes`` (-1: absent); None when numpy
+    cannot sort them together (mixed types)."""
+    try:
+        pos = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
+        return np.where(np.asarray(classes[pos] != labels, dtype=bool), -1, pos)
+    except TypeError:
+        return None
 
 
 def class_position(classes: np.ndarray, label: Any) -> int:

@@ -9,7 +9,7 @@ from torch import nn
 from . import _ddp
 from ._compat import _fit_context
 from ._device import MAX_SEED
-from ._validation import class_position
+from ._sampling import class_position
 from ._warm import keep_train_state, resume
 from .base import BaseGANAugmenter
 from .train import HISTORY_KEYS

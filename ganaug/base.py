@@ -34,7 +34,6 @@ from ._validation import (
     check_strategy,
     check_X,
     check_X_y,
-    class_position,
     is_mixed_table,
     kind_of,
     plain_labels,
@@ -330,7 +329,7 @@ class BaseGANAugmenter(BaseOverSampler):
         finally:
             del self._needed
         codes = np.concatenate(
-            [np.full(n, class_position(self.classes_, c), dtype=np.int64)
+            [np.full(n, _sampling.class_position(self.classes_, c), dtype=np.int64)
              for c, n in self.sampling_strategy_.items()]
             + [np.empty(0, dtype=np.int64)]
         )

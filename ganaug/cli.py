@@ -12,14 +12,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from .commands import CommandError
+from .commands import CommandError, number_at_least
 
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
-    return value
+_positive_int = number_at_least(int, 1)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -42,9 +42,11 @@ def add_parsers(sub) -> None:
                    "dtypes make categorical (text, category, bool; default: those only)")
     r.add_argument("--method", choices=("cgan", "gan"), default="cgan",
                    help="cgan: ConditionalGANAugmenter (default); gan: one GAN per class")
-    r.add_argument("--seed", type=int, default=0)
+    seed = number_at_least(int, 0, high=2**32 - 1)
+    r.add_argument("--seed", type=seed, default=0)
     r.add_argument("--device", default="auto")
-    r.add_argument("--time-budget", type=float, default=None, help="seconds of training")
+    r.add_argument("--time-budget", type=number_at_least(float, 0, strict=True), default=None,
+                   help="seconds of training")
     r.add_argument("--save-model", default=None, help="also save the fitted model here")
     r.add_argument("--mark-synthetic", default=None, metavar="COLUMN",
                    help="add a boolean column of this name, True on the new rows")
@@ -60,7 +62,7 @@ def add_parsers(sub) -> None:
     s.add_argument("--out", required=True, help="output file (.csv or .parquet)")
     s.add_argument("--target", default="target",
                    help="name of the label column written beside the rows (default target)")
-    s.add_argument("--seed", type=int, default=None,
+    s.add_argument("--seed", type=seed, default=None,
                    help="reseed sampling (default: the saved model's own sampling state)")
     s.add_argument("--force", action="store_true", help="overwrite an existing output file")
     q = sub.add_parser(
@@ -74,6 +76,21 @@ def add_parsers(sub) -> None:
     q.add_argument("--out", default=None, help="also write the table (.csv)")
     q.add_argument("--plot", default=None, help="also write a PNG of the report")
     q.add_argument("--force", action="store_true", help="overwrite existing output files")
+
+
+def number_at_least(kind: type, low: float, strict: bool = False, high: float | None = None):
+    """An argparse ``type``: a number of ``kind`` >= ``low`` (> with ``strict``), at most
+    ``high``; its name is what argparse shows ("invalid whole number value: 'abc'")."""
+    def parse(text: str):
+        value = kind(text)
+        if value < low or (strict and value == low) or (high is not None and value > high):
+            span = f"{'above' if strict else 'at least'} {low}" + (
+                f" and at most {high}" if high is not None else "")
+            raise argparse.ArgumentTypeError(f"must be {span}; got {text}")
+        return value
+
+    parse.__name__ = "whole number" if kind is int else "number"
+    return parse
 
 
 #: file types ``report --plot`` writes (matplotlib picks the format by the suffix)
@@ -131,6 +148,14 @@ def _integers_as_written(path: str, frame: pd.DataFrame, labels: str | None
         if cells.str.fullmatch(r"[+-]?\d{1,18}").all():
             frame[c] = cells.astype("Int64").reindex(frame.index)
     return frame
+
+
+def _is_csv(path: str) -> bool:
+    """A .csv name, plain or compressed as pandas infers it (.csv.gz, .csv.zip, ...)."""
+    suffixes = [x.lower() for x in Path(path).suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar"):
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] == ".csv"
 
 
 def _check_header(path: str) -> None:
@@ -417,10 +442,10 @@ def run_report(args: argparse.Namespace) -> int:
     """``ganaug report``: the per-class quality table of a saved model against a file."""
     if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
         raise CommandError(f"--plot {args.plot!r}: name a {' / '.join(PLOT_SUFFIXES)} file")
-    _check_outs(args.force, args.out, args.plot, inputs=(args.model, args.data))
-    if args.out is not None and Path(args.out).suffix.lower() != ".csv":
+    if args.out and not _is_csv(args.out):
         raise CommandError(f"--out {args.out!r}: the table is written as CSV, name a .csv "
-                           "file (--plot writes the picture)")
+                           "file (or .csv.gz, ...; --plot writes the picture)")
+    _check_outs(args.force, args.out, args.plot, inputs=(args.model, args.data))
     aug = _load_model(args.model)
     frame, y = read_labelled(args.data, args.target)
     from .report import quality_report
@@ -432,7 +457,10 @@ def run_report(args: argparse.Namespace) -> int:
         if unknown:
             raise CommandError(f"{args.data} has classes the model does not know: {unknown}")
         y = np.array([_label_of(str(v), aug.classes_) for v in y], dtype=object)
-    report = quality_report(aug, X, None if aug.classes_ is None else y, plot=args.plot)
+    try:
+        report = quality_report(aug, X, None if aug.classes_ is None else y, plot=args.plot)
+    except ValueError as exc:  # the rows do not fit the model: say which file
+        raise CommandError(f"{args.data}: {exc}") from exc
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(report.round(3).to_string())
     if args.out:

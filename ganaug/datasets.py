@@ -140,6 +140,22 @@ def long_tailed_counts(n_max: float, n_classes: int, imbalance_ratio: float) -> 
     ]
 
 
+def _check_tail(n_rows: int, n_classes: int, ratio: float, test_size=None) -> None:
+    """Refuse a long tail whose rarest class would keep no row, naming the cause: the
+    ratio, or (``test_size`` given) the split that left too few training rows."""
+    per_class = n_rows / n_classes
+    if min(long_tailed_counts(per_class, n_classes, ratio)) >= 1:
+        return
+    if test_size is None:
+        raise ValueError(
+            f"imbalance_ratio={ratio:g} leaves the rarest class no rows ({per_class:g} rows "
+            f"per class to start from); use a smaller ratio (below {per_class:g}).")
+    raise ValueError(
+        f"test_size={test_size!r} leaves {n_rows} training rows ({per_class:g} per class), "
+        f"too few for imbalance_ratio={ratio:g}: the rarest class would keep no row. Use a "
+        f"smaller test_size, or a ratio below {per_class:g}.")
+
+
 def make_long_tailed(
     X: np.ndarray,
     y: np.ndarray,
@@ -162,8 +178,8 @@ def make_long_tailed(
     y : array-like of shape (n,)
         Class labels, one per row, none missing.
     imbalance_ratio : float, default=100
-        Rows of the commonest class over rows of the rarest (a finite number >= 1, at
-        most the rows per class).
+        Rows of the commonest class over rows of the rarest (a finite number >= 1,
+        below the rows per class).
     random_state : int, RandomState or None, default=0
         Seeds the per-class shuffles.
     return_indices : bool, default=False
@@ -182,12 +198,8 @@ def make_long_tailed(
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"A long tail needs at least 2 classes; y has {len(classes)}.")
-    n_max = len(y) / len(classes)
-    counts = long_tailed_counts(n_max, len(classes), imbalance_ratio)
-    if min(counts) < 1:
-        raise ValueError(
-            f"imbalance_ratio={imbalance_ratio} leaves the rarest class no rows ({n_max:g} "
-            f"rows per class to start from); use a smaller ratio (below {n_max:g}).")
+    _check_tail(len(y), len(classes), imbalance_ratio)
+    counts = long_tailed_counts(len(y) / len(classes), len(classes), imbalance_ratio)
     indices = _per_class_subsample(y, dict(zip(classes, counts)), random_state)
     out = (np.asarray(X)[indices], y[indices])
     return (*out, indices) if return_indices else out
@@ -261,8 +273,8 @@ def load_digits_long_tailed(
     Parameters
     ----------
     imbalance_ratio : float, default=20
-        Rows of the commonest class over rows of the rarest (a finite number >= 1, at
-        most the training rows per class: about 89 with the default ``test_size``).
+        Rows of the commonest class over rows of the rarest (a finite number >= 1,
+        below the training rows per class: about 89 with the default ``test_size``).
     random_state : int or None, default=0
         Seeds the split and the long-tailed subsampling.
     test_size : float or int, default=0.5
@@ -281,20 +293,14 @@ def load_digits_long_tailed(
     from sklearn.model_selection import train_test_split
 
     imbalance_ratio = check_number("imbalance_ratio", imbalance_ratio, 1.0)
-    check_number("test_size", test_size, 0.0, low_open=True)  # its range: train_test_split
+    if test_size is not None:  # its range: train_test_split's check
+        check_number("test_size", test_size, 0.0, low_open=True)
     check_flag("return_balanced", return_balanced)
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
-    n_classes = len(np.unique(y))
-    per_class = len(y_tr) / n_classes
-    if min(long_tailed_counts(per_class, n_classes, imbalance_ratio)) < 1:  # name both causes
-        raise ValueError(
-            f"test_size={test_size!r} leaves {len(y_tr)} training rows ({per_class:g} per "
-            f"class), too few for imbalance_ratio={imbalance_ratio:g}: the rarest class "
-            f"would keep no row. Use a smaller test_size, or a ratio of at most "
-            f"{per_class:g}.")
+    _check_tail(len(y_tr), len(np.unique(y_tr)), imbalance_ratio, test_size)
     X_lt, y_lt = make_long_tailed(X_tr, y_tr, imbalance_ratio, random_state)
     if return_balanced:
         return (X_lt, y_lt), (X_te, y_te), (X_tr, y_tr)

@@ -157,10 +157,8 @@ def _feature_sets(real_feats, fake_feats, k: int, need_fake_k: bool) -> tuple[Te
     balls are used."""
     real, fake = _two_sets(real_feats, fake_feats, ("real_feats", "fake_feats"))
     small = min(len(real), len(fake)) if need_fake_k else len(real)
-    # a bool is an int to Python: k=True would silently be k=1
-    if isinstance(k, bool | np.bool_) or not (isinstance(k, int | np.integer) and 1 <= k < small):
-        raise ValueError(f"k must be an integer with 1 <= k < {small} (the rows of the "
-                         f"smaller set whose k-NN balls are used); got {k!r}.")
+    # k < the rows of the smaller set whose k-NN balls are used
+    check_number("k", k, 1, small - 1, integer=True)
     centre = real.mean(0)  # distances do not change; their rounding does
     return torch.from_numpy(real - centre), torch.from_numpy(fake - centre)
 

@@ -304,9 +304,18 @@ def test_report_takes_the_training_columns_in_any_order(tmp_path):
     assert proc.returncode == 0, proc.stderr[-1000:]
     assert "--plot" in one_line_error(ganaug("report", model, data, "--target", "target",
                                              "--plot", tmp_path / "noext"))
-    assert "two outputs name one file" in one_line_error(ganaug(
-        "report", model, data, "--target", "target", "--out", tmp_path / "r.png",
+    (tmp_path / "old.png").write_text("keep")
+    assert "name a .csv file" in one_line_error(ganaug(  # before the exists check
+        "report", model, data, "--target", "target", "--out", tmp_path / "old.png",
         "--plot", tmp_path / "r.png"))
+    proc = ganaug("report", model, shuffled, "--target", "target", "--out",
+                  tmp_path / "r.csv.gz")  # compressed, as pandas writes it
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert pd.read_csv(tmp_path / "r.csv.gz", index_col=0).index.tolist() == ["a", "b"]
+    renamed = tmp_path / "renamed.csv"
+    pd.read_csv(data).rename(columns={"y": "w"}).to_csv(renamed, index=False)
+    err = one_line_error(ganaug("report", model, renamed, "--target", "target"))
+    assert f"{renamed}: The real rows' columns differ" in err and "extra: ['w']" in err
     assert "not a file name" in one_line_error(ganaug(
         "report", model, data, "--target", "target", "--out", ""))
 
@@ -358,11 +367,15 @@ def test_files_and_flags_are_read_as_a_command_line_user_wrote_them(tmp_path, ca
     (tmp_path / "semi.csv").write_text("x;z;target\n1;2;a\n3;4;b\n")
     assert "split by ';': ganaug reads comma-separated files" in error(
         "resample", tmp_path / "semi.csv", "--target", "target", "--out", out)
-    for flag, value, expected in (("--time-budget", "-1", "--time-budget must be"),
-                                  ("--seed", "-5", "--seed must be"),
+    for flag, value, expected in (("--time-budget", "-1", "--time-budget: must be above 0"),
+                                  ("--seed", "-5", "--seed: must be at least 0"),
+                                  ("--seed", "x", "--seed: invalid whole number value"),
                                   ("--mark-synthetic", " ", "--mark-synthetic needs a")):
-        err = error("resample", data, "--target", "target", "--out", out, flag, value)
+        err = one_line_error(ganaug("resample", data, "--target", "target", "--out", out,
+                                    flag, value))
         assert expected in err and "parameter of" not in err, err
+    assert "--device cuda:9 but CUDA is not available" in error(  # the estimator's words
+        "resample", data, "--target", "target", "--out", out, "--device", "cuda:9")
     assert not out.exists()
     # whole numbers with blank cells stay whole numbers (pandas reads them as floats)
     rows = ["x,k,target"] + [f"{0.1 * i:.1f},{'' if i % 4 == 0 else i},{'a' if i < 30 else 'b'}"

@@ -202,7 +202,7 @@ def test_make_long_tailed_refuses_ratios_that_drop_a_class(ratio, message):
 def test_make_long_tailed_refuses_one_class_and_unequal_lengths():
     with pytest.raises(ValueError, match="at least 2 classes"):
         make_long_tailed(np.zeros((10, 2)), np.zeros(10), 5)
-    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match="X has 10 rows but y has 12 labels"):
         make_long_tailed(np.zeros((10, 2)), np.repeat([0, 1], 6), 5)
 
 
@@ -284,7 +284,7 @@ def test_load_cifar10_takes_only_true_or_false_as_download_switch(tmp_path, monk
     (dict(test_size=0.99), ValueError,
      r"test_size=0.99 leaves 17 training rows \(1.7 per class\), too few for "
      r"imbalance_ratio=20: the rarest class would keep no row. Use a smaller test_size, or "
-     r"a ratio of at most 1.7\."),
+     r"a ratio below 1.7\."),
     (dict(test_size=1598), ValueError, r"test_size=1598 leaves 199 training rows"),
     (dict(test_size=5), ValueError, r"test_size = 5 should be greater or equal to the "
      r"number of classes = 10"),
@@ -292,7 +292,7 @@ def test_load_cifar10_takes_only_true_or_false_as_download_switch(tmp_path, monk
     (dict(test_size=True), TypeError, r"test_size must be a number; got True"),
     (dict(imbalance_ratio=True), TypeError, r"imbalance_ratio must be a number; got True"),
     (dict(imbalance_ratio=100), ValueError, r"test_size=0.5 leaves 898 training rows \(89.8 "
-     r"per class\), too few for imbalance_ratio=100.* a ratio of at most 89.8\."),
+     r"per class\), too few for imbalance_ratio=100.* a ratio below 89.8\."),
     (dict(return_balanced=1), TypeError, r"return_balanced must be True or False; got 1"),
 ])
 def test_load_digits_long_tailed_names_the_argument_at_fault(kwargs, error, message):
@@ -304,6 +304,9 @@ def test_load_digits_long_tailed_names_the_argument_at_fault(kwargs, error, mess
 
 def test_load_digits_long_tailed_limits_it_names_work():
     from ganaug.datasets import load_digits_long_tailed
+
+    _, (_, y_te) = load_digits_long_tailed(test_size=None)  # train_test_split's default
+    assert len(y_te) == 450
 
     # the largest ratio the message offers for the default split works
     (_, y_lt), _ = load_digits_long_tailed(imbalance_ratio=89.8)

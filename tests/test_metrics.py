@@ -184,9 +184,9 @@ def test_knn_metrics_match_the_definitions_far_from_the_origin():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda r, f: precision_recall(r[:3], f, k=3), r"1 <= k < 3"),
-    (lambda r, f: precision_recall(r, f[:2], k=3), r"1 <= k < 2"),
-    (lambda r, f: density_coverage(r, f, k=0), r"1 <= k < 20"),
+    (lambda r, f: precision_recall(r[:3], f, k=3), r"k must be an int in \[1, 2\]; got 3"),
+    (lambda r, f: precision_recall(r, f[:2], k=3), r"k must be an int in \[1, 1\]; got 3"),
+    (lambda r, f: density_coverage(r, f, k=0), r"k must be an int in \[1, 19\]; got 0"),
     (lambda r, f: density_coverage(r[:0], f, k=1), "0 sample.* minimum of 1 is required"),
     (lambda r, f: precision_recall(r, np.full_like(f, np.nan), k=1), "fake_feats contains NaN"),
     (lambda r, f: density_coverage(r, f[:, :2], k=1), "must match"),
@@ -314,6 +314,8 @@ def test_classifier_refuses_images_of_another_shape(toy_classifier, images, mess
      r"Training batches of 1 image\(s\) of 16x16 pixels leave BatchNorm 1 value per channel "
      r".* Pass at least 2 images"),
     (dict(batch_size=1), ValueError, r"batches of 1 image\(s\).* Use batch_size >= 2"),
+    (dict(n=1, batch_size=1, classes=["bright", "dark"]), ValueError,
+     r"Pass at least 2 images and use batch_size >= 2"),
     (dict(n=1), ValueError, r"y holds 1 class \(\['bright'\]\); a classifier needs at least 2"),
     (dict(y=lambda y: np.array([*y[:-1], np.nan], dtype=object)), ValueError,
      r"y has 1 missing label"),  # was a class 'nan'
@@ -356,7 +358,7 @@ def test_knn_metrics_refuse_a_bool_k():
     rs = np.random.RandomState(0)
     real, fake = rs.normal(size=(20, 3)), rs.normal(size=(20, 3))
     for metric in (precision_recall, density_coverage):
-        with pytest.raises(ValueError, match=r"k must be an integer .*; got True"):
+        with pytest.raises(TypeError, match=r"k must be an int; got True"):
             metric(real, fake, k=True)  # was taken as k=1
 
 

@@ -333,8 +333,8 @@ def test_a_failed_warm_image_refit_leaves_the_sampled_container_as_it_was():
     aug = ConditionalGANAugmenter(image_shape=(8, 8), max_steps=2, width=8, random_state=0,
                                   warm_start=True).fit(X0, y0)
     frame = pd.DataFrame(rs.randint(0, 17, (14, 64))).add_prefix("px")
-    with pytest.raises(ValueError):  # a class of one row: refused after the encoding
-        aug.fit(frame, np.repeat([0, 1], [13, 1]))
+    with pytest.raises(ValueError, match="fewer than 2 samples"):  # a class of one row:
+        aug.fit(frame, np.repeat([0, 1], [13, 1]))  # refused after the encoding
     assert isinstance(aug.sample(2, y=1)[0], np.ndarray)  # was a frame of px columns
 
 

@@ -181,12 +181,23 @@ def test_report_takes_a_frames_columns_by_name_and_refuses_rows_it_cannot_compar
 
 
 def test_report_refuses_images_of_another_dtype_or_shape():
+    import copy
+
     images = np.random.RandomState(0).randint(0, 256, size=(40, 8, 8, 3)).astype(np.uint8)
     labels = np.repeat([0, 1], [30, 10])
     aug = ConditionalGANAugmenter(max_steps=2, width=8, batch_size=8, random_state=0,
                                   device="cpu").fit(images, labels)
     with pytest.raises(ValueError, match="were uint8 and are float32"):
         quality_report(aug, images.astype(np.float32) / 255, labels)  # 0-1, not 0-255
+    # the same pixels in another integer dtype are the same images
+    same = quality_report(copy.deepcopy(aug), images, labels, n_per_class=10)
+    pd.testing.assert_frame_equal(
+        quality_report(copy.deepcopy(aug), images.astype(np.int64), labels, n_per_class=10),
+        same)
+    with pytest.raises(ValueError, match=r"grey images for this colour model: repeat the "
+                                         r"channel 3 times, e\.g\. np\.repeat\(X\[\.\.\., "
+                                         r"None\], 3, axis=-1\)"):
+        quality_report(aug, images[..., 0], labels)
     with pytest.raises(ValueError, match=r"had shape \(8, 8, 3\) each \(3 channels, NHWC "
                                          r"layout\) and have \(3, 8, 8\)"):
         quality_report(aug, images.transpose(0, 3, 1, 2), labels)

@@ -89,14 +89,26 @@ class ImageCodec:
         return [], []
 
     def require_compatible(self, X: np.ndarray, whose: str) -> None:
-        """Refuse images that ``whose`` (e.g. "the classifier's") was not trained on: another
-        shape or dtype (0-1 floats against 0-255 uint8) gives silently wrong numbers."""
+        """Refuse images that ``whose`` (e.g. "the classifier's") was not trained on:
+        another shape, or another value convention (floats against integers: 0-1
+        against 0-255; booleans), which give silently wrong numbers. Another dtype of
+        the same kind (float32 for float64, int64 for uint8) is the same pixels."""
+        X = np.asarray(X)
+        kinds = {"f": "float", "b": "bool", "i": "int", "u": "int"}
         problems, _ = self.check_compatible(X)
-        if problems:
-            raise ValueError(
-                f"These images do not match {whose} training images: {problems[0]}. Pass "
-                "images of the training dtype, size, channels and layout (grey images for a "
-                "colour model: repeat the channel, e.g. np.repeat(X[..., None], 3, axis=-1)).")
+        if problems and kinds.get(X.dtype.kind) == kinds.get(np.dtype(self.dtype_).kind):
+            problems = [p for p in problems if not p.startswith("images were")]
+        if not problems:
+            return
+        c = self.shape_[0]
+        grey = c == 3 and 3 * int(np.prod(X.shape[1:])) == int(np.prod(self.input_shape_))
+        axis = 1 if self.layout_ == "NCHW" else -1
+        hint = (f" (grey images for this colour model: repeat the channel 3 times, e.g. "
+                f"np.repeat(X{'[..., None]' if X.ndim == 3 else ''}, 3, axis={axis}))"
+                if grey else "")
+        raise ValueError(f"These images do not match {whose} training images: "
+                         f"{problems[0]}. Pass images of the training shape and value "
+                         f"range{hint}.")
 
     # -- storage on the device ---------------------------------------------------------
     @property

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ._checks import check_number
 from ._compat import flatten_dense_tensors, unflatten_dense_tensors
 from ._device import MAX_SEED, resolve_device
 
@@ -70,9 +71,19 @@ class Comm:
         Where collective tensors must live (CUDA for NCCL, CPU for gloo).
     """
 
-    def __init__(self, rank: int, world_size: int, local_rank: int, device: torch.device):
+    def __init__(self, rank: int, world_size: int, local_rank: int, device: torch.device,
+                 owned: bool = False):
+        _check_rank(rank, world_size)
         self.rank, self.world_size, self.local_rank = rank, world_size, local_rank
         self.device = device
+        self.owned = owned  # the process group was initialised by ganaug (get_comm)
+
+    def release(self) -> None:
+        """Destroy the process group if ganaug initialised it (after a failed fit: a
+        group left behind can abort the process at exit)."""
+        dist = _dist()
+        if self.owned and dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
 
     @property
     def is_main(self) -> bool:
@@ -233,6 +244,11 @@ class Comm:
             self._broadcast_tensors_([b for b in m.buffers() if b.is_floating_point()])
 
 
+def _check_rank(rank: int, world_size: int) -> None:
+    check_number("world_size", world_size, 1, integer=True)
+    check_number("rank", rank, 0, world_size - 1, integer=True)
+
+
 def shard_indices(
     n: int, codes: np.ndarray | None, rank: int, world_size: int, seed: int
 ) -> np.ndarray:
@@ -260,6 +276,11 @@ def shard_indices(
     -------
     idx : ndarray of int64, sorted
     """
+    _check_rank(rank, world_size)
+    check_number("n", n, 0, integer=True)
+    if codes is not None and len(codes) != n:
+        raise ValueError(f"codes holds {len(codes)} class codes for n={n} rows; pass one per "
+                         "row (or None).")
     if world_size == 1:
         return np.arange(n)
     rng = np.random.RandomState(seed % (2**32))
@@ -294,6 +315,8 @@ def get_comm(distributed: bool | str = "auto", device: str | torch.device = "aut
     -------
     comm : Comm or None
     """
+    if not isinstance(distributed, str):  # numpy bools too (a grid of np.array values)
+        distributed = bool(distributed)
     if distributed is False:
         return None
     from .distributed import current_worker_index  # looked up there (tests patch it)
@@ -303,6 +326,7 @@ def get_comm(distributed: bool | str = "auto", device: str | torch.device = "aut
         if distributed is True:
             raise ValueError("distributed=True but this torch build has no torch.distributed.")
         return None
+    owned = False
     if not dist.is_initialized():
         env_launch = _launched_by_torchrun()
         if distributed == "auto" and not (env_launch and current_worker_index() is None):
@@ -321,6 +345,7 @@ def get_comm(distributed: bool | str = "auto", device: str | torch.device = "aut
             local = int(os.environ.get("LOCAL_RANK", "0"))
             torch.cuda.set_device(local % torch.cuda.device_count())
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+        owned = True
     world = dist.get_world_size()
     if world == 1 and distributed == "auto":
         return None
@@ -330,7 +355,7 @@ def get_comm(distributed: bool | str = "auto", device: str | torch.device = "aut
         cdev = torch.device("cuda", torch.cuda.current_device())
     else:
         cdev = torch.device("cpu")
-    return Comm(rank, world, local, cdev)
+    return Comm(rank, world, local, cdev, owned=owned)
 
 
 # ------------------------------------------------------------- the estimators' side --
@@ -341,6 +366,8 @@ def start(est) -> tuple[Any, torch.device]:
     from .distributed import select_device
 
     comm = get_comm(est.distributed, est.device)
+    if comm is not None and comm.world_size == 1:  # a group of one is one process: the
+        comm = None  # same fit as without it (seeds, device, shards)
     return comm, resolve_device(select_device(est.device, comm=comm))
 
 

@@ -126,6 +126,10 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         est.class_filter_ = snapshot(est.class_filter)
         est._class_judge = fit_judge(est)
         warn_if_collapsed(est, data, codes)
+    except BaseException:
+        if comm is not None:  # a group ganaug started goes with the failed fit
+            comm.release()
+        raise
     finally:
         del est._resume_states
         del est._noise_root

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import check_number
 from .data.anchors import neighbour_noise, pooled_share
 
 
@@ -38,6 +39,11 @@ def generate_chunks(
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.
     """
+    check_number("n", n, 0, integer=True)
+    check_number("chunk", chunk, 1, integer=True)  # 0 failed in range(), -1 gave nothing
+    if codes is not None and np.ndim(codes) and len(codes) != n:
+        raise ValueError(f"codes holds {len(codes)} class codes for n={n} rows; pass one per "
+                         "row, or one int for all.")
     gen = torch.Generator().manual_seed(int(seed))
     G.eval()
     with torch.no_grad():

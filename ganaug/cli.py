@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from .commands import CommandError, number_at_least
+from .commands import CommandError, as_flags, number_at_least
 
 _positive_int = number_at_least(int, 1)
 
@@ -55,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "CIFAR-10; other options, e.g. its --data-dir, are passed on, see below)")
     bench.add_argument("--seeds", type=_positive_int, default=None,
                        help="number of seeds, 0..N-1 (digits-lt default 50)")
-    bench.add_argument("--out", default=None, help="output folder (digits-lt default bench_out/)")
+    bench.add_argument("--out", default=None, help="output folder, created if missing; files of "
+                       "an earlier run there are replaced (digits-lt default bench_out/)")
     bench.add_argument("--epochs", type=_positive_int, default=None,
                        help="GAN epochs of digits-lt (default: the estimator's own default, "
                        "a budget of generator steps)")
@@ -65,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=_positive_int, default=None,
                        help="torch CPU threads (digits-lt default 1: its networks are tiny "
                        "and extra threads cost more than they gain on a busy machine)")
-    bench.add_argument("--quiet", action="store_true", help="print only the table")
+    bench.add_argument("--quiet", action="store_true",
+                       help="no per-seed progress: print the result tables and output paths")
     bench.epilog = (
         "With --dataset cifar10-lt, other options are passed on to the CIFAR-10 benchmark "
         "(see `python -m ganaug_bench.cifar10 --help`)."
@@ -74,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     return parser
+
+
+def _out_folder(path: str) -> None:
+    """Create the bench's output folder, or a one-line error before the run."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"--out {path} is a file; name a folder (the bench writes "
+                           "results.json, results.md and pictures into it)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"--out {path}: cannot create the folder ({exc.strerror})") from exc
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"--out {path}: the folder is not writable")
 
 
 def _harness(name: str):
@@ -156,6 +174,15 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
 
         return getattr(commands, f"run_{args.command}")(args)
     if args.command == "bench":
+        if args.out is not None or args.dataset == "digits-lt":  # before hours of work
+            _out_folder("bench_out" if args.out is None else args.out)
+        if args.device is not None:
+            from ._device import resolve_device
+
+            try:  # an unavailable device, before the first arm
+                resolve_device(args.device)
+            except ValueError as exc:
+                raise CommandError(as_flags(str(exc))) from exc
         if args.dataset == "cifar10-lt":
             return _run_cifar10(args, extra)
         if extra:

@@ -281,7 +281,7 @@ FLAGS = {"time_budget": "--time-budget", "random_state": "--seed", "device": "--
          "sampling_strategy": "--strategy", "categorical_features": "--categorical"}
 
 
-def _as_flags(text: str) -> str:
+def as_flags(text: str) -> str:
     """An estimator's error in the words of the command line: its parameters as flags."""
     for param, flag in FLAGS.items():
         text = re.sub(rf"The '{param}' parameter of \w+", flag, text)
@@ -345,7 +345,7 @@ def run_resample(args: argparse.Namespace) -> int:
     try:
         X_res, y_res = aug.fit_resample(X, y)
     except ValueError as exc:  # the command's flags, not the estimator's parameters
-        raise CommandError(_as_flags(str(exc))) from exc
+        raise CommandError(as_flags(str(exc))) from exc
     if "Unnamed: 0" in X.columns:  # after every check: an error stays one line
         print("warning: column 'Unnamed: 0' looks like a saved row index (pandas names an "
               "unnamed first column so); it is resampled as a feature: drop it, or write "

@@ -21,6 +21,7 @@ import inspect
 import math
 import time
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from ._checkpoint import export_checkpoint, load_checkpoint
+from ._checks import check_number
 from ._generation import generate_chunks
 from .data.anchors import neighbour_noise
 from .nn.diffaug import diff_augment
@@ -70,6 +72,21 @@ class TrainConfig:
     desc: str = "GAN"
     comm: object | None = None  # ganaug.distributed.Comm: data-parallel over ranks (None: off)
     history: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse values that would train nothing or fail deep in a step (0 epochs ran
+        nothing silently; batch_size 0 divided by zero; d_steps 0 left D's loss unset)."""
+        for name in ("batch_size", "latent_dim", "d_steps", "epochs", "max_steps"):
+            value = getattr(self, name)
+            if value is not None or name in ("batch_size", "latent_dim", "d_steps"):
+                check_number(name, value, 1, integer=True)
+        for name in ("g_lr", "d_lr"):
+            check_number(name, getattr(self, name), 0.0, low_open=True)
+        check_number("ema_decay", self.ema_decay, 0.0, 1.0)
+        if self.time_budget is not None and not (
+                isinstance(self.time_budget, Real) and self.time_budget > 0):
+            raise ValueError(f"time_budget must be a number of seconds > 0 (or None); got "
+                             f"{self.time_budget!r}.")
 
 
 class _BatchSampler:
@@ -173,6 +190,8 @@ class GANTrainer:
         partners: Tensor | None = None,
         share: Tensor | None = None,
     ):
+        if len(data) == 0:
+            raise ValueError("data holds no rows; a GAN needs rows to train on.")
         self.cfg, self.gen, self.data, self.labels = cfg, gen, data, labels
         self.partners = partners
         self.share = share  # anchor mode: pooled-noise share per class (index 0: no labels)

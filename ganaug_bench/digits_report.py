@@ -262,7 +262,7 @@ def main_digits(
     threads : int or None, default=1
         ``torch.set_num_threads`` for this process (None: leave torch's default).
     quiet : bool, default=False
-        Print only the table and the output paths.
+        No per-seed progress: print the result tables and the output paths.
     command : str or None, default=None
         The command line to record.
 

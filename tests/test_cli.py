@@ -181,7 +181,22 @@ def test_bench_on_a_missing_device_is_one_line_and_exit_2(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ganaug: error:") and "CUDA" in lines[0]
-    assert "Traceback" not in proc.stderr
+    assert "--device cuda but CUDA" in lines[0]  # in the command's words
+    assert "Traceback" not in proc.stderr and "seed 0" not in proc.stdout  # before any arm
+
+
+def test_bench_checks_its_output_folder_before_the_run(tmp_path, monkeypatch, capsys):
+    import ganaug_bench.digits_report as report
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the bench ran before --out was checked")
+
+    monkeypatch.setattr(report, "run_bench", no_run)
+    (tmp_path / "file").write_text("x")
+    for out, expected in ((tmp_path / "file", "is a file; name a folder"),
+                          (tmp_path / "file" / "sub", "cannot create the folder")):
+        assert cli.main(["bench", "--seeds", "1", "--out", str(out)]) == 2
+        assert expected in capsys.readouterr().err
 
 
 def test_cli_errors_become_one_line_with_a_hint(monkeypatch, capsys):

@@ -187,7 +187,9 @@ def test_single_process_path_unchanged(monkeypatch):
     assert isinstance(comm, Comm) and comm.world_size == 1
     c = ConditionalGANAugmenter(**{**SMALL, "epochs": 1}, random_state=0,
                                 distributed=True).fit(X, y)
-    assert c.sample(3, y=0)[0].shape == (3, 4)
+    # ... which is the single-process fit: same seeds, same networks, same samples
+    _same_state(a.generator_.state_dict(), c.generator_.state_dict())
+    np.testing.assert_array_equal(c.sample(3, y=0)[0], a.sample(3, y=0)[0])
 
 
 def test_distributed_true_with_partial_env_errors(monkeypatch):
@@ -253,3 +255,27 @@ def test_an_unusable_GANAUG_DEVICE_is_named_in_the_error(monkeypatch):
     with pytest.raises(ValueError, match="environment variable GANAUG_DEVICE='cuda:0' "
                                          "overrides device='auto'"):
         ConditionalGANAugmenter(max_steps=1, width=8).fit(X, y)
+
+
+@pytest.mark.parametrize("flag", [np.False_, np.True_])
+def test_numpy_bools_choose_like_python_bools(flag):
+    # a grid of np.array values hands numpy bools over: they reached init_process_group
+    comm = get_comm(flag)
+    assert comm is None if not flag else (isinstance(comm, Comm) and comm.world_size == 1)
+    X, y = _data()
+    ConditionalGANAugmenter(**{**SMALL, "epochs": 1}, random_state=0,
+                            distributed=flag).fit(X, y)
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(rank=2, world_size=2), r"rank must be an int in \[0, 1\]; got 2"),  # overlapped
+    (dict(rank=-1, world_size=2), r"rank must be an int in \[0, 1\]; got -1"),
+    (dict(rank=0, world_size=0), r"world_size must be an int >= 1; got 0"),  # was 1/0
+    (dict(codes=np.zeros(5, dtype=int)), r"codes holds 5 class codes for n=10 rows"),
+])
+def test_shard_indices_refuses_ranks_and_codes_that_make_wrong_shards(args, message):
+    kw = {"n": 10, "codes": None, "rank": 0, "world_size": 2, "seed": 0, **args}
+    with pytest.raises(ValueError, match=message):
+        shard_indices(**kw)
+    with pytest.raises(ValueError, match="world_size must be an int >= 1"):
+        Comm(0, 0, 0, torch.device("cpu"))  # its mean divided by zero (inf)

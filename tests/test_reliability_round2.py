@@ -390,3 +390,41 @@ def test_a_failed_sample_call_leaves_the_sampling_stream_where_it_was():
     with pytest.raises(ValueError, match="No GAN was trained for class 0"):
         aug.sample(5)
     np.testing.assert_array_equal(aug.sample(5, y=1)[0], twin.sample(5, y=1)[0])
+
+
+@pytest.mark.parametrize("field, value, error, message", [
+    ("epochs", 0, ValueError, r"epochs must be an int >= 1; got 0"),  # trained nothing
+    ("epochs", 2.5, TypeError, r"epochs must be an int; got 2.5"),  # trained 3
+    ("max_steps", -1, ValueError, r"max_steps must be an int >= 1"),
+    ("batch_size", 0, ValueError, r"batch_size must be an int >= 1"),  # ZeroDivisionError
+    ("d_steps", 0, ValueError, r"d_steps must be an int >= 1"),  # UnboundLocalError
+    ("time_budget", 0, ValueError, r"time_budget must be a number of seconds > 0"),
+    ("ema_decay", 2.0, ValueError, r"ema_decay must be a finite number in \[0, 1\]"),
+])
+def test_train_config_refuses_values_that_train_nothing_or_fail_in_a_step(field, value, error,
+                                                                         message):
+    from ganaug.train import TrainConfig
+
+    base = dict(epochs=2, batch_size=16, latent_dim=4, g_lr=1e-3, d_lr=1e-3,
+                betas=(0.5, 0.9), loss="hinge")
+    with pytest.raises(error, match=message):
+        TrainConfig(**{**base, field: value})
+
+
+def test_training_and_generation_helpers_refuse_empty_or_mismatched_input():
+    import torch
+
+    from ganaug.train import TrainConfig, generate_chunks, train_gan
+
+    cfg = TrainConfig(epochs=1, batch_size=4, latent_dim=2, g_lr=1e-3, d_lr=1e-3,
+                      betas=(0.5, 0.9), loss="hinge")
+    G, D = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+    with pytest.raises(ValueError, match="data holds no rows"):  # was ZeroDivisionError
+        train_gan(G, D, torch.zeros(0, 3), None, 0, cfg, torch.Generator())
+    for kwargs, message in ((dict(chunk=0), r"chunk must be an int >= 1"),
+                            (dict(n=-5), r"n must be an int >= 0"),  # yielded nothing
+                            (dict(codes=np.zeros(3, dtype=int)), r"codes holds 3 class codes")):
+        args = {"G": G, "codes": None, "n": 10, "latent_dim": 2, "device": "cpu",
+                "seed": 0, **kwargs}
+        with pytest.raises(ValueError, match=message):
+            next(generate_chunks(**args))

@@ -406,3 +406,18 @@ def test_a_class_separated_by_a_gap_stays_on_its_side_in_mixed_tables(Aug, extra
     assert new.min() >= ones.min() - margin - 1e-3  # bounds are encoded in float32
     assert new.max() <= ones.max() + margin + 1e-3
     assert new.std() > 0.5 * ones.std()  # still spread, not pinned to the bounds
+
+
+def test_a_category_column_mixing_true_and_1_is_refused_not_merged():
+    # True == 1 to pandas: one category, and the class's True rows came back as 1
+    y = np.repeat([0, 1], [60, 40])
+    rs = np.random.RandomState(0)
+    for values, clash in (([1, True, 1.0, "x"], r"\[1\]"), ([0.0, False, "a"], r"\[0.0\]")):
+        X = pd.DataFrame({"c": np.array(values * 40, dtype=object)[:100],
+                          "x": rs.normal(size=100)})
+        with pytest.raises(ValueError, match=rf"Column 'c' holds True/False and the numbers "
+                                             rf"{clash}, which count as the same categories"):
+            ConditionalGANAugmenter(max_steps=2, random_state=0).fit(X, y)
+    X = pd.DataFrame({"c": np.array([2, True, "a", False] * 25, dtype=object),
+                      "x": rs.normal(size=100)})  # no value equals another of another type
+    ConditionalGANAugmenter(max_steps=2, random_state=0).fit(X, y)

@@ -26,6 +26,7 @@ Design of :class:`TabularEncoder` (see its docstring for the reasons):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Number
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -76,6 +77,23 @@ class _Column:
     spans: list = field(default_factory=list)  # Span objects of this column
     start: int = 0
     stop: int = 0
+
+
+def _refuse_bool_number_clash(values: pd.Series, name) -> None:
+    """Refuse a category column holding True/False beside the numbers 1/0: equal to
+    Python and pandas, they would be counted as one category and generated rows would
+    turn one into the other (True into 1.0, silently)."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer"):
+        return  # one kind of value (the common case): nothing to check, at C speed
+    bools = {bool(v) for v in values if isinstance(v, bool | np.bool_)}
+    numbers = {v for v in values if isinstance(v, Number) and not isinstance(v, bool | np.bool_)
+               and v in bools}
+    if numbers:
+        raise ValueError(
+            f"Column {name!r} holds True/False and the numbers {sorted(numbers)[:3]}, which "
+            "count as the same categories (True == 1, False == 0): generated rows would turn "
+            "one into the other. Give the column one type first (e.g. text, with "
+            ".astype(str)).")
 
 
 class TabularEncoder(TabularDecoding):
@@ -233,6 +251,7 @@ class TabularEncoder(TabularDecoding):
 
     def _fit_categorical(self, info: _Column, col, missing: np.ndarray) -> None:
         values = pd.Series(np.asarray(col, dtype=object)[~missing], dtype=object)
+        _refuse_bool_number_clash(values, info.name)
         counts = values.value_counts(sort=True)
         counts = counts[counts > 0]
         if len(counts) == 0:  # all missing: one dummy category never produced

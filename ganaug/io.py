@@ -53,6 +53,7 @@ and :func:`save` / :func:`load`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -61,6 +62,7 @@ import warnings
 import zipfile
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -99,7 +101,8 @@ def save(estimator, path: str | os.PathLike) -> None:
         metadata (classes with their dtype, codec state, history, sampling RNG state,
         and the warm-start train state if kept).
     path : str or path-like
-        File to write (conventionally ``*.ganaug``; a zip written by ``torch.save``).
+        File to write (conventionally ``*.ganaug``; a zip written by ``torch.save``);
+        ``~`` is expanded. Open files and buffers are not taken.
 
     Raises
     ------
@@ -137,6 +140,7 @@ def save(estimator, path: str | os.PathLike) -> None:
         raise TypeError(
             f"ganaug.save stores ganaug augmenters; got {type(estimator).__name__}."
         )
+    path = _file_path(path, "save")
     if type(estimator).__module__ != "ganaug.augmenters":
         raise TypeError(
             f"ganaug.save stores ganaug's own augmenter classes; {type(estimator).__name__} "
@@ -192,6 +196,18 @@ def save(estimator, path: str | os.PathLike) -> None:
     torch.save(payload, path)
 
 
+def _file_path(path, verb: str) -> str:
+    """``path`` as a text path with ``~`` expanded, or a TypeError / ValueError naming it
+    (bytes, open files and buffers are not paths here)."""
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        raise TypeError(f"ganaug.{verb} takes a file path (str or pathlib.Path); got "
+                        f"{type(path).__name__}. Write to a file and pass its path.")
+    text = os.path.expanduser(os.fspath(path))
+    if isinstance(text, bytes) or not text:
+        raise ValueError(f"ganaug.{verb} needs a file path; got {path!r}.")
+    return text
+
+
 def _module_entry(enc: Encoder, module: nn.Module, where: str, n_classes: int) -> dict:
     state = {k: enc.encode(t, f"{where}.{k}") for k, t in module.state_dict().items()}
     return {"n_classes": n_classes, "state": state}
@@ -203,7 +219,7 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     Parameters
     ----------
     path : str or path-like
-        A file written by :func:`save`.
+        A file written by :func:`save` (``~`` is expanded).
     device : str, torch.device or None, default=None
         Where to sample: None keeps the device the model was trained on when this
         machine has it, else the CPU (a model trained on a GPU loads on a CPU-only
@@ -221,7 +237,8 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     ValueError
         If the file is not a ganaug file, carries pickled objects (refused by
         ``torch.load(weights_only=True)`` before anything runs), names a class outside
-        the allowlist, or was written by a ganaug of another major version.
+        the allowlist, was written by a ganaug of another major version, or holds a
+        model that is inconsistent (edited) or cannot draw a row.
 
     Warns
     -----
@@ -233,9 +250,10 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     save : write the file.
     """
     from . import augmenters
-    from ._device import resolve_device, resolve_or_cpu
+    from ._device import resolve_device
     from .base import BaseGANAugmenter
 
+    path = _file_path(path, "load")
     if os.path.isdir(path):
         raise ValueError(f"{os.fspath(path)!r} is a directory, not a ganaug file.")
     if not os.path.exists(path):
@@ -287,19 +305,37 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
     cls = getattr(augmenters, name, None) if isinstance(name, str) else None
     if not (isinstance(cls, type) and issubclass(cls, BaseGANAugmenter)):
         raise ValueError(f"Refusing to load: {name!r} is not a ganaug augmenter.")
-    dec = Decoder(tensors)
+    try:
+        est = _restore(cls, config, Decoder(tensors))
+    except (LookupError, TypeError, AttributeError, ArithmeticError, UnicodeError,
+            RuntimeError) as exc:  # a file edited (and re-checksummed) by hand
+        raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    if device is not None:
+        est.device_ = resolve_device(device)
+    _check_restored(est, path)
+    return est
+
+
+def _restore(cls, config: dict, dec: Decoder):
+    """The estimator described by a checked file's config and tensors, on the device it
+    was saved on when this machine has it, else the CPU."""
+    from ._device import resolve_or_cpu
+
     params = {k: dec.decode(v) for k, v in config["params"].items()}
     known = cls().get_params(deep=False)
     unknown = sorted(set(params) - set(known))
     if unknown:
         warnings.warn(
             f"Parameters {unknown} of the saved model are not known to this ganaug "
-            f"{__version__}; they are ignored.", UserWarning, stacklevel=2,
+            f"{__version__}; they are ignored.", UserWarning, stacklevel=3,
         )
     est = cls(**{k: v for k, v in params.items() if k in known})
     for key, value in config["fitted"].items():
         if key in _DROPPED:
             continue
+        if not isinstance(key, str) or key.startswith("__"):  # no __class__ & co.
+            raise ValueError(f"Corrupt ganaug file: the attribute name {key!r}.")
         setattr(est, key, dec.decode(value))
     saved_device = getattr(est, "device_", None)
     if config["modules"]:
@@ -312,12 +348,27 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
                 ))
             else:
                 setattr(est, key, _rebuild(est, entry, dec, key))
-    if saved_device is not None or device is not None:
-        if device is not None:
-            est.device_ = resolve_device(device)
-        else:  # trained on a GPU, loaded on a machine without one: the CPU
-            est.device_ = resolve_or_cpu(saved_device)
+    if saved_device is not None:  # trained on a GPU, loaded without one: the CPU
+        est.device_ = resolve_or_cpu(saved_device)
     return est
+
+
+def _check_restored(est, path) -> None:
+    """A fitted model that cannot draw one row is a damaged file, said at load, not at
+    the first ``sample`` (a renamed estimator, emptied networks, reshaped anchors)."""
+    if not hasattr(est, "codec_"):
+        return  # unfitted: nothing to sample
+    probe = copy.deepcopy(est)
+    try:
+        if probe.classes_ is None:
+            probe.sample(1)
+        else:
+            index = getattr(probe, "generator_index_", None)
+            k = 0 if index is None else int(np.flatnonzero(np.asarray(index) >= 0)[0])
+            probe.sample(1, y=probe.classes_[k])
+    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged model
+        raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: the model it holds "
+                         f"cannot sample ({type(exc).__name__}: {exc}).") from exc
 
 
 @torch_defaults(grad=False)  # float32 networks whatever the caller's default dtype

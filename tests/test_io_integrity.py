@@ -194,3 +194,57 @@ def test_categories_that_fit_accepts_are_saved_and_load_equal(values, tmp_path):
     assert got["c"].dtype == col.dtype
     assert [type(v) for v in got["c"]] == [type(v) for v in want["c"]]
     assert set(got["c"]) <= set(values)
+
+
+def _edited_copy(src, dst, edit):
+    """``src`` with its config edited and its checksum recomputed, as anyone can."""
+    payload = torch.load(src, weights_only=True)
+    config = json.loads(payload["config"])
+    edit(config)
+    payload["config"] = json.dumps(config)
+    payload["checksum"] = _digest(payload["config"], payload["tensors"])
+    torch.save(payload, dst)
+    return dst
+
+
+@pytest.mark.parametrize("edit", [
+    lambda c: c.pop("params"),  # KeyError
+    lambda c: c["fitted"]["classes_"].__setitem__("dtype", "zzz"),  # TypeError
+    lambda c: c["fitted"].__setitem__("data_kind_", {"__decimal__": "abc"}),  # decimal error
+    lambda c: c["fitted"].__setitem__("device_", {"__device__": "banana"}),  # RuntimeError
+    lambda c: c.__setitem__("estimator", "GANAugmenter"),  # loaded; failed in sample()
+    lambda c: c.__setitem__("modules", {}),  # loaded; failed in sample()
+    lambda c: c["fitted"]["anchors_"].__setitem__(
+        "shape", c["fitted"]["anchors_"]["shape"][::-1]),  # loaded; IndexError in sample()
+    lambda c: c["fitted"].__setitem__("__class__", 1),
+], ids=["no-params", "dtype", "decimal", "device", "renamed", "no-modules", "anchors",
+        "dunder"])
+def test_load_of_an_edited_file_is_a_clear_value_error_at_load(tmp_path, edit):
+    import warnings
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.repeat([0, 1], [30, 10])
+    src = tmp_path / "m.ganaug"
+    ganaug.save(ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(X, y), src)
+    bad = _edited_copy(src, tmp_path / "bad.ganaug", edit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match="Corrupt ganaug file"):
+            ganaug.load(bad)
+
+
+def test_save_and_load_take_paths_only_and_expand_the_home_folder(tmp_path, monkeypatch):
+    import io
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    aug = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(
+        X, np.repeat([0, 1], [30, 10]))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    ganaug.save(aug, "~/m.ganaug")  # was a file in a folder named '~'
+    assert (tmp_path / "m.ganaug").exists()
+    assert ganaug.load("~/m.ganaug").sample(2, y=1)[0].shape == (2, 3)
+    for bad, error in ((io.BytesIO(), TypeError), (b"/tmp/m.ganaug", TypeError), ("", ValueError)):
+        with pytest.raises(error, match="ganaug.save (takes|needs) a file path"):
+            ganaug.save(aug, bad)
+        with pytest.raises(error, match="ganaug.load (takes|needs) a file path"):
+            ganaug.load(bad)

@@ -15,6 +15,7 @@ import pandas as pd
 from imblearn.utils import check_sampling_strategy, check_target_type
 from scipy import sparse
 from sklearn import get_config
+from sklearn.base import is_classifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
@@ -86,6 +87,23 @@ class DiffAugPolicy(_Check):
 
     def __str__(self) -> str:
         return f"'auto' or a comma list of DiffAugment ops from {POLICIES}"
+
+
+class Classifier(_Check):
+    """Constraint: a scikit-learn classifier (``is_classifier``: a regressor's numbers or
+    a clusterer's cluster ids are not class codes; with them the check was silently off
+    or wrong)."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        if not (hasattr(val, "fit") and hasattr(val, "predict")):
+            return False
+        try:
+            return is_classifier(val)
+        except AttributeError:  # fit and predict, but no scikit-learn tags
+            return False
+
+    def __str__(self) -> str:
+        return "a scikit-learn classifier (fit / predict, e.g. LogisticRegression)"
 
 
 # ---------------------------------------------------------------------------- X and y --

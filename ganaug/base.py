@@ -25,10 +25,11 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import _fitting, _sampling
-from ._compat import ArraysTransformer, HasMethods, Interval, StrOptions, _fit_context
+from ._compat import ArraysTransformer, Interval, StrOptions, _fit_context
 from ._device import resolve_or_cpu
 from ._validation import (
     AdamBetas,
+    Classifier,
     DiffAugPolicy,
     ImageShape,
     check_strategy,
@@ -93,7 +94,7 @@ class BaseGANAugmenter(BaseOverSampler):
         "distributed": ["boolean", StrOptions({"auto"})],
         "cpu_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "spread": [Interval(Real, 0, None, closed="left")],
-        "class_filter": ["boolean", HasMethods(["fit", "predict"])],
+        "class_filter": ["boolean", Classifier()],
     }
 
     def __init__(

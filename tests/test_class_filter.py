@@ -6,6 +6,8 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeClassifier
 
 from ganaug import ConditionalGANAugmenter, GANAugmenter, load, save
@@ -246,3 +248,13 @@ def test_kernel_check_predicts_as_libsvm_does(n_classes):
                   SVC(kernel="linear").fit(X, labels),
                   SVC(break_ties=True).fit(X, labels)):
         np.testing.assert_array_equal(judge_predict(other, Z), other.predict(Z))
+
+
+@pytest.mark.parametrize("not_a_classifier", [LinearRegression(), KMeans(2, n_init=1)])
+def test_class_filter_refuses_estimators_that_are_not_classifiers(not_a_classifier):
+    # a regressor's numbers never equal a class code (the check was silently off); a
+    # clusterer's cluster ids were taken as class codes
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    with pytest.raises(ValueError, match="must be .*a scikit-learn classifier"):
+        ConditionalGANAugmenter(max_steps=2, class_filter=not_a_classifier).fit(
+            X, np.repeat([0, 1], [40, 20]))

@@ -25,6 +25,7 @@ from .metrics import density_coverage, precision_recall
 
 __all__ = ["marginal_fidelity", "quality_report"]
 
+_MISSING = object()  # the category of missing values in marginal_fidelity
 NEAR_COPY_QUANTILE = 0.05  # near copy: closer to a real row than 95 % of real rows are
 
 
@@ -50,16 +51,29 @@ def marginal_fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
     """
     from scipy.stats import ks_2samp
 
+    if len(real) == 0 or len(synth) == 0:
+        raise ValueError(f"marginal_fidelity needs rows on both sides; got {len(real)} real "
+                         f"and {len(synth)} synthetic.")
+    if real.columns.has_duplicates or sorted(map(str, real.columns)) != sorted(
+            map(str, synth.columns)):
+        extra = sorted(set(map(str, synth.columns)) - set(map(str, real.columns)))
+        lost = sorted(set(map(str, real.columns)) - set(map(str, synth.columns)))
+        raise ValueError(f"real and synth must have the same columns, once each (synth extra: "
+                         f"{extra}, missing: {lost}).")
     ks, tvd = {}, {}
     cats = set(_categorical(real))
     for c in real.columns:
-        if c in cats:
-            p = real[c].astype(object).fillna("<NA>").value_counts(normalize=True)
-            q = synth[c].astype(object).fillna("<NA>").value_counts(normalize=True)
+        if c in cats:  # missing values (None, NaN, pd.NA alike) are one category of
+            # their own, never equal to a text such as '<NA>'
+            p, q = (v.astype(object).where(v.notna(), _MISSING).value_counts(normalize=True)
+                    for v in (real[c], synth[c]))
             tvd[c] = float(0.5 * p.subtract(q, fill_value=0).abs().sum())
         else:
             a, b = real[c].dropna(), synth[c].dropna()
-            ks[c] = float(ks_2samp(a, b).statistic) if len(a) and len(b) else float("nan")
+            # one side without numbers is as far from the other as can be (it was NaN,
+            # and dropped from the means: an all-missing column read as perfect)
+            ks[c] = (float(ks_2samp(a, b).statistic) if len(a) and len(b)
+                     else float(len(a) != len(b)) if len(a) or len(b) else float("nan"))
     num = list(ks)
     if len(num) > 1:
         diff = np.abs(real[num].astype(float).corr().to_numpy()

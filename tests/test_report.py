@@ -79,7 +79,7 @@ def test_marginal_fidelity_is_zero_for_identical_and_large_for_shifted():
     moved = frame.assign(a=frame["a"] + 3, c="x")
     far = marginal_fidelity(frame, moved)
     assert far["ks"]["a"] > 0.8 and far["tvd"]["c"] > 0.4
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match=r"missing: \['c'\]"):
         marginal_fidelity(frame, frame.drop(columns="c"))
 
 
@@ -201,3 +201,19 @@ def test_report_refuses_images_of_another_dtype_or_shape():
     with pytest.raises(ValueError, match=r"had shape \(8, 8, 3\) each \(3 channels, NHWC "
                                          r"layout\) and have \(3, 8, 8\)"):
         quality_report(aug, images.transpose(0, 3, 1, 2), labels)
+
+
+def test_marginal_fidelity_counts_missing_data_and_refuses_what_it_cannot_compare():
+    real = pd.DataFrame({"n": [1.0, 2.0, 3.0, 4.0],
+                         "c": pd.Series(["x", None, "<NA>", "x"], dtype=object)})
+    synth = pd.DataFrame({"n": [np.nan] * 4,  # no numbers at all: as far as can be
+                          "c": pd.Series(["x", np.nan, "<NA>", "x"], dtype=object)})
+    fid = marginal_fidelity(real, synth)
+    assert fid["ks"] == {"n": 1.0} and fid["ks_mean"] == 1.0  # was NaN, dropped: 0.0
+    assert fid["tvd"] == {"c": 0.0}  # None and NaN are one missing category ...
+    moved = synth.assign(c=pd.Series(["x", "<NA>", "<NA>", "x"], dtype=object))
+    assert marginal_fidelity(real, moved)["tvd"] == {"c": 0.25}  # ... the text '<NA>' not
+    with pytest.raises(ValueError, match="rows on both sides; got 4 real and 0 synthetic"):
+        marginal_fidelity(real, synth.iloc[:0])  # was TVD 0.5
+    with pytest.raises(ValueError, match=r"synth extra: \['d'\], missing: \['c'\]"):
+        marginal_fidelity(real, synth.rename(columns={"c": "d"}))  # was a KeyError

@@ -421,3 +421,10 @@ def test_a_category_column_mixing_true_and_1_is_refused_not_merged():
     X = pd.DataFrame({"c": np.array([2, True, "a", False] * 25, dtype=object),
                       "x": rs.normal(size=100)})  # no value equals another of another type
     ConditionalGANAugmenter(max_steps=2, random_state=0).fit(X, y)
+
+
+def test_a_column_too_wide_for_float64_differences_is_refused_not_sampled_as_nan():
+    X = pd.DataFrame({"wide": [-1e308, 1e308] * 20, "g": [1.0, np.nan] + [0.0] * 38})
+    with pytest.raises(ValueError, match="Column 'wide' spans -1e\\+308 to 1e\\+308, wider"):
+        ConditionalGANAugmenter(max_steps=2, random_state=0).fit(
+            X, np.repeat([0, 1], [30, 10]))  # sampled NaN in a column without missing values

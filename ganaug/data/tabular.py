@@ -364,7 +364,13 @@ class TabularEncoder(TabularDecoding):
             info.integer = bool(np.all(x == np.rint(x))) and len(np.unique(x)) <= 0.5 * len(x)
         k = int(min(self.n_quantiles, max(len(x), 2)))
         info.p = np.linspace(0.0, 1.0, k)
-        info.q = np.quantile(x, info.p)
+        with np.errstate(over="ignore", invalid="ignore"):
+            info.q = np.quantile(x, info.p)
+        if not np.isfinite(info.q).all():  # interpolation overflowed: NaN rows, silently
+            raise ValueError(
+                f"Column {info.name!r} spans {x.min():g} to {x.max():g}, wider than float64 "
+                "can take differences of; rescale it first (e.g. divide it by 1e300, or take "
+                "a signed log).")
 
     def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
         """Problems (refuse) and warnings for encoding new data with this fitted codec.

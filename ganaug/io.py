@@ -62,7 +62,6 @@ import warnings
 import zipfile
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -355,20 +354,35 @@ def _restore(cls, config: dict, dec: Decoder):
 
 def _check_restored(est, path) -> None:
     """A fitted model that cannot draw one row is a damaged file, said at load, not at
-    the first ``sample`` (a renamed estimator, emptied networks, reshaped anchors)."""
+    the first ``sample`` (a renamed estimator, emptied networks, reshaped anchors).
+
+    The row is drawn on the CPU by a shallow copy with its own random streams, so the
+    model's sampling stream is untouched and its large arrays are not copied; the class
+    check it fits on the way is kept (the first ``sample`` would fit it anyway).
+    """
     if not hasattr(est, "codec_"):
         return  # unfitted: nothing to sample
-    probe = copy.deepcopy(est)
+    from .report import sampled_classes
+
+    probe = copy.copy(est)
+    probe.__dict__.pop("_device_generators", None)
+    probe._sample_rng = copy.deepcopy(est._sample_rng)
+    probe.codec_ = copy.deepcopy(est.codec_)  # its own random stream (tail categories)
+    probe.device_ = torch.device("cpu")
     try:
         if probe.classes_ is None:
             probe.sample(1)
         else:
-            index = getattr(probe, "generator_index_", None)
-            k = 0 if index is None else int(np.flatnonzero(np.asarray(index) >= 0)[0])
-            probe.sample(1, y=probe.classes_[k])
-    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged model
+            trained = sampled_classes(probe, probe.classes_)
+            if len(trained):  # none: fit_resample on balanced data trained nothing
+                probe.sample(1, y=trained[0])
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the model's own content failed to sample
         raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: the model it holds "
-                         f"cannot sample ({type(exc).__name__}: {exc}).") from exc
+                         f"cannot draw a row ({type(exc).__name__}: {exc}).") from exc
+    if "_class_judge" in probe.__dict__:
+        est._class_judge = probe._class_judge
 
 
 @torch_defaults(grad=False)  # float32 networks whatever the caller's default dtype

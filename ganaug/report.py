@@ -48,14 +48,21 @@ def marginal_fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
         ``ks`` and ``tvd`` (per column), their means and maxima (NaN without such
         columns), and ``corr_diff_mean`` / ``corr_diff_max``: absolute differences of
         the numeric columns' correlation matrices (NaN with fewer than 2 such columns).
+        A numeric column with values on one side only scores KS 1; missing values are
+        a category of their own in the TVD.
+
+    Raises
+    ------
+    ValueError
+        If either frame has no rows, or their columns differ (or repeat).
     """
     from scipy.stats import ks_2samp
 
     if len(real) == 0 or len(synth) == 0:
         raise ValueError(f"marginal_fidelity needs rows on both sides; got {len(real)} real "
                          f"and {len(synth)} synthetic.")
-    if real.columns.has_duplicates or sorted(map(str, real.columns)) != sorted(
-            map(str, synth.columns)):
+    if (real.columns.has_duplicates or synth.columns.has_duplicates
+            or set(real.columns) != set(synth.columns)):
         extra = sorted(set(map(str, synth.columns)) - set(map(str, real.columns)))
         lost = sorted(set(map(str, real.columns)) - set(map(str, synth.columns)))
         raise ValueError(f"real and synth must have the same columns, once each (synth extra: "
@@ -67,7 +74,9 @@ def marginal_fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
             # their own, never equal to a text such as '<NA>'
             p, q = (v.astype(object).where(v.notna(), _MISSING).value_counts(normalize=True)
                     for v in (real[c], synth[c]))
-            tvd[c] = float(0.5 * p.subtract(q, fill_value=0).abs().sum())
+            keys = list(dict.fromkeys([*p.index, *q.index]))  # aligned without sorting
+            tvd[c] = float(0.5 * (p.reindex(keys, fill_value=0)
+                                  - q.reindex(keys, fill_value=0)).abs().sum())
         else:
             a, b = real[c].dropna(), synth[c].dropna()
             # one side without numbers is as far from the other as can be (it was NaN,

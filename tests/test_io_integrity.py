@@ -248,3 +248,23 @@ def test_save_and_load_take_paths_only_and_expand_the_home_folder(tmp_path, monk
             ganaug.save(aug, bad)
         with pytest.raises(error, match="ganaug.load (takes|needs) a file path"):
             ganaug.load(bad)
+
+
+def test_load_probe_accepts_models_with_nothing_to_sample_and_keeps_the_stream(tmp_path):
+    import copy
+
+    from ganaug import GANAugmenter
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    balanced = GANAugmenter(max_steps=3, width=16, random_state=0)
+    balanced.fit_resample(X, np.repeat([0, 1], 30))  # nothing to oversample: no generator
+    ganaug.save(balanced, tmp_path / "b.ganaug")
+    assert (ganaug.load(tmp_path / "b.ganaug").generator_index_ < 0).all()  # was 'Corrupt'
+    aug = ConditionalGANAugmenter(max_steps=3, width=16, random_state=0).fit(
+        X, np.repeat([0, 1], [45, 15]))
+    ganaug.save(aug, tmp_path / "m.ganaug")
+    twin = copy.deepcopy(aug)
+    loaded = ganaug.load(tmp_path / "m.ganaug")
+    # the probe's row comes from its own stream: the first samples are the original's
+    pd.testing.assert_frame_equal(pd.DataFrame(loaded.sample(5)[0]),
+                                  pd.DataFrame(twin.sample(5)[0]))

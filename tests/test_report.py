@@ -217,3 +217,13 @@ def test_marginal_fidelity_counts_missing_data_and_refuses_what_it_cannot_compar
         marginal_fidelity(real, synth.iloc[:0])  # was TVD 0.5
     with pytest.raises(ValueError, match=r"synth extra: \['d'\], missing: \['c'\]"):
         marginal_fidelity(real, synth.rename(columns={"c": "d"}))  # was a KeyError
+
+
+def test_marginal_fidelity_of_bool_like_columns_with_missing_values_is_quiet():
+    import warnings
+
+    real = pd.DataFrame({"b": pd.Series([True, False, None, True], dtype=object)})
+    synth = pd.DataFrame({"b": pd.Series([True, None, None, False], dtype=object)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was: '<' not supported ..., sort order undefined
+        assert marginal_fidelity(real, synth)["tvd"] == {"b": 0.25}

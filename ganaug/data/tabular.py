@@ -86,11 +86,14 @@ def _refuse_bool_number_clash(values: pd.Series, name) -> None:
     if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer"):
         return  # one kind of value (the common case): nothing to check, at C speed
     bools = {bool(v) for v in values if isinstance(v, bool | np.bool_)}
+    if not bools:
+        return
     numbers = {v for v in values if isinstance(v, Number) and not isinstance(v, bool | np.bool_)
                and v in bools}
     if numbers:
         raise ValueError(
-            f"Column {name!r} holds True/False and the numbers {sorted(numbers)[:3]}, which "
+            f"Column {name!r} holds True/False and the numbers "
+            f"{sorted(numbers, key=repr)[:3]}, which "
             "count as the same categories (True == 1, False == 0): generated rows would turn "
             "one into the other. Give the column one type first (e.g. text, with "
             ".astype(str)).")
@@ -366,11 +369,13 @@ class TabularEncoder(TabularDecoding):
         info.p = np.linspace(0.0, 1.0, k)
         with np.errstate(over="ignore", invalid="ignore"):
             info.q = np.quantile(x, info.p)
-        if not np.isfinite(info.q).all():  # interpolation overflowed: NaN rows, silently
+            # decoding interpolates between quantiles: its slopes must be finite too
+            slopes = np.diff(info.q) / np.diff(info.p)
+        if not (np.isfinite(info.q).all() and np.isfinite(slopes).all()):  # inf/NaN rows
             raise ValueError(
-                f"Column {info.name!r} spans {x.min():g} to {x.max():g}, wider than float64 "
-                "can take differences of; rescale it first (e.g. divide it by 1e300, or take "
-                "a signed log).")
+                f"Column {info.name!r} spans {x.min():g} to {x.max():g}, too wide for float64 "
+                "arithmetic (the encoder interpolates between its values); rescale it first "
+                "(e.g. divide it by 1e300, or take a signed log).")
 
     def check_compatible(self, X: np.ndarray | pd.DataFrame) -> tuple[list[str], list[str]]:
         """Problems (refuse) and warnings for encoding new data with this fitted codec.

@@ -27,7 +27,8 @@ design: anchors plus noise with the class covariance of the balanced training ha
 which holds the rows the long tail dropped; never the test half nor the held-out fold;
 ``part=shape|scale|top8`` keeps one piece of that covariance),
 ``cgan`` (``ConditionalGANAugmenter``; ``prior_scale=...`` is an old name of its
-``spread``) and ``gan`` (``GANAugmenter``).
+``spread``; ``encoder=quantile`` feeds it the rows as an object array, so they go through
+the mixed-table encoder) and ``gan`` (``GANAugmenter``).
 """
 
 from __future__ import annotations
@@ -287,6 +288,19 @@ class OracleGaussian(PooledGaussian):
         return rng.randn(len(pick), len(root)) @ root
 
 
+class QuantileRows:
+    """Insight: a sampler fed the rows as an object array, so a numeric table goes through
+    the mixed-table encoder (quantile maps and class reach) instead of the standardising
+    one; its rows come back as floats. Design ``cgan:encoder=quantile``."""
+
+    def __init__(self, sampler):
+        self.sampler = sampler
+
+    def fit_resample(self, X, y):
+        Xr, yr = self.sampler.fit_resample(np.asarray(X, dtype=object), y)
+        return np.asarray(Xr, dtype=np.float64), yr
+
+
 def make(name: str, kw: dict, seed: int, balanced=None):
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
@@ -316,6 +330,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
     if name == "cgan":
         if "prior_scale" in kw:  # the name of `spread` in the first ablation runs
             kw["spread"] = kw.pop("prior_scale")
+        if kw.pop("encoder", None) == "quantile":
+            return QuantileRows(ConditionalGANAugmenter(random_state=seed, **kw))
         return ConditionalGANAugmenter(random_state=seed, **kw)
     if name == "gan":
         return GANAugmenter(random_state=seed, **kw)

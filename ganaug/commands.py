@@ -113,13 +113,7 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
         if path.lower().endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
         else:
-            frame = _integers_as_written(path, pd.read_csv(path), labels)
-            if labels is not None and labels in frame.columns:
-                # the label column as written: text, and only an empty cell is missing
-                # ('NA', 'None' or 'null' can be class names); other columns take
-                # pandas' usual missing-value words
-                frame[labels] = pd.read_csv(path, usecols=[labels], dtype=str,
-                                            keep_default_na=False, na_values=[""])[labels]
+            frame = _read_csv(path, labels)
     except ImportError as exc:
         raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
                            "pyarrow)") from exc
@@ -130,21 +124,26 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _integers_as_written(path: str, frame: pd.DataFrame, labels: str | None
-                         ) -> pd.DataFrame:
-    """Whole-number CSV columns with blank cells as nullable integers (``Int64``).
+def _read_csv(path: str, labels: str | None) -> pd.DataFrame:
+    """A CSV as pandas infers it, then, from one more read of some columns as text:
 
-    pandas reads them as floats, so ``3`` would come back as ``3.0`` in the written
-    file, original rows included; a column is taken as integers only when every
-    non-missing cell is written as one (``3``, not ``3.0``).
+    * the label column as written: text, and only an empty cell is missing ('NA', 'None'
+      or 'null' can be class names; other columns take pandas' usual missing words);
+    * whole-number columns with blank cells as nullable integers (``Int64``): pandas
+      reads them as floats, so ``3`` came back as ``3.0`` in the written file, original
+      rows included; only when every present cell is written as one (``3``, not ``3.0``).
     """
-    candidates = [c for c in frame.columns if c != labels and frame[c].dtype == np.float64
-                  and frame[c].isna().any() and frame[c].notna().any()]
-    if not candidates:
+    frame = pd.read_csv(path)
+    label = [labels] if labels is not None and labels in frame.columns else []
+    whole = [c for c in frame.columns if c not in label and frame[c].dtype == np.float64
+             and frame[c].isna().any() and frame[c].notna().any()]
+    if not label and not whole:
         return frame
-    raw = pd.read_csv(path, usecols=candidates, dtype=str)
-    for c in candidates:
-        cells = raw[c].dropna().str.strip()
+    raw = pd.read_csv(path, usecols=label + whole, dtype=str, keep_default_na=False)
+    if label:
+        frame[labels] = raw[labels].mask(raw[labels] == "")
+    for c in whole:
+        cells = raw[c][frame[c].notna()].str.strip()
         if cells.str.fullmatch(r"[+-]?\d{1,18}").all():
             frame[c] = cells.astype("Int64").reindex(frame.index)
     return frame

@@ -140,12 +140,14 @@ def long_tailed_counts(n_max: float, n_classes: int, imbalance_ratio: float) -> 
     ]
 
 
-def _check_tail(n_rows: int, n_classes: int, ratio: float, test_size=None) -> None:
-    """Refuse a long tail whose rarest class would keep no row, naming the cause: the
-    ratio, or (``test_size`` given) the split that left too few training rows."""
+def _tail_counts(n_rows: int, n_classes: int, ratio: float, test_size=None) -> list[int]:
+    """Rows per class of the long tail, refused where the rarest class would keep no
+    row, naming the cause: the ratio, or (``test_size`` given) the split that left too
+    few training rows."""
     per_class = n_rows / n_classes
-    if min(long_tailed_counts(per_class, n_classes, ratio)) >= 1:
-        return
+    counts = long_tailed_counts(per_class, n_classes, ratio)
+    if min(counts) >= 1:
+        return counts
     if test_size is None:
         raise ValueError(
             f"imbalance_ratio={ratio:g} leaves the rarest class no rows ({per_class:g} rows "
@@ -198,8 +200,7 @@ def make_long_tailed(
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"A long tail needs at least 2 classes; y has {len(classes)}.")
-    _check_tail(len(y), len(classes), imbalance_ratio)
-    counts = long_tailed_counts(len(y) / len(classes), len(classes), imbalance_ratio)
+    counts = _tail_counts(len(y), len(classes), imbalance_ratio)
     indices = _per_class_subsample(y, dict(zip(classes, counts)), random_state)
     out = (np.asarray(X)[indices], y[indices])
     return (*out, indices) if return_indices else out
@@ -300,7 +301,7 @@ def load_digits_long_tailed(
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
-    _check_tail(len(y_tr), len(np.unique(y_tr)), imbalance_ratio, test_size)
+    _tail_counts(len(y_tr), len(np.unique(y_tr)), imbalance_ratio, test_size)
     X_lt, y_lt = make_long_tailed(X_tr, y_tr, imbalance_ratio, random_state)
     if return_balanced:
         return (X_lt, y_lt), (X_te, y_te), (X_tr, y_tr)

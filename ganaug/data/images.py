@@ -74,13 +74,20 @@ class ImageCodec:
         self.half_ = (self.high_ / 2 - self.low_ / 2) or 1.0  # constant images: any scale
         return self
 
+    def _other_shape(self, X: np.ndarray) -> str | None:
+        """What differs when ``X``'s images have another size, channels or layout."""
+        if tuple(X.shape[1:]) == tuple(self.input_shape_):
+            return None
+        c = self.shape_[0]
+        return (f"images had shape {tuple(self.input_shape_)} each ({c} channel"
+                f"{'s' * (c > 1)}, {self.layout_} layout) and have {tuple(X.shape[1:])}")
+
     def check_compatible(self, X: np.ndarray) -> tuple[list[str], list[str]]:
         """Problems (refuse) and warnings for encoding new images with this fitted codec."""
         X = np.asarray(X)
-        if tuple(X.shape[1:]) != tuple(self.input_shape_):  # another size, channels, layout
-            c = self.shape_[0]
-            return [f"images had shape {tuple(self.input_shape_)} each ({c} channel"
-                    f"{'s' * (c > 1)}, {self.layout_} layout) and have {tuple(X.shape[1:])}"], []
+        shape = self._other_shape(X)
+        if shape:
+            return [shape], []
         if X.dtype != self.dtype_:
             return [f"images were {self.dtype_} and are {X.dtype}"], []
         if X.size and (X.min() < self.low_ or X.max() > self.high_):
@@ -95,10 +102,10 @@ class ImageCodec:
         the same kind (float32 for float64, int64 for uint8) is the same pixels."""
         X = np.asarray(X)
         kinds = {"f": "float", "b": "bool", "i": "int", "u": "int"}
-        problems, _ = self.check_compatible(X)
-        if problems and kinds.get(X.dtype.kind) == kinds.get(np.dtype(self.dtype_).kind):
-            problems = [p for p in problems if not p.startswith("images were")]
-        if not problems:
+        problem = self._other_shape(X) or (
+            f"images were {self.dtype_} and are {X.dtype}"
+            if kinds.get(X.dtype.kind) != kinds.get(np.dtype(self.dtype_).kind) else None)
+        if problem is None:
             return
         c = self.shape_[0]
         grey = c == 3 and 3 * int(np.prod(X.shape[1:])) == int(np.prod(self.input_shape_))
@@ -107,7 +114,7 @@ class ImageCodec:
                 f"np.repeat(X{'[..., None]' if X.ndim == 3 else ''}, 3, axis={axis}))"
                 if grey else "")
         raise ValueError(f"These images do not match {whose} training images: "
-                         f"{problems[0]}. Pass images of the training shape and value "
+                         f"{problem}. Pass images of the training shape and value "
                          f"range{hint}.")
 
     # -- storage on the device ---------------------------------------------------------

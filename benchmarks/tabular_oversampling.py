@@ -91,7 +91,8 @@ def impute(X: pd.DataFrame) -> pd.DataFrame:
     return X
 
 
-def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict):
+def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict,
+             numeric_as_mixed: bool = False):
     from imblearn.over_sampling import ADASYN, SMOTE, SMOTEN, SMOTENC, RandomOverSampler
 
     from ganaug import ConditionalGANAugmenter, GANAugmenter
@@ -102,7 +103,14 @@ def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict):
         return RandomOverSampler(random_state=seed).fit_resample(X, y)
     if arm in ("gan", "cgan"):
         Aug = GANAugmenter if arm == "gan" else ConditionalGANAugmenter
-        return Aug(random_state=seed, device="cpu", **gan_kw).fit_resample(X, y)
+        aug = Aug(random_state=seed, device="cpu", **gan_kw)
+        if numeric_as_mixed and not cat_cols(X) and not X.isna().to_numpy().any():
+            # an ablation: a plain numeric table as an object array of numbers goes
+            # through the mixed-table encoder (quantile maps, class reach) instead of the
+            # standardising one (an object-dtype DataFrame would read as categories)
+            Xr, yr = aug.fit_resample(X.to_numpy(dtype=object), y)
+            return pd.DataFrame(Xr, columns=X.columns).astype(X.dtypes.to_dict()), yr
+        return aug.fit_resample(X, y)
     Xi = impute(X)
     cats = cat_cols(Xi)
     if arm == "rose":
@@ -268,7 +276,8 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
     for arm in arms:
         t0 = time.perf_counter()
         try:
-            Xr, yr = resample(arm, Xtr, ytr, seed, gan_kw)
+            Xr, yr = resample(arm, Xtr, ytr, seed, gan_kw,
+                              bool(gan.get("numeric_as_mixed")))
         except Exception as exc:  # recorded, never hidden
             rows.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
                          "error": f"{type(exc).__name__}: {exc}"[:300]})
@@ -334,6 +343,8 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         f"{cfg['seeds']}; resampling inside the training folds only. "
         + ("GAN arms at the estimators' defaults"
            + (f" except {cfg['gan_params']}" if cfg.get("gan_params") else "") + "."
+           + (" Plain numeric tables reach them as object arrays (the mixed-table "
+              "encoder)." if cfg.get("numeric_as_mixed") else "")
            if cfg.get("defaults") else
            f"GAN arms: about {cfg['steps']} generator steps (epochs = steps / steps per "
            f"epoch of the training fold, at most {cfg['epochs']}), batch size "
@@ -408,6 +419,9 @@ def main() -> None:
                     help="GAN arms at the estimators' defaults (ignores --epochs, --steps, "
                     "--batch-size, --width)")
     ap.add_argument("--width", type=int, default=0, help="GAN width (0: default)")
+    ap.add_argument("--numeric-as-mixed", action="store_true",
+                    help="ablation: GAN arms get plain numeric tables as object arrays, "
+                    "so they go through the mixed-table encoder (recorded in the report)")
     ap.add_argument("--arms", nargs="+", default=ARMS)
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--time-limit", type=float, default=0,
@@ -426,7 +440,8 @@ def main() -> None:
              else args.datasets)
     gan = {"epochs": args.epochs, "steps": args.steps, "defaults": args.defaults,
            "params": json.loads(args.gan_params),
-           "batch_size": args.batch_size, "width": args.width or None}
+           "batch_size": args.batch_size, "width": args.width or None,
+           "numeric_as_mixed": args.numeric_as_mixed}
     size = {d["name"]: d["rows"] for d in manifest}
     names = sorted(names, key=lambda n: size.get(n, 0))  # small data sets first
     started, t0, load0 = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), time.time(), \
@@ -473,7 +488,8 @@ def write(args, rows, done, skipped, started, t0, load0, gan, final: bool = Fals
                    "epochs": args.epochs, "steps": args.steps, "defaults": args.defaults,
                    "gan_params": json.loads(args.gan_params),
                    "batch_size": args.batch_size, "width": args.width or None,
-                   "arms": args.arms, "classifiers": CLASSIFIERS, "metrics": METRICS,
+                   "numeric_as_mixed": args.numeric_as_mixed, "arms": args.arms,
+                   "classifiers": CLASSIFIERS, "metrics": METRICS,
                    "n_jobs": args.n_jobs},
         "scope_note": args.scope_note,
         "machine": {"cpus": os.cpu_count(), "loadavg_start": [round(x, 2) for x in load0],

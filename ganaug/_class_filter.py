@@ -164,25 +164,42 @@ def snapshot(class_filter):
 
 
 def fit_judge(est):
-    """The fitted check of ``est``, or None where it does not apply.
-
-    It applies to anchor conditioning with at least two classes (tables); the check is
-    the default one (:func:`choose_default_judge`) or a clone of the fit's
-    ``class_filter_`` (:func:`snapshot`; files saved before it existed: the parameter).
-    """
+    """The fitted check of a fitted ``est`` (from its kept anchors), or None where it does
+    not apply (:func:`fit_check`); files saved before ``class_filter_`` existed use the
+    parameter."""
     judge = getattr(est, "class_filter_", None)
     if judge is None:
         judge = snapshot(est.class_filter)
-    codes = getattr(est, "anchor_codes_", None)
-    if codes is None or len(np.unique(codes)) < 2:
-        return None
-    if judge is False:
+    return fit_check(judge, getattr(est, "anchors_", None), getattr(est, "anchor_codes_", None))
+
+
+def fit_check(judge, rows: np.ndarray | None, codes: np.ndarray | None):
+    """The check ``judge`` (a :func:`snapshot`) fitted on the encoded training ``rows``
+    (float32, as the model keeps them) of class ``codes``, or None where it does not
+    apply: anchor conditioning (``codes`` given) with at least two classes.
+
+    ``True`` is the default check (:func:`choose_default_judge`); a user's classifier is
+    cloned, fitted and asked to classify one row, so one that cannot fit or predict these
+    rows fails here, with its name, rather than at the first ``sample``.
+    """
+    if judge is False or codes is None or len(np.unique(codes)) < 2:
         return None
     with warnings.catch_warnings():  # an internal check: its solver's notes are not the
         warnings.simplefilter("ignore", ConvergenceWarning)  # user's to act on
         if judge is True:
-            return choose_default_judge(est.anchors_, codes)
-        return clone(judge).fit(est.anchors_, codes)
+            return choose_default_judge(rows, codes)
+        try:
+            fitted = clone(judge).fit(rows, codes)
+            fitted.predict(rows[:1])
+        except Exception as exc:
+            raise ValueError(
+                f"class_filter={judge!r} failed on the encoded training rows "
+                f"({len(rows)} rows x {rows.shape[1]} columns, {len(np.unique(codes))} "
+                f"classes, the smallest with {np.bincount(codes).min()} rows): "
+                f"{type(exc).__name__}: {exc} Pass a classifier that can fit and predict "
+                "them, class_filter=True (the default check) or False (no check)."
+            ) from exc
+        return fitted
 
 
 def judge_for(est):

@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from . import _ddp
-from ._class_filter import fit_judge, snapshot
+from ._class_filter import fit_check, snapshot
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._sampling import _outside_levels, warn_if_collapsed
 from ._warm import check_warm, warm_ready
@@ -121,10 +121,14 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
     t0 = time.perf_counter()
     try:
         _ddp.check_same_data(comm, data, codes, X)
+        est.class_filter_ = snapshot(est.class_filter)
+        # the check first: a classifier that cannot fit these rows fails before training
+        judge = fit_check(est.class_filter_, np.asarray(data, dtype=np.float32),
+                          None if est.hparams_["conditioning"] != "anchor" or codes is None
+                          else np.asarray(codes, dtype=np.int64))
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
-        est.class_filter_ = snapshot(est.class_filter)
-        est._class_judge = fit_judge(est)
+        est._class_judge = judge
         warn_if_collapsed(est, data, codes)
     except BaseException:
         if comm is not None:  # a group ganaug started goes with the failed fit

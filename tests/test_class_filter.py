@@ -265,3 +265,22 @@ def test_class_filter_refuses_estimators_that_are_not_classifiers(not_a_classifi
     with pytest.raises(ValueError, match="must be .*a scikit-learn classifier"):
         ConditionalGANAugmenter(max_steps=2, class_filter=not_a_classifier).fit(
             X, np.repeat([0, 1], [40, 20]))
+
+
+def test_a_classifier_that_cannot_classify_the_rows_fails_at_fit_before_training(
+        monkeypatch):
+    # KNeighborsClassifier(1000) fits 60 rows but cannot predict with them: it failed at
+    # the first sample(), after the whole training, with scikit-learn's bare message
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    y = np.repeat([0, 1], [40, 20])
+    est = ConditionalGANAugmenter(max_steps=2, class_filter=KNeighborsClassifier(1000))
+    trained = []
+    monkeypatch.setattr(type(est), "_train", lambda *a: trained.append(1))
+    with pytest.raises(ValueError, match=r"class_filter=KNeighborsClassifier\(n_neighbors="
+                       r"1000\) failed on the encoded training rows \(60 rows x 3 columns, "
+                       r"2 classes, the smallest with 20 rows\): ValueError: .*class_filter="
+                       r"True .* or False"):
+        est.fit(X, y)
+    assert not trained

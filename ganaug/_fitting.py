@@ -56,6 +56,8 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
            if est.random_state is None else check_random_state(est.random_state))
     rng = _ddp.shared_rng(comm, rng)
     warm = warm_ready(est)
+    # a warm refit's history continues the previous fit's: the summary counts this fit's
+    before = len(est.history_["d_loss"]) if warm and hasattr(est, "history_") else 0
     if warm:
         check_warm(est, kind, mixed, X, y)
     if y is not None:
@@ -146,14 +148,14 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
                 f"{est.epochs} epochs" if est.epochs else None,
                 f"{est.time_budget:g} s" if est.time_budget else None]
         # what trained, and what could have stopped it (whichever came first did)
-        ran = len(est.history_["d_loss"])
+        ran = len(est.history_["d_loss"]) - before
         length = (f"{ran} epoch{'s' * (ran != 1)} trained (stops at "
                   f"{' / '.join(c for c in caps if c)})")
         print(f"{type(est).__name__} fitted in {time.perf_counter() - t0:.1f} s on "
               f"{est.device_}: {est.data_kind_} data, {hp['conditioning']} "
               f"conditioning, {length}, latent {hp['latent_dim']}, lr "
               f"{hp['generator_lr']:g}/{hp['discriminator_lr']:g}, d_steps "
-              f"{hp['d_steps']}, batch {est.batch_size}", flush=True)
+              f"{hp['d_steps']}, batch {min(est.batch_size, len(data))}", flush=True)
 
 
 def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:

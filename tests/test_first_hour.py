@@ -90,6 +90,19 @@ def test_verbose_one_prints_a_summary_line(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_verbose_summary_counts_this_fit_and_the_batch_used(capsys):
+    # a warm refit's history continues the first fit's: the summary counted both fits;
+    # a batch larger than the rows was shown as asked, not as used
+    est = ConditionalGANAugmenter(max_steps=4, width=8, batch_size=500, warm_start=True,
+                                  verbose=1).fit(X, Y)
+    first = capsys.readouterr().out
+    assert "4 epochs trained (stops at 4 generator steps)" in first
+    assert first.rstrip().endswith("batch 80")
+    est.fit(X, Y)
+    assert "4 epochs trained (stops at 4 generator steps)" in capsys.readouterr().out
+    assert len(est.history_["d_loss"]) == 8
+
+
 def test_verbose_two_prints_losses_per_epoch(capsys):
     ConditionalGANAugmenter(max_steps=4, width=8, batch_size=40, verbose=2).fit(X, Y)
     captured = capsys.readouterr()

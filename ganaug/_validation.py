@@ -420,6 +420,14 @@ def plain_labels(y):
     # None with a message about '<', and on pd.NA with one about NaN in "Input y"
     if pd.isna(pd.Series(np.asarray(y, dtype=object).ravel())).any():
         raise ValueError("y contains missing labels (NaN/None/NA); drop or fill those rows.")
+    dtype = getattr(y, "dtype", None)
+    plain = getattr(dtype, "numpy_dtype", None)
+    if (isinstance(dtype, pd.api.extensions.ExtensionDtype) and isinstance(plain, np.dtype)
+            and plain.kind != "O"):
+        # pandas' nullable Int64 / UInt64 / boolean (no missing value, checked above):
+        # scikit-learn's checks turned them into float64, so 2**60 + 1 came back
+        # rounded and True had to be asked for as 1.0
+        return np.asarray(y, dtype=plain)
     arr = np.asarray(y)
     if arr.dtype != object or arr.ndim != 1:
         return y

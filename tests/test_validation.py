@@ -447,3 +447,25 @@ def test_int_categorical_features_that_positions_and_int_names_read_differently_
     assert resolve_categorical(pd.DataFrame({0: ["a"], 1: [1.0]}), [0]).tolist() == [True,
                                                                                   False]
     assert resolve_categorical(X, [-2]).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("dtype, labels", [
+    ("Int64", [2**60 + 1, 2**60 + 1001]),  # ids beyond float64's exact integers
+    ("UInt64", [2**63 + 1, 2**63 + 3]),
+    ("boolean", [False, True]),
+])
+def test_nullable_label_series_keep_their_exact_labels(dtype, labels):
+    # scikit-learn's target checks turned pandas' nullable labels into float64: 2**60 + 1
+    # came back as 2**60 (original rows too), 2**63 + 1 and 2**63 + 3 merged into one
+    # class, and boolean labels became classes 0.0 / 1.0 that refused y=True
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(30, 3)), columns=list("abc"))
+    y = pd.Series(np.repeat(np.array(labels, dtype=object), [22, 8]), dtype=dtype,
+                  name="segment")
+    aug = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0)
+    Xr, yr = aug.fit_resample(X, y)
+    assert isinstance(yr, pd.Series) and yr.dtype == dtype and yr.name == "segment"
+    assert yr.iloc[:30].tolist() == y.tolist()
+    assert yr.iloc[30:].tolist() == [labels[1]] * 14
+    assert aug.classes_.tolist() == labels
+    _, y_new = aug.sample(3, y=labels[1])
+    assert y_new.tolist() == [labels[1]] * 3

@@ -98,7 +98,8 @@ def resolve_or_cpu(device: str | torch.device) -> torch.device:
 @contextmanager
 def cpu_threads(n: int | str | None, device: torch.device | None,
                 kind: str | None) -> Iterator[None]:
-    """torch's CPU thread count inside the block only, restored afterwards.
+    """torch's CPU thread count inside the block only, restored afterwards (concurrent
+    blocks in threads restore the count the first of them found).
 
     ``n='auto'``: one thread for the small tabular networks on the CPU (measured by
     ``benchmarks/fit_time.py`` on 2 cores: with two busy processes alongside, torch's two
@@ -119,12 +120,25 @@ def cpu_threads(n: int | str | None, device: torch.device | None,
     if n is None or (device is not None and device.type != "cpu"):
         yield
         return
-    old = torch.get_num_threads()
+    with _THREADS_LOCK:
+        if _THREADS["users"] == 0:
+            _THREADS["saved"] = torch.get_num_threads()
+        _THREADS["users"] += 1
+        saved = _THREADS["saved"]
     torch.set_num_threads(int(n))
     try:
         yield
     finally:
-        torch.set_num_threads(old)
+        with _THREADS_LOCK:
+            _THREADS["users"] -= 1
+            torch.set_num_threads(saved)
+
+
+#: cpu_threads' shared state: torch's thread count is also the default of new threads, so
+#: concurrent fits (threads) restore the count the first of them found; saving it each
+#: (the second saved the first's 1 and restored it) left new threads at one
+_THREADS_LOCK = threading.Lock()
+_THREADS = {"users": 0, "saved": 1}
 
 
 #: torch_defaults' shared state: the default dtype is process-wide, so concurrent fits

@@ -43,6 +43,55 @@ def test_cpu_threads_apply_during_fit_only(monkeypatch, setting, expected):
         torch.set_num_threads(before)
 
 
+def test_overlapping_fits_in_threads_restore_the_thread_count_they_found():
+    # the second of two overlapping blocks saved the first's 1 and restored it: new
+    # threads of the process (joblib's threading backend, Dask workers) then ran torch on
+    # one thread
+    import threading
+
+    from ganaug._device import cpu_threads
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    inside, after = {}, {}
+
+    def first():
+        with cpu_threads("auto", torch.device("cpu"), "tabular"):
+            inside["a"] = torch.get_num_threads()
+            a_in.set()
+            b_in.wait(10)
+        after["a"] = torch.get_num_threads()
+        a_out.set()
+
+    def second():
+        a_in.wait(10)
+        with cpu_threads("auto", torch.device("cpu"), "tabular"):
+            inside["b"] = torch.get_num_threads()
+            b_in.set()
+            a_out.wait(10)  # the first leaves while this one is still inside
+        after["b"] = torch.get_num_threads()
+
+    def fresh():
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        t.start()
+        t.join()
+        return seen[0]
+
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert inside == {"a": 1, "b": 1}
+        assert after == {"a": 3, "b": 3}
+        assert fresh() == 3 and torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_fit_resample_trains_per_class_gans_only_for_oversampled_classes(monkeypatch):
     import ganaug.base
 

@@ -22,6 +22,9 @@ autoencoder's latent space decoded at each anchor, ``scale=..., latent=...``),
 ``variant`` (a non-GAN reference: pooled noise with one change, ``kind=mixture|interp|
 tangent|elastic|border``, see :class:`PooledVariant`), ``shrunk`` (a non-GAN reference:
 anchors plus noise with the class's own covariance shrunk to the pooled one, ``n0=...``),
+``meanvar`` (a non-GAN reference: pooled noise rescaled per feature by a class spread
+predicted from the class's mean, ``nmin=..., k=..., n0=..., power=...``, see
+:class:`MeanVarGaussian`),
 ``oracle`` (insight, not a
 design: anchors plus noise with the class covariance of the balanced training half,
 which holds the rows the long tail dropped; never the test half nor the held-out fold;
@@ -223,6 +226,49 @@ class AutoencoderNoise(PooledGaussian):
         return delta.numpy() * self._sd
 
 
+class MeanVarGaussian(PooledGaussian):
+    """Reference (not a GAN): pooled noise rescaled per feature by the class's standard
+    deviation over the pooled one, predicted from the class's mean in that feature (a
+    pixel's spread depends on its mean: none where a digit is always blank or always
+    on). The relation is a k-nearest-neighbour regression of that ratio on the
+    standardised class mean, over the (class, feature) pairs of classes with at least
+    ``nmin`` rows; each class's ratio is its own, shrunk to the prediction by
+    ``n / (n + n0)``, raised to ``power``."""
+
+    def __init__(self, scale=1.0, nmin=20, k=50, n0=20.0, power=1.0, random_state=0):
+        super().__init__(scale, random_state)
+        self.nmin, self.k, self.n0, self.power = nmin, k, n0, power
+
+    def _prepare(self, X, codes):
+        super()._prepare(X, codes)
+        mu, sd = X.mean(0), X.std(0) + 1e-12
+        classes = np.unique(codes)
+        means = np.array([X[codes == c].mean(0) for c in classes])
+        sds = np.array([X[codes == c].std(0, ddof=1) if (codes == c).sum() > 1
+                        else np.zeros(X.shape[1]) for c in classes])
+        resid = np.vstack([X[codes == c] - means[i] for i, c in enumerate(classes)])
+        pooled = resid.std(0, ddof=1) + 1e-12
+        n = np.bincount(codes)
+        z = (means - mu) / sd  # classes x features
+        ratio = sds / pooled
+        big = n[classes] >= self.nmin
+        from sklearn.neighbors import KNeighborsRegressor
+        # one relation for all features: the ratio against the standardised class mean
+        reg = KNeighborsRegressor(min(self.k, big.sum() * X.shape[1])).fit(
+            z[big].reshape(-1, 1), ratio[big].reshape(-1))
+        pred = reg.predict(z.reshape(-1, 1)).reshape(z.shape)
+        w = (n[classes] / (n[classes] + self.n0))[:, None]
+        self._ratio = {c: (w[i] * ratio[i] + (1 - w[i]) * pred[i]) ** self.power
+                       for i, c in enumerate(classes)}
+        self._codes = codes
+
+    def _noise(self, X, c, pick, rng):
+        eps = super()._noise(X, c, pick, rng)
+        if not len(pick):
+            return eps
+        return eps * self._ratio[self._codes[pick[0]]][None, :]
+
+
 class ShrunkGaussian(PooledGaussian):
     """Reference (not a GAN): each anchor plus Gaussian noise with its class's own
     covariance shrunk to the pooled one, ``(n S_c + n0 S_pooled) / (n + n0)``: the
@@ -322,6 +368,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
         return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
     if name == "ae":
         return AutoencoderNoise(kw.get("scale", 1.0), kw.get("latent", 16), random_state=seed)
+    if name == "meanvar":
+        return MeanVarGaussian(random_state=seed, **kw)
     if name == "shrunk":
         return ShrunkGaussian(kw.get("n0", 10.0), kw.get("scale", 1.0), random_state=seed)
     if name == "oracle":

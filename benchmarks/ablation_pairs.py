@@ -37,11 +37,27 @@ OUT = ROOT / "benchmarks" / "results" / "ablation"
 
 
 def scores(lines: list[dict], sel: dict) -> dict[int, float]:
-    """``{seed: CV balanced accuracy}`` of the rows a selector names."""
+    """``{seed: CV balanced accuracy}`` of the rows a selector names (a later row of the
+    same run, design and note, replaces an earlier one).
+
+    A seed that rows of two different runs (notes) with different scores match is
+    refused: a selector's text found in another run's note too had mixed that run's
+    rows into the comparison (runs of a deterministic design that agree, as ROSE's, may
+    share seeds).
+    """
     notes = sel.get("note", "").split("|")
-    return {r["seed"]: r["cv_balanced_accuracy"] for r in lines
-            if r.get("design") == sel["design"] and "cv_balanced_accuracy" in r
-            and any(n in r.get("note", "") for n in notes)}
+    out, source = {}, {}
+    for r in lines:
+        if (r.get("design") == sel["design"] and "cv_balanced_accuracy" in r
+                and any(n in r.get("note", "") for n in notes)):
+            seed, note = r["seed"], r.get("note", "")
+            if (source.setdefault(seed, note) != note
+                    and r["cv_balanced_accuracy"] != out.get(seed)):
+                raise SystemExit(
+                    f"Selector {sel} matches two runs for seed {seed}:\n  "
+                    f"{source[seed]!r}\n  {note!r}\nMake its note text specific to one.")
+            out[seed], source[seed] = r["cv_balanced_accuracy"], note
+    return out
 
 
 def main() -> None:

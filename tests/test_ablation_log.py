@@ -57,3 +57,25 @@ def test_shrunk_reference_interpolates_between_class_and_pooled_covariance():
     np.testing.assert_allclose(own, np.cov(X[y == 1].T), atol=1e-10)
     mixed, _ = cov(8.0)  # n0 equal to the class's rows: the plain average
     np.testing.assert_allclose(mixed, (own + pooled) / 2, atol=1e-6)
+
+
+def test_pair_selectors_refuse_a_seed_that_two_different_runs_match():
+    # "as a paired control" was in a control's note and in a prototype's: the prototype's
+    # later rows replaced the control's for 35 of 60 seeds without a word
+    import pytest
+
+    from benchmarks.ablation_pairs import scores
+
+    def row(note, seed, acc):
+        return {"design": "cgan", "note": note, "seed": seed, "cv_balanced_accuracy": acc}
+
+    lines = [row("k 5 (as a paired control)", 1, 0.80), row("k 10 (as a paired control)", 1,
+                                                           0.90),
+             row("k 5 (as a paired control)", 2, 0.81)]
+    with pytest.raises(SystemExit, match="matches two runs for seed 1"):
+        scores(lines, {"design": "cgan", "note": "as a paired control"})
+    assert scores(lines, {"design": "cgan", "note": "k 5"}) == {1: 0.80, 2: 0.81}
+    # runs that agree (a deterministic design such as ROSE) may share seeds; a re-run of
+    # the same run (same note) replaces its earlier row
+    same = [row("a", 1, 0.7), row("b", 1, 0.7), row("a", 2, 0.6), row("a", 2, 0.65)]
+    assert scores(same, {"design": "cgan", "note": ""}) == {1: 0.7, 2: 0.65}

@@ -43,6 +43,9 @@ def compare(folders: list[Path]) -> str:
                tuple(r["config"]["seeds"])) for _, r in runs}
     if len(setups) != 1:
         raise SystemExit(f"The runs differ in data sets, folds or seeds: {sorted(setups)}")
+    failed = [name for name, r in runs if r.get("errors")]
+    if failed:  # their cell means would cover other folds than the other runs': unpaired
+        raise SystemExit(f"Runs with failed folds cannot be compared cell by cell: {failed}.")
     smote = next((_cells(r["rows"], "smote") for _, r in runs
                   if any(x["arm"] == "smote" for x in r["rows"])), None)
     if smote is None:

@@ -295,19 +295,31 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
 # ------------------------------------------------------------------- reporting --
 def cells_versus(cells: pd.DataFrame, arm: str, other: str, metrics: list[str]) -> dict:
     """Cells won / tied / lost by ``arm`` against ``other`` over every (row, metric) cell of
-    ``cells`` (columns: (metric, arm)), with the Wilcoxon p-value."""
-    from ganaug_bench.stats import win_tie_loss
+    ``cells`` (rows: (data set, classifier); columns: (metric, arm)), with the Wilcoxon
+    p-value; ``by_dataset``: the same with data sets as the unit (their mean difference
+    over classifiers and metrics), since one data set's cells are not independent."""
+    from ganaug_bench.stats import by_group, win_tie_loss
 
-    return win_tie_loss(np.concatenate([cells[m][arm].to_numpy() for m in metrics]),
-                        np.concatenate([cells[m][other].to_numpy() for m in metrics]))
+    a = np.concatenate([cells[m][arm].to_numpy() for m in metrics])
+    b = np.concatenate([cells[m][other].to_numpy() for m in metrics])
+    groups = np.tile(cells.index.get_level_values(0).to_numpy(), len(metrics))
+    return {**win_tie_loss(a, b), "by_dataset": by_group(groups, a, b)}
+
+
+def completed(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the (data set, seed, fold) units where no arm failed: an arm that
+    failed on a hard fold was otherwise compared, unpaired, with arms that ran it."""
+    if "error" not in df:
+        return df
+    failed = df["error"].notna()
+    unit = pd.MultiIndex.from_frame(df[["dataset", "seed", "fold"]])
+    return df[~failed & ~unit.isin(unit[failed.to_numpy()])]
 
 
 def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
     from scipy.stats import rankdata
 
-    from ganaug_bench.stats import win_tie_loss
-
-    ok = df[df.get("error").isna()] if "error" in df else df
+    ok = completed(df)
     mean = ok.groupby(["dataset", "classifier", "arm"])[METRICS].mean()
     cells = mean.unstack("arm")  # rows (dataset, classifier); columns (metric, arm)
     ranks = {}
@@ -325,8 +337,9 @@ def summarise(df: pd.DataFrame, arms: list[str]) -> dict:
         versus[arm] = cells_versus(cells, arm, "smote", METRICS)
         per_metric = {}
         for m in METRICS:
-            cell = win_tie_loss(cells[m][arm].to_numpy(), cells[m]["smote"].to_numpy())
-            per_metric[m] = {k: cell[k] for k in ("win", "tie", "loss", "wilcoxon_p")}
+            one = cells_versus(cells, arm, "smote", [m])
+            per_metric[m] = {k: one[k] for k in ("win", "tie", "loss", "wilcoxon_p",
+                                                 "by_dataset")}
         versus[arm]["per_metric"] = per_metric
     return {"mean": mean, "ranks": ranks, "versus_smote": versus}
 
@@ -363,7 +376,8 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
         "",
     ]
     if report["errors"]:
-        lines += [f"Errors ({len(report['errors'])}, excluded from the tables): " +
+        lines += [f"Errors ({len(report['errors'])}; their (data set, seed, fold) units are "
+                  "left out of the tables for every arm, so arms stay paired): " +
                   "; ".join(sorted({f"{e['dataset']}/{e['arm']}: {e['error'][:120]}"
                                     for e in report["errors"]}))[:2000], ""]
     from ganaug_bench.markdown import table
@@ -376,14 +390,25 @@ def markdown(report: dict, summary: dict, arms: list[str]) -> str:
               table(["metric", *arms], ([m, *(f"{r.get(a, float('nan')):.2f}" for a in arms)]
                                         for m, r in summary["ranks"].items()))]
     rows = []
+
+    def by_data_set(v: dict) -> list[str]:
+        d = v.get("by_dataset")  # files summarised before it existed: absent
+        return (["n/a", "n/a"] if d is None else
+                [f"{d['win']} / {d['tie']} / {d['loss']}", f"{d['wilcoxon_p']:.3g}"])
+
     for arm, v in summary["versus_smote"].items():
         rows.append([arm, v["win"], v["tie"], v["loss"], f"{v['mean_difference']:+.4f}",
-                     f"{v['wilcoxon_p']:.3g}"])
-        rows += [[f"{arm}: {m}", pm["win"], pm["tie"], pm["loss"], "", f"{pm['wilcoxon_p']:.3g}"]
-                 for m, pm in v["per_metric"].items()]
+                     f"{v['wilcoxon_p']:.3g}", *by_data_set(v)])
+        rows += [[f"{arm}: {m}", pm["win"], pm["tie"], pm["loss"], "", f"{pm['wilcoxon_p']:.3g}",
+                  *by_data_set(pm)] for m, pm in v["per_metric"].items()]
     lines += ["", "## GAN arms vs SMOTE (cells: data set x classifier x metric; "
               "tie = |difference| <= 0.001)", "",
-              table(["arm", "win", "tie", "loss", "mean difference", "Wilcoxon p"], rows)]
+              "One data set's cells share its folds and resampled rows, so they are not "
+              "independent: the Wilcoxon p over cells overstates the evidence. The last two "
+              "columns count each data set once (its mean difference over classifiers and "
+              "the metrics of the row).", "",
+              table(["arm", "win", "tie", "loss", "mean difference", "Wilcoxon p",
+                     "data sets won / tied / lost", "Wilcoxon p (data sets)"], rows)]
     mean = summary["mean"]
 
     def cell(name: str, clf: str, a: str, m: str) -> str:
@@ -518,7 +543,7 @@ def render(path: str) -> None:
     """Rebuild the markdown report beside a result JSON from its rows (no re-run)."""
     report = json.loads(Path(path).read_text())
     arms = report["config"]["arms"]
-    summary = summarise(pd.DataFrame(report["rows"]), arms)
+    summary = summarise(pd.DataFrame(report["rows"] + report.get("errors", [])), arms)
     Path(path).with_suffix(".md").write_text(markdown(report, summary, arms))
 
 

@@ -154,3 +154,35 @@ def win_tie_loss(a: Sequence[float], b: Sequence[float], tol: float = 1e-3) -> d
             "loss": int((d < -tol).sum()), "n_cells": int(keep.sum()), "tie_tolerance": tol,
             "wilcoxon_p": wilcoxon_p(a[keep], b[keep]),
             "mean_difference": float(d.mean()) if len(d) else float("nan")}
+
+
+def by_group(groups: Sequence[Any], a: Sequence[float], b: Sequence[float],
+             tol: float = 1e-3) -> dict[str, Any]:
+    """:func:`win_tie_loss` with groups (data sets) as the unit: the mean of ``a - b`` over
+    each group's cells, against 0.
+
+    Cells of one data set (its classifiers, its metrics) share its folds and resampled
+    rows, so they are not independent observations; a test over cells overstates the
+    evidence. Here each data set counts once.
+
+    Parameters
+    ----------
+    groups : sequence
+        The group (data set) of each cell.
+    a, b : sequence of float
+        Paired cell scores of two arms (higher is better); pairs with a NaN are left out.
+    tol : float, default=1e-3
+        A mean difference of at most ``tol`` is a tie.
+
+    Returns
+    -------
+    dict
+        As :func:`win_tie_loss`, over groups (``n_cells`` is the number of groups).
+    """
+    g = np.asarray(groups, dtype=object)
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    d, g = a[keep] - b[keep], g[keep]
+    names = list(dict.fromkeys(g.tolist()))  # first-seen order
+    means = np.array([d[g == name].mean() for name in names])
+    return win_tie_loss(means, np.zeros(len(means)), tol)

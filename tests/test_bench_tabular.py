@@ -84,6 +84,32 @@ def test_multiclass_summary_compares_the_gan_arm_that_ran():
     vs = summary["versus"]["smote"]
     assert (vs["win"], vs["tie"], vs["loss"]) == (6, 0, 3)  # 2 cells x 3 metrics won
     assert mc.summarise(rows.replace({"arm": {"gan": "cgan"}}), ["smote", "cgan"])["gan"] == "cGAN"
+    # data sets as the unit: a's mean difference over its cells is +0.1, b's -0.1
+    by = vs["by_dataset"]
+    assert (by["win"], by["tie"], by["loss"], by["n_cells"]) == (1, 0, 1, 2)
+
+
+def test_an_arm_that_failed_on_a_fold_is_compared_only_on_the_folds_all_arms_ran():
+    # the cGAN, 0.01 below SMOTE on every fold it ran, failed on the hard fold: the
+    # unpaired means reported it as winning every cell
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import tabular_oversampling as to
+
+    rows = []
+    for fold, hard in [(0, False), (1, False), (2, True)]:
+        base = 0.3 if hard else 0.8
+        for clf in ("logreg", "hgb"):
+            rows.append({"dataset": "d", "seed": 0, "fold": fold, "arm": "smote",
+                         "classifier": clf, **{m: base for m in to.METRICS}})
+            if not hard:
+                rows.append({"dataset": "d", "seed": 0, "fold": fold, "arm": "cgan",
+                             "classifier": clf, **{m: base - 0.01 for m in to.METRICS}})
+    rows.append({"dataset": "d", "seed": 0, "fold": 2, "arm": "cgan", "error": "boom"})
+    vs = to.summarise(pd.DataFrame(rows), ["smote", "cgan"])["versus_smote"]["cgan"]
+    assert (vs["win"], vs["loss"]) == (0, 8)
+    assert abs(vs["mean_difference"] + 0.01) < 1e-12
 
 
 def test_other_data_long_tail_and_summary():
@@ -110,5 +136,8 @@ def test_other_data_long_tail_and_summary():
     assert (vs["ros"]["win"], vs["ros"]["loss"]) == (4, 0)
     assert (vs["best classical"]["win"], vs["best classical"]["loss"]) == (2, 2)
     assert abs(vs["best classical"]["mean_difference"] - 0.0) < 1e-12
+    # each data set once: both have svc lost (-0.1) and knn won (+0.1): mean 0, a tie
+    by = vs["best classical"]["by_dataset"]
+    assert (by["win"], by["tie"], by["loss"], by["n_cells"]) == (0, 2, 0, 2)
     with pytest.raises(ValueError, match="Unknown data set"):
         od.dataset("nope", 0)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .digits import IMBALANCE_RATIO, METRICS, run_bench
-from .markdown import table
+from .markdown import mean_pm_std, table
 
 
 def format_comparison(record: dict[str, Any]) -> str:
@@ -35,14 +35,23 @@ def format_comparison(record: dict[str, Any]) -> str:
     if not comp:
         return ""
     lines = [f"Best GAN arm ({comp['gan_arm']}) minus best classical arm "
-             f"({comp['classical_arm']}), paired over {comp['balanced_accuracy']['n']} seeds:"]
+             f"({comp['classical_arm']}, the classical arm with the highest mean balanced "
+             "accuracy on these seeds, chosen after the fact), paired over "
+             f"{comp['balanced_accuracy']['n']} seeds:"]
+
+    def ci(e: dict[str, Any]) -> str:
+        return (f"95 % CI [{e['ci95'][0]:+.3f}, {e['ci95'][1]:+.3f}]" if e["ci95"]
+                else "no interval (fewer than 2 seeds or identical differences)")
+
     for metric in METRICS:
         e = comp[metric]
-        ci = (f"95 % CI [{e['ci95'][0]:+.3f}, {e['ci95'][1]:+.3f}]" if e["ci95"]
-              else "no interval (fewer than 2 seeds or identical differences)")
         share = e.get("share_of_ros_to_ceiling_gap_closed")
         closed = "" if share is None else f"; closes {share:.0%} of the ROS-to-ceiling gap"
-        lines.append(f"- {metric.replace('_', ' ')}: {e['mean_difference']:+.3f} ({ci}){closed}")
+        top = e.get("best_on_metric")
+        other = ("" if top is None else f"; against {top['arm']}, the best classical arm "
+                 f"on this metric: {top['mean_difference']:+.3f} ({ci(top)})")
+        lines.append(f"- {metric.replace('_', ' ')}: {e['mean_difference']:+.3f} ({ci(e)})"
+                     f"{closed}{other}")
     return "\n".join(lines)
 
 
@@ -61,7 +70,7 @@ def format_table(record: dict[str, Any]) -> str:
     fit = record["timing"]["fit_seconds_per_arm"]
     return table(
         ["arm", "balanced accuracy", "macro-F1", "tail recall", "fit s/seed"],
-        ([arm, *(f"{stats[m]['mean']:.3f} ± {stats[m]['std']:.3f}" for m in METRICS),
+        ([arm, *(mean_pm_std(stats[m]) for m in METRICS),  # one seed: no spread shown
           f"{fit[arm]:.1f}"] for arm, stats in record["summary"].items()),
     )
 
@@ -183,7 +192,7 @@ def save_summary_chart(record: dict[str, Any], path: str | Path) -> Path:
         {arm: [summary[arm][m]["mean"] for m in METRICS] for arm in summary},
         [m.replace("_", " ") for m in METRICS],
         path,
-        errors={arm: [summary[arm][m]["std"] for m in METRICS] for arm in summary},
+        errors={arm: [summary[arm][m]["std"] or 0.0 for m in METRICS] for arm in summary},
         ylabel="mean over seeds",
         title=f"{record['benchmark']}: SVC after each oversampler",
     )
@@ -280,7 +289,8 @@ def main_digits(
     files = write_outputs(record, fitted, out)
     print()
     print(f"digits-LT (imbalance ratio {IMBALANCE_RATIO}), SVC, "
-          f"{len(record['protocol']['seeds'])} seed(s), mean ± std; "
+          f"{len(record['protocol']['seeds'])} seed(s), "
+          f"{'mean ± std' if len(record['protocol']['seeds']) > 1 else 'one seed: no spread'}; "
           f"device {record['device']['device']}; "
           f"wall time {record['timing']['total_seconds']:.1f} s "
           f"(process CPU time {record['timing']['total_cpu_seconds']:.1f} s)")

@@ -75,6 +75,8 @@ def _fmt_diff(d: dict | None) -> str:
     m = d["mean"] * 100
     if d.get("ci_low") is None:
         return f"{m:+.1f} (n={d['n']}, no CI)"
+    if d["ci_low"] == d["ci_high"]:  # identical differences (deterministic runs)
+        return f"{m:+.1f} (n={d['n']}, identical differences: no interval)"
     mark = " *" if d["ci_low"] > 0 or d["ci_high"] < 0 else ""
     return f"{m:+.1f} [{d['ci_low'] * 100:+.1f}, {d['ci_high'] * 100:+.1f}]{mark}"
 

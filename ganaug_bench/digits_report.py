@@ -240,7 +240,8 @@ def markdown_report(record: dict[str, Any]) -> str:
             "real row, over the same for real rows: near 0 = copies, about 1 = as new "
             "as another real row); near copies (share of generated rows closer to a "
             "real row than 95 % of real rows are to theirs); coverage (share of real "
-            "rows with a generated row among their 5 nearest neighbours).\n\n"
+            "rows with a generated row within the distance to their 5th nearest real "
+            "neighbour; fewer neighbours in a class of 5 rows or fewer).\n\n"
             + format_diagnostics(record) + "\n"
             if format_diagnostics(record) else ""
         )

@@ -134,6 +134,17 @@ def cpu_threads(n: int | str | None, device: torch.device | None,
             torch.set_num_threads(saved)
 
 
+def job_threads(n: int | str | None, device: torch.device | None,
+                kind: str | None) -> int | str | None:
+    """``cpu_threads`` for a job that may run in another process: 'auto' where it means
+    torch's own setting (images on the CPU) becomes this process's count, so a worker
+    (joblib's start with one thread) sums in the same order and trains the same
+    weights; anything else is returned as it is."""
+    if n == "auto" and device is not None and device.type == "cpu" and kind != "tabular":
+        return torch.get_num_threads()
+    return n
+
+
 #: cpu_threads' shared state: torch's thread count is also the default of new threads, so
 #: concurrent fits (threads) restore the count the first of them found; saving it each
 #: (the second saved the first's 1 and restored it) left new threads at one

@@ -339,7 +339,9 @@ def fit_one(est, data: np.ndarray, codes, n_classes: int, seed: int, desc: str,
     an interrupted fit leaves it intact. The train state (CPU tensors) is returned
     only when ``warm_start`` is set.
     """
-    with cpu_threads(est.cpu_threads, getattr(est, "device_", None),
+    # a per-class job (possibly in a worker process) uses the fitting process's count
+    threads = est.__dict__.get("_job_threads", est.cpu_threads)
+    with cpu_threads(threads, getattr(est, "device_", None),
                      getattr(est, "data_kind_", None)):
         return _fit_one(est, data, codes, n_classes, seed, desc, resume)
 

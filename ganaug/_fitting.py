@@ -22,7 +22,7 @@ from . import _ddp
 from ._class_filter import fit_check, snapshot
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._sampling import _outside_levels, warn_if_collapsed
-from ._warm import check_warm, warm_ready
+from ._warm import arch_value, check_warm, warm_ready
 from .data import (
     ImageCodec,
     NumericEncoder,
@@ -92,8 +92,9 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
                 "another class (tables: conditioning='anchor', the default, accepts them)."
             )
     # what the networks' shapes depend on: a warm refit must keep them
-    est.arch_params_ = {k: getattr(est, k) for k in (
-        "width", "discriminator_width", "depth", "latent_dim", "conditioning", "spread")}
+    est.arch_params_ = {k: arch_value(getattr(est, k)) for k in (
+        "width", "discriminator_width", "depth", "latent_dim", "conditioning", "spread",
+        "image_shape")}
     if y is None:
         est.classes_, codes = None, None
         est.__dict__.pop("class_counts_", None)  # a previous fit's, with y

@@ -39,7 +39,7 @@ def check_warm(est, kind: str, mixed: bool, X, y) -> None:
     else:
         problems, warns = est.codec_.check_compatible(X)
     for key, value in getattr(est, "arch_params_", {}).items():
-        if getattr(est, key) != value:
+        if arch_value(getattr(est, key)) != arch_value(value):
             problems.append(f"{key} changed from {value!r} to {getattr(est, key)!r}")
     if problems:
         raise ValueError(
@@ -79,3 +79,9 @@ def all_or_nothing(est) -> Iterator[None]:
         est.__dict__.clear()
         est.__dict__.update(before)
         raise
+
+
+def arch_value(value):
+    """A setting as ``arch_params_`` compares it: sequences (``image_shape`` given as a
+    list, or read back from a saved file) as tuples."""
+    return tuple(value) if isinstance(value, list | tuple) else value

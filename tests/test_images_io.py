@@ -119,3 +119,28 @@ def test_cifar_loader_names_missing_files_and_failed_downloads(tmp_path, monkeyp
     with pytest.raises(OSError, match="GANAUG_DATA"):
         load_cifar10(wrong)
     assert not (tmp_path / "typo").exists()  # no empty folders left at a wrong path
+
+
+def test_a_warm_refit_refuses_another_image_shape():
+    # a warm refit compared only the row width (64 both ways): it kept training 4x4
+    # images of 4 channels when (8, 8) grey was asked for
+    rs = np.random.RandomState(0)
+    X, y = rs.randint(0, 256, (24, 64)).astype(np.uint8), np.repeat([0, 1], 12)
+    aug = ConditionalGANAugmenter(image_shape=[4, 4, 4], warm_start=True, max_steps=2,
+                                  width=8, device="cpu", random_state=0).fit(X, y)
+    aug.set_params(image_shape=(4, 4, 4)).fit(X, y)  # the same shape as a tuple
+    with pytest.raises(ValueError, match=r"image_shape changed from \(4, 4, 4\) to \(8, 8\)"):
+        aug.set_params(image_shape=(8, 8)).fit(X, y)
+    assert aug.codec_.shape_ == (4, 4, 4)
+
+
+@pytest.mark.parametrize("shape, hint", [((4, 8, 8), "image_shape=(8, 8, 4)"),
+                                         ((3, 8, 8), "image_shape=(8, 8, 3)"),
+                                         ((8, 8, 6), "6 channels.")])
+def test_channels_first_image_shapes_are_refused_with_the_reshape(shape, hint):
+    # (4, 8, 8) was read as 4x8 images of 8 channels (pixels scrambled, no error);
+    # (3, 8, 8) failed with "at least 4x4 pixels ... if this is a table"
+    X = np.random.RandomState(0).randint(0, 256, (24, int(np.prod(shape)))).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"\(H, W, C\) with 1-4 channels last") as err:
+        ConditionalGANAugmenter(image_shape=shape, max_steps=2).fit(X, np.repeat([0, 1], 12))
+    assert hint in str(err.value)

@@ -35,6 +35,15 @@ class ImageCodec:
                     f"`image_shape` must be (H, W) or (H, W, C) with positive sizes; got "
                     f"{image_shape!r}."
                 )
+            if shape[2] > 4:  # (C, H, W) read as (H, W, C) scrambled the pixels
+                hint = (" It looks like (C, H, W), channels first: give rows in (H, W, C) "
+                        "order, X.reshape(n, C, H, W).transpose(0, 2, 3, 1).reshape(n, -1), "
+                        f"with image_shape=({shape[1]}, {shape[2]}, {shape[0]})."
+                        if shape[0] <= 4 else "")
+                raise ValueError(
+                    f"`image_shape` is (H, W, C) with 1-4 channels last; got "
+                    f"{image_shape!r}, {shape[2]} channels.{hint}"
+                )
             if int(np.prod(shape)) != X.shape[1]:
                 raise ValueError(
                     f"`image_shape`={image_shape!r} holds {int(np.prod(shape))} values per "

@@ -46,25 +46,30 @@ def save_image_grid(
     row_labels: Sequence[str] | None = None,
     title: str | None = None,
 ) -> Path:
-    """One row of images per entry of ``rows`` (each (k, H, W) or (k, H, W, C)).
+    """One row of images per entry of ``rows`` (each (k, H, W) or (k, H, W, C), C 1-4).
 
-    Images are min-max scaled per grid for display; uint8 images are shown as they are.
-    Two-channel images are shown as red and green.
+    uint8 rows are shown as they are (0-255); other rows are min-max scaled together
+    over the grid's other rows for display. Two-channel images are shown as red and green.
     """
     if not any(len(r) for r in rows):
         raise ValueError("save_image_grid needs at least one image.")
     if row_labels is not None and len(row_labels) != len(rows):
         raise ValueError(f"row_labels has {len(row_labels)} labels for {len(rows)} rows of "
                          "images: pass one label per row (or None).")
+    rows = [np.asarray(r) for r in rows]
+    for i, r in enumerate(rows):
+        _check_grid_row(i, r)
     n_rows = len(rows)
     n_cols = max(len(r) for r in rows)
     fig = _figure((n_cols * 0.8 + 1.2, n_rows * 0.8 + 0.4))
     axes = fig.subplots(n_rows, n_cols, squeeze=False)
-    stack = np.concatenate([np.asarray(r, dtype=np.float64).ravel() for r in rows if len(r)])
+    scaled = [r for r in rows if len(r) and r.dtype != np.uint8]
+    stack = (np.concatenate([r.astype(np.float64).ravel() for r in scaled]) if scaled
+             else np.zeros(0))
     stack = stack[np.isfinite(stack)]  # NaN / inf pixels must not blank the grid's range
-    lo, hi = ((0.0, 255.0) if np.asarray(rows[0]).dtype == np.uint8
-              else (stack.min(), stack.max()) if stack.size else (0.0, 1.0))
+    grid = (stack.min(), stack.max()) if stack.size else (0.0, 1.0)
     for i, images in enumerate(rows):
+        lo, hi = (0.0, 255.0) if images.dtype == np.uint8 else grid
         for j in range(n_cols):
             ax = axes[i, j]
             ax.set_xticks([])
@@ -86,6 +91,22 @@ def save_image_grid(
     if title:
         fig.suptitle(_text(title))
     return _save(fig, path, suptitle=bool(title))
+
+
+def _check_grid_row(i: int, images: np.ndarray) -> None:
+    """Refuse a row of images save_image_grid would draw wrongly or fail on in matplotlib."""
+    if not len(images):
+        return
+    if images.ndim == 3 or (images.ndim == 4 and 1 <= images.shape[-1] <= 4):
+        return
+    if images.ndim == 4 and 1 <= images.shape[1] <= 4:
+        fix = "channels first: pass images.transpose(0, 2, 3, 1)"
+    elif images.ndim == 2:
+        fix = "flat rows: pass images.reshape(k, H, W) or (k, H, W, C)"
+    else:
+        fix = "pass (k, H, W) or (k, H, W, C) with 1-4 channels"
+    raise ValueError(f"Row {i} of images has shape {images.shape}, not (k, H, W) or "
+                     f"(k, H, W, C) with 1-4 channels last; {fix}.")
 
 
 def save_loss_curves(history: Mapping[str, Sequence[float]], path: str | Path,

@@ -210,6 +210,25 @@ def test_a_nan_pixel_does_not_blank_an_image_grid(tmp_path):
         save_image_grid([], tmp_path / "e.png")
 
 
+def test_image_grid_refuses_channels_first_and_flat_rows_and_scales_rows_by_dtype(tmp_path):
+    from PIL import Image
+
+    from ganaug.plotting import save_image_grid
+
+    rs = np.random.RandomState(0)
+    # the estimators' (k, C, H, W) output and flat rows failed inside matplotlib
+    with pytest.raises(ValueError, match=r"Row 1 .*channels first: pass images.transpose"):
+        save_image_grid([rs.rand(2, 8, 8), rs.rand(2, 3, 8, 8)], tmp_path / "a.png")
+    with pytest.raises(ValueError, match=r"Row 0 .*flat rows: pass images.reshape"):
+        save_image_grid([rs.rand(2, 64)], tmp_path / "b.png")
+    # a uint8 row first: a float row in 0-1 was scaled as 0-255 and drawn black
+    path = save_image_grid([rs.randint(0, 256, (2, 8, 8)).astype(np.uint8),
+                            rs.rand(2, 8, 8)], tmp_path / "c.png")
+    grey = np.asarray(Image.open(path).convert("L"), dtype=float)
+    bottom = grey[grey.shape[0] // 2:]
+    assert ((bottom > 40) & (bottom < 215)).mean() > 0.05  # greys, not black squares
+
+
 def test_classifier_refuses_unsorted_classes_and_wrong_weight_length():
     X = np.random.RandomState(0).randint(0, 255, size=(12, 8, 8, 3)).astype(np.uint8)
     y = np.repeat([0, 1, 2], 4)

@@ -374,7 +374,9 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
         if len(data) == full:  # all rows (no shard): sampling reuses them, keep_anchors
             est._pairs = pairs
         partners = torch.from_numpy(pairs).to(device)
-    x = torch.from_numpy(np.ascontiguousarray(data)).to(device)
+    # a read-only caller's array (np.load mmap_mode='r') is copied, not shared: torch
+    # warns about writing through a non-writable array
+    x = torch.from_numpy(np.require(data, requirements=("C", "W"))).to(device)
     y = None if codes is None else torch.from_numpy(codes).to(device)
     scale, offset = (
         (est.codec_.scale, est.codec_.offset) if est.data_kind_ == "image" else (1.0, 0.0)

@@ -144,3 +144,23 @@ def test_channels_first_image_shapes_are_refused_with_the_reshape(shape, hint):
     with pytest.raises(ValueError, match=r"\(H, W, C\) with 1-4 channels last") as err:
         ConditionalGANAugmenter(image_shape=shape, max_steps=2).fit(X, np.repeat([0, 1], 12))
     assert hint in str(err.value)
+
+
+def test_read_only_images_and_nullable_pixel_frames(recwarn):
+    rs = np.random.RandomState(0)
+    y = np.repeat([0, 1], 12)
+    kw = dict(max_steps=2, width=8, device="cpu", random_state=0)
+    # a read-only array (np.load(..., mmap_mode='r')) made torch warn about writing
+    # through it; the caller's array is never written
+    X = rs.randint(0, 256, (24, 3, 8, 8)).astype(np.uint8)
+    X.flags.writeable = False
+    ConditionalGANAugmenter(**kw).fit(X, y)
+    assert not [w for w in recwarn if "not writable" in str(w.message)]
+    # pandas' nullable UInt8 pixels were refused as "dtype object"
+    frame = pd.DataFrame(rs.randint(0, 256, (24, 64))).astype("UInt8")
+    Xr, _ = ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit_resample(frame, y)
+    assert isinstance(Xr, pd.DataFrame) and (Xr.dtypes == "UInt8").all()
+    assert Xr.iloc[:24].equals(frame)
+    frame.iloc[0, 0] = pd.NA
+    with pytest.raises(ValueError, match="missing pixels"):
+        ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit(frame, y)

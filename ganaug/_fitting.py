@@ -82,7 +82,10 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         reach = est.codec_.class_reach(X, codes)
         if reach:  # numbers kept near their class's (sampling clips to these)
             est.class_reach_ = reach
+    previous = getattr(est, "hparams_", {}) if warm else {}
     est.hparams_ = resolve_hparams(est)
+    if "width" in previous:  # a warm refit continues the networks it has, whatever
+        est.hparams_["width"] = previous["width"]  # device it now runs on
     if y is not None and est.hparams_["conditioning"] != "anchor":
         small = classes[counts < 2]
         if len(small):  # an anchor generator starts from the row (pooled noise around it)
@@ -220,7 +223,12 @@ def resolve_hparams(est) -> dict:
         # noise from each anchor's neighbours too, mixed by class size (files saved
         # before lack the key and sample with pooled noise only, as they were trained)
         "neighbour_noise": True,
-    }) | ({} if image else {
+    }) | ({
+        # images: CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small
+        # elsewhere; kept, so a model fitted on a GPU rebuilds (load, warm refit on a
+        # CPU) the network it was fitted with
+        "width": est.width or (256 if est.device_.type == "cuda" else 64),
+    } if image else {
         # tables: 128 hidden units for the anchor residual (development data: as good
         # as 256 or better, and half the sampling time), 256 for label conditioning
         "width": est.width or (128 if mode == "anchor" else 256),
@@ -275,9 +283,9 @@ def build_for(est, n_classes: int, seed: int) -> tuple[nn.Module, nn.Module]:
     """
     arch = {k: getattr(est, k) for k in ("width", "discriminator_width", "depth")}
     arch.update({k: v for k, v in getattr(est, "arch_params_", {}).items() if k in arch})
-    if est.data_kind_ == "image":
-        # CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small elsewhere
-        width = arch["width"] or (256 if est.device_.type == "cuda" else 64)
+    if est.data_kind_ == "image":  # files saved before hparams_ kept it: by device
+        width = (arch["width"] or est.hparams_.get("width")
+                 or (256 if est.device_.type == "cuda" else 64))
         # D at half G's width: SNGAN's CIFAR recipe, the measured configuration
         d_width = arch["discriminator_width"] or max(width // 2, 8)
     else:  # files saved before the width was resolved at fit time: 256

@@ -164,3 +164,28 @@ def test_read_only_images_and_nullable_pixel_frames(recwarn):
     frame.iloc[0, 0] = pd.NA
     with pytest.raises(ValueError, match="missing pixels"):
         ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit(frame, y)
+
+
+def test_an_image_model_keeps_its_network_width_across_devices(monkeypatch, tmp_path):
+    # width=None is 256 on a GPU and 64 elsewhere: a model fitted on a GPU then refitted
+    # warm (or loaded) on a CPU rebuilt 64-wide networks for its 256-wide weights. The
+    # width is now kept in hparams_; here a first fit resolving 32 stands for the GPU's
+    import ganaug
+    import ganaug._fitting as fitting
+
+    rs = np.random.RandomState(0)
+    X, y = rs.randint(0, 256, (24, 8, 8)).astype(np.uint8), np.repeat([0, 1], 12)
+    real = fitting.resolve_hparams
+    monkeypatch.setattr(fitting, "resolve_hparams", lambda est: {**real(est), "width": 32})
+    aug = ConditionalGANAugmenter(max_steps=2, warm_start=True, device="cpu",
+                                  random_state=0).fit(X, y)
+    monkeypatch.setattr(fitting, "resolve_hparams", real)
+    assert real(aug)["width"] == 64  # what this machine would choose
+    size = sum(p.numel() for p in aug.generator_.parameters())
+    aug.fit(X, y)  # warm: continues the 32-wide networks
+    assert aug.hparams_["width"] == 32
+    assert sum(p.numel() for p in aug.generator_.parameters()) == size
+    ganaug.save(aug, tmp_path / "m.gan")
+    again = ganaug.load(tmp_path / "m.gan")
+    np.testing.assert_array_equal(again.sample(5, y=1)[0], aug.sample(5, y=1)[0])
+    assert ConditionalGANAugmenter(max_steps=1, device="cpu").fit(X, y).hparams_["width"] == 64

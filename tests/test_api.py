@@ -511,12 +511,15 @@ def test_model_pickled_on_cuda_loads_and_samples_on_cpu(Aug, monkeypatch):
     assert np.array_equal(X_new, expected[0]) and np.array_equal(y_new, expected[1])
 
 
-def test_image_model_saved_from_a_gpu_loads_on_a_cpu_machine(tmp_path, monkeypatch):
+@pytest.mark.parametrize("width_kept", [True, False], ids=["width-in-hparams", "older-file"])
+def test_image_model_saved_from_a_gpu_loads_on_a_cpu_machine(tmp_path, monkeypatch,
+                                                             width_kept):
     """A GPU fit with width=None builds 256-channel networks (64 on a CPU). The file says
     'cuda'; on a machine without CUDA, load must rebuild at the GPU's size (or the stored
     weights would not fit), then fall back to the CPU as documented, and sample the same
     images. The GPU model is made on the CPU: fit, then set device_ to cuda and rebuild
-    the generator as a GPU fit would have built it."""
+    the generator as a GPU fit would have built it (its hparams_ keep the width; files
+    saved before they did are rebuilt by the saved device kind)."""
     import copy
     import json
 
@@ -528,6 +531,10 @@ def test_image_model_saved_from_a_gpu_loads_on_a_cpu_machine(tmp_path, monkeypat
     aug = ConditionalGANAugmenter(**{**TINY, "width": None, "max_steps": 1}).fit(X, y)
     assert aug.generator_.width == 64  # the CPU default
     aug.device_ = torch.device("cuda")
+    if width_kept:
+        aug.hparams_["width"] = 256  # as a GPU fit resolves it
+    else:
+        del aug.hparams_["width"]
     from ganaug._fitting import build_generator
 
     aug.generator_ = build_generator(aug, len(aug.classes_)).eval().requires_grad_(False)

@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from benchmarks.tabular_oversampling import (  # noqa: E402
     CLASSIFIERS,
+    DEFAULT_DATA,
     fit_predict,
     resample,
     scores,
@@ -114,7 +115,9 @@ def main() -> None:
                     help="the GAN's class_filter: its default, a class-balanced "
                     "HistGradientBoostingClassifier, or off")
     ap.add_argument("--note", default="")
-    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "tabular"))
+    ap.add_argument("--data", default=str(DEFAULT_DATA),
+                    help="folder of the tabular CSVs (default: $GANAUG_DATA/tabular, "
+                         "else shared/data/tabular beside the checkout)")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     run = run_record(command_line(), "cpu")

@@ -116,7 +116,7 @@ _PARAMS_DOC = """
         Weight of a mode-seeking term (Mao et al., 2019) that pushes the generator to
         map distinct noise to distinct rows of the same class. It is off by default.
         With anchors (the table default), 1.0 scored higher on a training-split
-        cross-validation of long-tailed digits (0.890 against 0.884) and on the
+        cross-validation of long-tailed digits (0.890 against 0.883) and on the
         development tables, but lower on the 20 core tables (77 wins /
         73 losses against SMOTE instead of 93 / 56) and in the main job (+0.9 points over
         ROSE instead of +1.2), both against the default of that time (before

@@ -123,10 +123,15 @@ def judge_predict(judge, X: np.ndarray) -> np.ndarray:
     if (gamma is None or judge.kernel != "rbf" or judge.break_ties
             or issparse(judge.support_vectors_)):
         return judge.predict(X)
-    sv, coef, b = judge.support_vectors_, judge.dual_coef_, judge.intercept_
-    starts = np.r_[0, np.cumsum(judge.n_support_)]
     classes = judge.classes_
     k = len(classes)
+    if k * (k - 1) // 2 > 50 * len(X):
+        # the votes below loop over class pairs in Python: with many classes and few
+        # rows (a table of 100 classes, 20 rows per class and round) that loop cost
+        # 100 times libsvm's own predict
+        return judge.predict(X)
+    sv, coef, b = judge.support_vectors_, judge.dual_coef_, judge.intercept_
+    starts = np.r_[0, np.cumsum(judge.n_support_)]
     out = np.empty(len(X), dtype=classes.dtype)
     step = max(1, 4_000_000 // max(len(sv), 1))  # kernel blocks of at most 32 MB
     for a in range(0, len(X), step):

@@ -344,7 +344,7 @@ class BaseGANAugmenter(BaseOverSampler):
         y_res = np.concatenate([y_orig, self.classes_[codes].astype(y_orig.dtype)])
         if isinstance(X, pd.DataFrame):
             return pd.concat([X, X_new], axis=0, ignore_index=True), y_res
-        return np.concatenate([np.asarray(X), X_new.astype(np.asarray(X).dtype)]), y_res
+        return np.concatenate([np.asarray(X), X_new.astype(np.asarray(X).dtype, copy=False)]), y_res
 
     # ------------------------------------------------------------------ pickling -----
     # caches rebuilt on first use: never pickled, never saved by ganaug.save

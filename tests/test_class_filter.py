@@ -284,3 +284,45 @@ def test_a_classifier_that_cannot_classify_the_rows_fails_at_fit_before_training
                        r"True .* or False"):
         est.fit(X, y)
     assert not trained
+
+
+def test_the_fast_svc_check_leaves_many_classes_and_few_rows_to_libsvm():
+    # the vote loop runs over class pairs in Python: 100 classes, 20 rows per call and
+    # round made sampling 100 times slower than libsvm's own predict
+    from sklearn.svm import SVC
+
+    from ganaug._class_filter import judge_predict
+
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(300, 4)) + np.repeat(np.arange(30), 10)[:, None]
+    labels = np.repeat(np.arange(30), 10)
+    judge = SVC().fit(X, labels)
+    calls = []
+    real = judge.predict
+    judge.predict = lambda Z: calls.append(len(Z)) or real(Z)
+    Z = rs.normal(size=(3, 4)) + 5
+    np.testing.assert_array_equal(judge_predict(judge, Z), real(Z))
+    assert calls == [3]  # 435 class pairs for 3 rows: libsvm
+    big = rs.normal(size=(400, 4)) + 5
+    np.testing.assert_array_equal(judge_predict(judge, big), real(big))
+    assert calls == [3]  # 435 pairs for 400 rows: the kernel-block votes
+
+
+def test_wide_tables_sample_in_chunks_of_bounded_size():
+    # neighbour noise holds (rows, 5 neighbours, columns) per chunk: 8,192-row chunks of
+    # a 3,000-column table took 1.5 GB for a 98 MB output
+    from ganaug._generation import generate_chunks
+    from ganaug._sampling import anchors_for, partners_for
+
+    rs = np.random.RandomState(0)
+    X, y = rs.normal(size=(60, 600)), np.repeat([0, 1], [40, 20])
+    est = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit(X, y)
+    sizes = [len(c) for c in generate_chunks(
+        est.generator_, 1, 5000, est.hparams_["latent_dim"], est.device_, 0,
+        anchors=anchors_for(est, 1), partners=partners_for(est, 1))]
+    assert sum(sizes) == 5000 and max(sizes) == 2**20 // 600
+    narrow = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit(X[:, :100], y)
+    sizes = [len(c) for c in generate_chunks(
+        narrow.generator_, 1, 9000, narrow.hparams_["latent_dim"], narrow.device_, 0,
+        anchors=anchors_for(narrow, 1), partners=partners_for(narrow, 1))]
+    assert sizes == [8192, 808]  # tables of up to 128 continuous columns: as before

@@ -46,18 +46,18 @@ def scores(lines: list[dict], sel: dict) -> dict[int, float]:
     share seeds).
     """
     notes = sel.get("note", "").split("|")
-    out, source = {}, {}
+    runs: dict[int, dict[str, float]] = {}  # seed -> {note: its latest score}
     for r in lines:
         if (r.get("design") == sel["design"] and "cv_balanced_accuracy" in r
                 and any(n in r.get("note", "") for n in notes)):
-            seed, note = r["seed"], r.get("note", "")
-            if (source.setdefault(seed, note) != note
-                    and r["cv_balanced_accuracy"] != out.get(seed)):
-                raise SystemExit(
-                    f"Selector {sel} matches two runs for seed {seed}:\n  "
-                    f"{source[seed]!r}\n  {note!r}\nMake its note text specific to one.")
-            out[seed], source[seed] = r["cv_balanced_accuracy"], note
-    return out
+            runs.setdefault(r["seed"], {})[r.get("note", "")] = r["cv_balanced_accuracy"]
+    for seed, by_note in runs.items():
+        if len(set(by_note.values())) > 1:
+            raise SystemExit(
+                f"Selector {sel} matches runs that disagree for seed {seed}:\n  "
+                + "\n  ".join(repr(n) for n in by_note) + "\nMake its note text specific "
+                "to one.")
+    return {seed: next(iter(by_note.values())) for seed, by_note in runs.items()}
 
 
 def main() -> None:

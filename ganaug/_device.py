@@ -125,24 +125,13 @@ def cpu_threads(n: int | str | None, device: torch.device | None,
             _THREADS["saved"] = torch.get_num_threads()
         _THREADS["users"] += 1
         saved = _THREADS["saved"]
-    torch.set_num_threads(int(n))
     try:
+        torch.set_num_threads(int(n))
         yield
     finally:
         with _THREADS_LOCK:
             _THREADS["users"] -= 1
             torch.set_num_threads(saved)
-
-
-def job_threads(n: int | str | None, device: torch.device | None,
-                kind: str | None) -> int | str | None:
-    """``cpu_threads`` for a job that may run in another process: 'auto' where it means
-    torch's own setting (images on the CPU) becomes this process's count, so a worker
-    (joblib's start with one thread) sums in the same order and trains the same
-    weights; anything else is returned as it is."""
-    if n == "auto" and device is not None and device.type == "cpu" and kind != "tabular":
-        return torch.get_num_threads()
-    return n
 
 
 #: cpu_threads' shared state: torch's thread count is also the default of new threads, so

@@ -129,9 +129,9 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         _ddp.check_same_data(comm, data, codes, X)
         est.class_filter_ = snapshot(est.class_filter)
         # the check first: a classifier that cannot fit these rows fails before training
-        judge = fit_check(est.class_filter_, np.asarray(data, dtype=np.float32),
-                          None if est.hparams_["conditioning"] != "anchor" or codes is None
-                          else np.asarray(codes, dtype=np.int64))
+        anchor = est.hparams_["conditioning"] == "anchor" and codes is not None
+        judge = (fit_check(est.class_filter_, np.asarray(data, dtype=np.float32),
+                           np.asarray(codes, dtype=np.int64)) if anchor else None)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
         est._class_judge = judge
@@ -159,7 +159,16 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
               f"{est.device_}: {est.data_kind_} data, {hp['conditioning']} "
               f"conditioning, {length}, latent {hp['latent_dim']}, lr "
               f"{hp['generator_lr']:g}/{hp['discriminator_lr']:g}, d_steps "
-              f"{hp['d_steps']}, batch {min(est.batch_size, len(data))}", flush=True)
+              f"{hp['d_steps']}, batch {_batch_used(est, comm, len(data))}", flush=True)
+
+
+def _batch_used(est, comm, rows: int) -> str:
+    """The batch size the summary shows: as trained (each GAN caps it at its rows)."""
+    if getattr(est, "generators_", None) is not None and est.classes_ is not None:
+        return f"{est.batch_size} (at most each class's rows)"
+    if comm is not None:
+        return f"{est.batch_size} per rank (at most its shard's rows)"
+    return str(min(est.batch_size, rows))
 
 
 def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:
@@ -348,9 +357,7 @@ def fit_one(est, data: np.ndarray, codes, n_classes: int, seed: int, desc: str,
     an interrupted fit leaves it intact. The train state (CPU tensors) is returned
     only when ``warm_start`` is set.
     """
-    # a per-class job (possibly in a worker process) uses the fitting process's count
-    threads = est.__dict__.get("_job_threads", est.cpu_threads)
-    with cpu_threads(threads, getattr(est, "device_", None),
+    with cpu_threads(est.cpu_threads, getattr(est, "device_", None),
                      getattr(est, "data_kind_", None)):
         return _fit_one(est, data, codes, n_classes, seed, desc, resume)
 

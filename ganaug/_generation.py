@@ -68,8 +68,9 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):
     near_rows = rows[:, G.free]
     near_idx = None if partners is None else torch.from_numpy(partners).to(device)
     if near_idx is not None:  # the neighbour draws hold (rows, neighbours, columns):
-        # chunks of at most 2**20 of those values per tensor (tables of up to 128
-        # continuous columns keep 8,192-row chunks; 3,000 columns held 1.5 GB)
+        # chunks of at most 5 * 2**20 of those values (20 MB) per tensor; with 5
+        # neighbours, tables of up to 128 continuous columns keep 8,192-row chunks
+        # (3,000 columns held 1.5 GB of such tensors)
         width = near_idx.shape[1] * max(near_rows.shape[1], 1)
         chunk = min(chunk, max(64, 5 * 2**20 // width))
     share = torch.tensor(pooled_share(float(len(anchors))), device=device)

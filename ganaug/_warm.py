@@ -12,6 +12,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+
 from ._sampling import _outside_levels
 from .data import TabularEncoder
 
@@ -83,5 +85,9 @@ def all_or_nothing(est) -> Iterator[None]:
 
 def arch_value(value):
     """A setting as ``arch_params_`` compares it: sequences (``image_shape`` given as a
-    list, or read back from a saved file) as tuples."""
-    return tuple(value) if isinstance(value, list | tuple) else value
+    list or of numpy ints, or read back from a saved file) as tuples of ints, an
+    ``image_shape`` of (H, W) as (H, W, 1), the same layout."""
+    if not isinstance(value, list | tuple | np.ndarray):
+        return value
+    value = tuple(int(v) for v in value)
+    return (*value, 1) if len(value) == 2 else value

@@ -8,7 +8,7 @@ from torch import nn
 
 from . import _ddp
 from ._compat import _fit_context
-from ._device import MAX_SEED, job_threads
+from ._device import MAX_SEED
 from ._sampling import class_position
 from ._warm import keep_train_state, resume
 from .base import BaseGANAugmenter
@@ -188,9 +188,10 @@ _PARAMS_DOC = """
         is restored afterwards). 'auto': 1 for the small tabular networks on the CPU,
         torch's own setting for images and GPUs; None: never touch it. Image networks on
         the CPU train slightly different weights with another thread count (sums run
-        in another order): ``GANAugmenter``'s per-class jobs in worker processes take
-        the fitting process's count, so ``n_jobs`` does not change the samples; set an
-        int for the same samples across machines.
+        in another order), and joblib's worker processes run fewer threads than the
+        fitting process: for the same image samples whatever ``n_jobs`` (or machine),
+        set an int, e.g. ``cpu_threads=1``. (Giving each worker the fitting process's
+        count instead made ``n_jobs=2`` twice as slow as ``n_jobs=1`` on 2 cores.)
     categorical_features : 'auto', None or array-like of str, int or bool, default='auto'
         Categorical columns of a table, as for imbalanced-learn's ``SMOTENC``: 'auto'
         reads them from DataFrame dtypes (category, object, string, bool) and from the
@@ -393,19 +394,12 @@ class GANAugmenter(BaseGANAugmenter):
         prefer = "threads" if self.device_.type != "cpu" else None
         # under DDP the ranks train the classes one after another, in step
         n_jobs = _ddp.n_jobs(self)
-        # jobs in worker processes train with this process's thread count: torch's CPU
-        # sums depend on it (image networks), and joblib's workers start with one thread
-        self._job_threads = job_threads(self.cpu_threads, self.device_, self.data_kind_)
-        try:
-            results = Parallel(n_jobs=n_jobs, prefer=prefer)(
-                delayed(self._fit_one)(
-                    data[codes == k], None, 0, int(seeds[k]), f"GAN[{labels[k]}]",
-                    resume(self, k)
-                )
-                for k in todo
+        results = Parallel(n_jobs=n_jobs, prefer=prefer)(
+            delayed(self._fit_one)(
+                data[codes == k], None, 0, int(seeds[k]), f"GAN[{labels[k]}]", resume(self, k)
             )
-        finally:
-            del self._job_threads
+            for k in todo
+        )
         self.__dict__.pop("generator_", None)  # a previous fit's, without y
         self.generators_ = nn.ModuleList([g for g, _, _ in results])
         # class code -> position in generators_ (-1: not trained by this fit_resample)

@@ -72,10 +72,14 @@ def test_pair_selectors_refuse_a_seed_that_two_different_runs_match():
     lines = [row("k 5 (as a paired control)", 1, 0.80), row("k 10 (as a paired control)", 1,
                                                            0.90),
              row("k 5 (as a paired control)", 2, 0.81)]
-    with pytest.raises(SystemExit, match="matches two runs for seed 1"):
+    with pytest.raises(SystemExit, match="matches runs that disagree for seed 1"):
         scores(lines, {"design": "cgan", "note": "as a paired control"})
     assert scores(lines, {"design": "cgan", "note": "k 5"}) == {1: 0.80, 2: 0.81}
     # runs that agree (a deterministic design such as ROSE) may share seeds; a re-run of
     # the same run (same note) replaces its earlier row
     same = [row("a", 1, 0.7), row("b", 1, 0.7), row("a", 2, 0.6), row("a", 2, 0.65)]
     assert scores(same, {"design": "cgan", "note": ""}) == {1: 0.7, 2: 0.65}
+    # a run that later disagrees with an earlier one is caught too, not only the last
+    later = [row("a", 1, 0.7), row("b", 1, 0.7), row("b", 1, 0.8)]
+    with pytest.raises(SystemExit, match="disagree for seed 1"):
+        scores(later, {"design": "cgan", "note": ""})

@@ -92,6 +92,25 @@ def test_overlapping_fits_in_threads_restore_the_thread_count_they_found():
         torch.set_num_threads(before)
 
 
+def test_a_failed_thread_setting_leaves_no_stale_count_behind():
+    # torch.set_num_threads(0) raised before the try: the shared user count stayed up and
+    # every later block restored the stale saved count instead of the caller's
+    from ganaug._device import cpu_threads
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with pytest.raises(RuntimeError):
+            with cpu_threads(0, torch.device("cpu"), "tabular"):
+                pass
+        torch.set_num_threads(1)
+        with cpu_threads("auto", torch.device("cpu"), "tabular"):
+            pass
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_fit_resample_trains_per_class_gans_only_for_oversampled_classes(monkeypatch):
     import ganaug.base
 
@@ -150,6 +169,9 @@ def test_verbose_summary_counts_this_fit_and_the_batch_used(capsys):
     est.fit(X, Y)
     assert "4 epochs trained (stops at 4 generator steps)" in capsys.readouterr().out
     assert len(est.history_["d_loss"]) == 8
+    # per-class GANs each cap the batch at their class's rows (50, 20, 10)
+    GANAugmenter(max_steps=2, width=8, batch_size=500, verbose=1).fit(X, Y)
+    assert capsys.readouterr().out.rstrip().endswith("batch 500 (at most each class's rows)")
 
 
 def test_verbose_two_prints_losses_per_epoch(capsys):

@@ -129,6 +129,9 @@ def test_a_warm_refit_refuses_another_image_shape():
     aug = ConditionalGANAugmenter(image_shape=[4, 4, 4], warm_start=True, max_steps=2,
                                   width=8, device="cpu", random_state=0).fit(X, y)
     aug.set_params(image_shape=(4, 4, 4)).fit(X, y)  # the same shape as a tuple
+    grey = ConditionalGANAugmenter(image_shape=(8, 8), warm_start=True, max_steps=2,
+                                   width=8, device="cpu", random_state=0).fit(X, y)
+    grey.set_params(image_shape=(8, 8, 1)).fit(X, y)  # the same layout
     with pytest.raises(ValueError, match=r"image_shape changed from \(4, 4, 4\) to \(8, 8\)"):
         aug.set_params(image_shape=(8, 8)).fit(X, y)
     assert aug.codec_.shape_ == (4, 4, 4)

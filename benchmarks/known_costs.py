@@ -94,8 +94,11 @@ def main() -> None:
         f"{r['new_rows_above_100']} above 100)" for r in record["reach_outlier"])
     (out / "known_costs.md").write_text(
         "# Known costs of the default cGAN, measured\n\n"
-        f"Command `{record['command']}`, {record['date']}, device {record['device']}, "
-        f"commit {record['git_commit']}; torch 1 thread.\n\n"
+        f"Command `{record['command']}`, {record['date']}, CPU "
+        f"({record['device'].get('name')}, {record['device'].get('cpu_count')} cores, torch "
+        f"1 thread, load average {record['device'].get('load_average_1m')} at the start), "
+        f"commit {record['git_commit']}; the estimator at its defaults except the "
+        "setting named.\n\n"
         f"- Fit, one class of 30,000 rows and 99 of 1-3 rows (5 columns): {fits}.\n"
         f"- Mixed table of 2,000 rows, 40 of them the minority: {reach}.\n")
     print((out / "known_costs.md").read_text())

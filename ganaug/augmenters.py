@@ -190,8 +190,8 @@ _PARAMS_DOC = """
         the CPU train slightly different weights with another thread count (sums run
         in another order), and joblib's worker processes run fewer threads than the
         fitting process: for the same image samples whatever ``n_jobs`` (or machine),
-        set an int, e.g. ``cpu_threads=1``. (Giving each worker the fitting process's
-        count instead made ``n_jobs=2`` twice as slow as ``n_jobs=1`` on 2 cores.)
+        set an int, e.g. ``cpu_threads=1`` (giving each worker the fitting process's
+        count instead would oversubscribe the cores).
     categorical_features : 'auto', None or array-like of str, int or bool, default='auto'
         Categorical columns of a table, as for imbalanced-learn's ``SMOTENC``: 'auto'
         reads them from DataFrame dtypes (category, object, string, bool) and from the

@@ -36,6 +36,12 @@ ROUNDS = 3
 KERNEL_MARGIN = 0.02
 #: training rows (stratified) the choice and the kernel check use: bounds their cost
 KERNEL_ROWS = 2000
+#: rows x classes the logistic check is fitted on at most (stratified rows): its solver's
+#: work per iteration is rows x classes, and many rare classes beside a big one also take
+#: it many iterations (one class of 30,000 rows and 99 of 1-3 rows: 46 s of the fit, all
+#: rows). Binary tables keep up to 100,000 rows; every recorded benchmark table was below
+#: the bound (set before it was measured, not tuned)
+LINEAR_CELLS = 200_000
 
 
 def default_judge() -> LogisticRegression:
@@ -74,9 +80,10 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     cross-validation compares the balanced accuracy of the class-balanced logistic
     regression with a class-balanced RBF SVC. If the SVC is higher by more than
     :data:`KERNEL_MARGIN`, the check is the SVC fitted on those rows (its cost stays
-    bounded on large tables); otherwise the logistic regression fitted on all rows.
-    Where a class has fewer than 3 rows the comparison would be noise, so the check
-    stays logistic.
+    bounded on large tables); otherwise the logistic regression, fitted on all rows up to
+    :data:`LINEAR_CELLS` / classes rows (stratified beyond that, every class keeping
+    ``min(its rows, 20)``). Where a class has fewer than 3 rows the comparison would be
+    noise, so the check stays logistic.
     """
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.model_selection import StratifiedKFold
@@ -98,6 +105,9 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
                 score[name] += balanced_accuracy_score(ys[te], pred) / folds
         if score["kernel"] > score["linear"] + KERNEL_MARGIN:
             return kernel.fit(Xs, ys)
+    rows = stratified_rows(codes, max(KERNEL_ROWS, LINEAR_CELLS // np.unique(codes).size))
+    if len(rows) < len(codes):  # below the bound: all rows, as they are
+        X, codes = X[rows], codes[rows]
     return linear.fit(X, codes)
 
 

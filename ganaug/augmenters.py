@@ -52,8 +52,9 @@ _PARAMS_DOC = """
         0.5 cost long-tailed digits 1.3 points (``benchmarks/results``).
     class_filter : bool or classifier, default=True
         Anchor conditioning with classes: a classifier in the loop. A class-balanced
-        ``LogisticRegression`` fitted on the encoded training rows checks every
-        generated row; a row it assigns to another class than the one asked for is
+        ``LogisticRegression`` fitted on the encoded training rows (at most
+        200,000 / classes of them, stratified, every class keeping up to 20) checks
+        every generated row; a row it assigns to another class than the one asked for is
         replaced by a new draw, for up to 3 rounds, after which what is still rejected
         is kept as drawn (counts stay exact). It stops noise from carrying rows across
         a class boundary (LITO, ICLR 2024, filters synthetic samples the same way).

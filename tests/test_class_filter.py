@@ -124,6 +124,35 @@ def test_stratified_rows_keep_proportions_and_every_small_class():
     np.testing.assert_array_equal(idx, stratified_rows(codes, 2000))  # deterministic
 
 
+def test_logistic_check_rows_are_bounded_by_rows_times_classes(monkeypatch):
+    # many rare classes beside a big one: the solver's work is rows x classes per
+    # iteration (and many iterations), so the check sees a stratified part of the big class
+    from sklearn.linear_model import LogisticRegression
+
+    from ganaug import _class_filter as cf
+
+    seen = []
+
+    class Recording(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            seen.append(np.bincount(y))
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(cf, "default_judge",
+                        lambda: Recording(class_weight="balanced", max_iter=50))
+    rs = np.random.RandomState(0)
+    codes = np.repeat(np.arange(100), [5000] + [2] * 99)
+    X = (rs.normal(size=(len(codes), 3)) + codes[:, None]).astype(np.float32)
+    judge = cf.choose_default_judge(X, codes)
+    assert isinstance(judge, Recording) and len(judge.classes_) == 100
+    cap = cf.LINEAR_CELLS // 100
+    assert seen[-1].tolist() == [round(cap * 5000 / len(codes))] + [2] * 99
+    # below the bound (two classes here): every row, as before
+    two = np.repeat([0, 1], [5000, 2])
+    cf.choose_default_judge(X[: len(two)], two)
+    assert seen[-1].tolist() == [5000, 2]
+
+
 def test_filtered_sampling_is_exact_and_deterministic_and_survives_save_load_pickle(tmp_path):
     X, y = _boundary_table()
     aug = ConditionalGANAugmenter(max_steps=5, width=16, random_state=0).fit(X, y)

@@ -379,5 +379,8 @@ class BaseGANAugmenter(BaseOverSampler):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
         tags.input_tags.allow_nan = True  # tables: NaN becomes a missing-value indicator
+        # category and string columns (pandas or object arrays) are generated as such
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
         tags.non_deterministic = False
         return tags

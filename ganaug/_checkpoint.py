@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
+import torch
 from torch import Tensor
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,5 +74,12 @@ def load_checkpoint(tr: GANTrainer, checkpoint: dict) -> None:
         opt.load_state_dict(checkpoint[key])
         for group, settings in zip(opt.param_groups, own):
             group.update(settings)
+            if group.get("fused") or group.get("capturable"):
+                # torch places ``step`` by the saved group's flags: a CPU fit's (foreach)
+                # leaves it on the CPU, which CUDA's fused Adam refuses beside CUDA weights
+                for p in group["params"]:
+                    state = opt.state.get(p)
+                    if state and torch.is_tensor(state.get("step")):
+                        state["step"] = state["step"].to(p.device, torch.float32)
     tr.t = int(checkpoint["step"])
     tr.lecam_ema.copy_(checkpoint["lecam_ema"].to(tr.lecam_ema.device))

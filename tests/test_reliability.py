@@ -704,3 +704,32 @@ def test_write_record_names_its_files_by_tag(tmp_path):
     assert json.loads(path.read_text()) == {"rows": [1, 2]}
     assert (tmp_path / "new" / "fit_time_cuda.md").read_text() == "# t\nx\n"
     assert write_record(tmp_path, "a", "", {}, []).name == "a.json"  # no tag: the bare name
+
+
+def test_warm_refit_puts_adam_steps_where_a_fused_optimizer_needs_them(monkeypatch):
+    # a CPU fit exports foreach-Adam state (``step`` stays where torch put it); a refit on
+    # CUDA builds fused Adam, whose kernel takes ``step`` only as float32 on the weights'
+    # device. Stand-ins on the CPU: fused Adam here, and steps saved as float64
+    import ganaug.train as train_mod
+    from ganaug import ConditionalGANAugmenter
+
+    X, y = np.random.RandomState(0).normal(size=(60, 3)), np.repeat([0, 1], [45, 15])
+    est = ConditionalGANAugmenter(max_steps=3, width=16, warm_start=True,
+                                  random_state=0).fit(X, y)
+    for state in est.train_state_:
+        for key in ("opt_g", "opt_d"):
+            for s in state[key]["state"].values():
+                s["step"] = s["step"].to(torch.float64)
+    monkeypatch.setattr(train_mod, "_adam", lambda params, lr, betas, device: (
+        torch.optim.Adam(list(params), lr=lr, betas=betas, fused=True)))
+    seen = []
+    real_load = train_mod.load_checkpoint
+
+    def load(tr, checkpoint):
+        real_load(tr, checkpoint)
+        seen.extend((p.device, tr_opt.state[p]["step"].dtype, tr_opt.state[p]["step"].device)
+                    for tr_opt in (tr.opt_g, tr.opt_d) for p in tr_opt.state)
+
+    monkeypatch.setattr(train_mod, "load_checkpoint", load)
+    est.fit(X, y)
+    assert seen and all(dt == torch.float32 and dev == pdev for pdev, dt, dev in seen)

@@ -36,7 +36,7 @@ from sklearn.utils import check_random_state
 from torch import Tensor, nn
 
 from ._checks import check_images, check_labels, check_number
-from ._device import resolve_device, torch_defaults
+from ._device import autocast, resolve_device, torch_defaults
 from .data import ImageCodec
 from .nn.classifier import ClassifierConfig, ClassifierNet, augment_batch
 
@@ -49,8 +49,7 @@ def _sync(device: torch.device) -> None:
 
 def _autocast(device: torch.device, config: ClassifierConfig):
     on = device.type == "cuda" and config.mixed_precision
-    return torch.autocast(device.type, dtype=torch.bfloat16 if on else torch.float32,
-                          enabled=on)
+    return autocast(device, torch.bfloat16 if on else None)
 
 
 # ---------------------------------------------------------------------------- checks --

@@ -95,6 +95,15 @@ def resolve_or_cpu(device: str | torch.device) -> torch.device:
         return torch.device("cpu")
 
 
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """``torch.autocast`` to ``dtype`` on ``device``, or a no-op context where ``dtype``
+    is None (torch before 2.5 refuses ``torch.autocast('mps', enabled=False)``: an
+    autocast that is off is never built)."""
+    if dtype is None:
+        return nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
 @contextmanager
 def cpu_threads(n: int | str | None, device: torch.device | None,
                 kind: str | None) -> Iterator[None]:

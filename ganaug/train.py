@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 from ._checkpoint import export_checkpoint, load_checkpoint
 from ._checks import check_number
+from ._device import autocast
 from ._generation import generate_chunks
 from .data.anchors import neighbour_noise
 from .nn.diffaug import diff_augment
@@ -222,10 +223,7 @@ class GANTrainer:
         self.g_fwd = torch.compile(G, mode=mode, dynamic=False) if cfg.compile else G
         self.d_fwd = torch.compile(D, mode=mode, dynamic=False) if cfg.compile else D
         self.draw = _BatchSampler(labels, n, n_classes, cfg.class_balanced, gen)
-        self.autocast = torch.autocast(
-            device_type=device.type, dtype=cfg.amp_dtype or torch.float32,
-            enabled=cfg.amp_dtype is not None,
-        )
+        self.autocast = autocast(device, cfg.amp_dtype)
         self.ema_p, self.g_p = list(self.G_ema.parameters()), list(G.parameters())
         self.ema_b, self.g_b = list(self.G_ema.buffers()), list(G.buffers())
         self.lecam_ema = torch.zeros(2, device=device)  # moving means of D(real), D(fake)

@@ -112,3 +112,18 @@ def test_round_trip_of_a_modules_gradients():
         g.copy_(s)
     for g, b in zip(grads, before):
         torch.testing.assert_close(g, 2 * b, rtol=0, atol=0)
+
+
+def test_an_autocast_that_is_off_is_never_built(monkeypatch):
+    # torch before 2.5 raises in torch.autocast('mps', enabled=False): training and the
+    # classifier on MPS failed at their first step though mixed precision was off
+    from ganaug._device import autocast
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("User specified an unsupported autocast device_type 'mps'")
+
+    monkeypatch.setattr(torch, "autocast", refuse)
+    with autocast(torch.device("mps"), None):
+        pass
+    with pytest.raises(RuntimeError, match="unsupported autocast"):
+        autocast(torch.device("mps"), torch.bfloat16)

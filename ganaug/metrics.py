@@ -248,9 +248,10 @@ def inception_features(
     out = []
     with torch.no_grad():
         for i in range(0, len(data), batch_size):
-            x = torch.from_numpy(np.ascontiguousarray(data[i : i + batch_size])).to(dev)
-            x = ((x.double() - low) / max(high - low, 1e-12) * 255.0).round().clamp(0, 255)
-            x = x.to(torch.uint8)
+            # to uint8 on the CPU (MPS has no float64), then to the device
+            x = np.asarray(data[i : i + batch_size], dtype=np.float64)
+            x = np.clip(np.round((x - low) / max(high - low, 1e-12) * 255.0), 0, 255)
+            x = torch.from_numpy(np.ascontiguousarray(x, dtype=np.uint8)).to(dev)
             if x.shape[1] == 1:
                 x = x.repeat(1, 3, 1, 1)
             out.append(model(x, return_features=True).float().cpu().numpy())

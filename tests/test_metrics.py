@@ -147,6 +147,26 @@ def test_inception_fid_only_with_a_local_file(tmp_path):
     assert np.isfinite(f2).all()
 
 
+def test_inception_batches_reach_the_device_as_uint8(tmp_path, monkeypatch):
+    # MPS has no float64: scaling a batch with .double() on the device failed there
+    X, _ = _toy_images(10, 3)
+    path = tmp_path / "inception.pt"
+    torch.jit.script(_FakeInception()).save(str(path))
+    before = inception_features(X.astype(np.float64) / 255.0, path, device="cpu")
+    sent = []
+    real_to = torch.Tensor.to
+
+    def to(self, *args, **kwargs):
+        sent.append(self.dtype)
+        return real_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", to)
+    after = inception_features(X.astype(np.float64) / 255.0, path, device="cpu")
+    assert sent and set(sent) == {torch.uint8}
+    np.testing.assert_array_equal(before, after)
+    np.testing.assert_allclose(after, inception_features(X, path, device="cpu"), atol=1e-6)
+
+
 def test_fid_uses_one_fixed_scale_so_a_darker_set_is_far(tmp_path):
     X, _ = _toy_images(40, 3)
     path = tmp_path / "inception.pt"

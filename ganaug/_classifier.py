@@ -36,7 +36,7 @@ from sklearn.utils import check_random_state
 from torch import Tensor, nn
 
 from ._checks import check_images, check_labels, check_number
-from ._device import autocast, resolve_device, torch_defaults
+from ._device import amp_dtype, autocast, resolve_device, torch_defaults
 from .data import ImageCodec
 from .nn.classifier import ClassifierConfig, ClassifierNet, augment_batch
 
@@ -48,8 +48,7 @@ def _sync(device: torch.device) -> None:
 
 
 def _autocast(device: torch.device, config: ClassifierConfig):
-    on = device.type == "cuda" and config.mixed_precision
-    return autocast(device, torch.bfloat16 if on else None)
+    return autocast(device, amp_dtype(device, bool(config.mixed_precision)))
 
 
 # ---------------------------------------------------------------------------- checks --

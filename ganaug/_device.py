@@ -95,6 +95,22 @@ def resolve_or_cpu(device: str | torch.device) -> torch.device:
         return torch.device("cpu")
 
 
+def amp_dtype(device: torch.device, mixed_precision: bool | str) -> torch.dtype | None:
+    """The autocast dtype of training on ``device``: bfloat16 on a CUDA device that runs
+    it natively, where ``mixed_precision`` is 'auto' or True; None (full precision)
+    otherwise. Never float16: training has no loss scaler, and float16 gradients that
+    small underflow to 0. Asked of the fit's own device (``cuda:1`` may differ from the
+    current one), without counting emulated bf16 (torch >= 2.3 counts it by default)."""
+    if device.type != "cuda" or mixed_precision not in ("auto", True):
+        return None
+    with torch.cuda.device(device):
+        try:
+            native = torch.cuda.is_bf16_supported(including_emulation=False)
+        except TypeError:  # torch < 2.3: no emulation counted
+            native = torch.cuda.is_bf16_supported()
+    return torch.bfloat16 if native else None
+
+
 def autocast(device: torch.device, dtype: torch.dtype | None):
     """``torch.autocast`` to ``dtype`` on ``device``, or a no-op context where ``dtype``
     is None (torch before 2.5 refuses ``torch.autocast('mps', enabled=False)``: an

@@ -20,7 +20,7 @@ from torch import nn
 
 from . import _ddp
 from ._class_filter import fit_check, snapshot
-from ._device import MAX_SEED, cpu_threads, torch_defaults
+from ._device import MAX_SEED, amp_dtype, cpu_threads, torch_defaults
 from ._sampling import _outside_levels, warn_if_collapsed
 from ._warm import arch_value, check_warm, warm_ready
 from .data import (
@@ -259,9 +259,7 @@ def conditioning(est) -> str:
 def train_config(est, desc: str) -> TrainConfig:
     """The :class:`~ganaug.train.TrainConfig` of one GAN of this fit."""
     comm = _ddp.comm_of(est)
-    amp = None
-    if est.device_.type == "cuda" and est.mixed_precision in ("auto", True):
-        amp = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    amp = amp_dtype(est.device_, est.mixed_precision)
     hp = est.hparams_
     policy = est.diffaug
     if policy == "auto":

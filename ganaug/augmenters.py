@@ -145,8 +145,8 @@ _PARAMS_DOC = """
     device : str, default='auto'
         'auto' (CUDA, else Apple MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
     mixed_precision : bool or 'auto', default='auto'
-        bf16 autocast on CUDA (float16 on GPUs without bf16; 'auto' and True); ignored
-        on other devices.
+        bf16 autocast on CUDA GPUs that run bf16 natively ('auto' and True); full
+        precision on older GPUs (float16 would need a loss scaler) and other devices.
     compile : bool or str, default=False
         ``torch.compile`` the networks (worth it for long GPU runs); a string picks the
         mode ('default', 'reduce-overhead' adds CUDA graphs, 'max-autotune', ...).

@@ -127,3 +127,31 @@ def test_an_autocast_that_is_off_is_never_built(monkeypatch):
         pass
     with pytest.raises(RuntimeError, match="unsupported autocast"):
         autocast(torch.device("mps"), torch.bfloat16)
+
+
+@pytest.mark.parametrize("native, expected", [(True, torch.bfloat16), (False, None)])
+def test_mixed_precision_is_native_bf16_of_the_fits_own_gpu_or_none(monkeypatch, native,
+                                                                   expected):
+    # never float16 (no loss scaler: small gradients underflowed), never emulated bf16,
+    # and asked of the fit's device, not the current one
+    import contextlib
+
+    from ganaug._device import amp_dtype
+
+    asked = []
+
+    @contextlib.contextmanager
+    def on(device):
+        asked.append(str(device))
+        yield
+
+    def supported(including_emulation=True):
+        asked.append(including_emulation)
+        return native
+
+    monkeypatch.setattr(torch.cuda, "device", on)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", supported)
+    assert amp_dtype(torch.device("cuda:1"), "auto") is expected
+    assert asked == ["cuda:1", False]
+    assert amp_dtype(torch.device("cuda:1"), False) is None
+    assert amp_dtype(torch.device("cpu"), True) is None

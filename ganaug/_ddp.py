@@ -368,7 +368,12 @@ def start(est) -> tuple[Any, torch.device]:
     comm = get_comm(est.distributed, est.device)
     if comm is not None and comm.world_size == 1:  # a group of one is one process: the
         comm = None  # same fit as without it (seeds, device, shards)
-    return comm, resolve_device(select_device(est.device, comm=comm))
+    device = resolve_device(select_device(est.device, comm=comm))
+    if comm is not None and comm.device.type == "cuda" and device.type == "cuda":
+        # NCCL's tensors on this rank's training GPU: a process group the user created
+        # without torch.cuda.set_device leaves every rank's current device at cuda:0
+        comm.device = device
+    return comm, device
 
 
 def comm_of(est) -> Any:

@@ -279,3 +279,19 @@ def test_shard_indices_refuses_ranks_and_codes_that_make_wrong_shards(args, mess
         shard_indices(**kw)
     with pytest.raises(ValueError, match="world_size must be an int >= 1"):
         Comm(0, 0, 0, torch.device("cpu"))  # its mean divided by zero (inf)
+
+
+def test_nccl_collectives_live_on_the_ranks_training_gpu(monkeypatch):
+    # a process group the user created without torch.cuda.set_device: get_comm reads the
+    # current device (cuda:0 on every rank); training runs on cuda:{local_rank}
+    import ganaug._ddp as ddp
+
+    comm = ddp.Comm(1, 2, 1, torch.device("cuda", 0))
+    monkeypatch.setattr(ddp, "get_comm", lambda distributed, device: comm)
+    monkeypatch.setattr(ddp, "resolve_device", lambda device: torch.device(device))
+    est = ConditionalGANAugmenter(device="auto", distributed=True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    got, device = ddp.start(est)
+    assert got is comm and device == torch.device("cuda", 1)
+    assert comm.device == device

@@ -50,14 +50,33 @@ def generate_chunks(
         if anchors is not None:  # an AnchorGenerator
             yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners)
             return
+        step = forward_rows(G, chunk)
         for start in range(0, n, chunk):
             m = min(chunk, n - start)
-            z = torch.randn(m, latent_dim, generator=gen).to(device)
+            z = torch.randn(m, latent_dim, generator=gen)  # drawn per chunk, as before
             y = None
             if codes is not None:
                 part = np.full(m, codes) if np.ndim(codes) == 0 else codes[start : start + m]
-                y = torch.as_tensor(part, dtype=torch.long).to(device)
-            yield G(z, y).float().cpu().numpy()
+                y = torch.as_tensor(part, dtype=torch.long)
+            out = [G(z[a : a + step].to(device), None if y is None else y[a : a + step]
+                     .to(device)).float().cpu().numpy() for a in range(0, m, step)]
+            yield out[0] if len(out) == 1 else np.concatenate(out)
+
+
+#: bytes of activations one image generator forward may hold (about 8 feature maps of the
+#: last stage per row); bounds sampling's GPU memory (set, not tuned)
+FORWARD_BYTES = 2**31
+
+
+def forward_rows(G: nn.Module, chunk: int) -> int:
+    """Rows per generator forward in sampling: ``chunk`` for table generators; for an
+    image generator as many as fit :data:`FORWARD_BYTES` (8,192 images of 32 x 32 at
+    width 256 held about 70 GB, beyond most GPUs)."""
+    width, stages = getattr(G, "width", None), getattr(G, "stages", None)
+    if width is None or stages is None or not hasattr(G, "h0"):
+        return chunk
+    per_row = 8 * width * (G.h0 << stages) * (G.w0 << stages) * 4
+    return max(1, min(chunk, FORWARD_BYTES // per_row))
 
 
 def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):

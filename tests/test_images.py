@@ -218,3 +218,28 @@ def test_gsr_penalty_matches_svd():
     assert G.blocks[0].bn1.gain.weight.grad.abs().sum() > 0
     # no conditional BN: zero
     assert float(gsr_penalty(ImageGenerator(8, (3, 16, 16), 8, 0))) == 0.0
+
+
+def test_image_sampling_bounds_the_rows_of_one_generator_forward(monkeypatch):
+    # 8,192 images per forward (the row chunk) held about 70 GB at 32 x 32, width 256
+    import pickle
+
+    import ganaug._generation as generation
+
+    big = ImageGenerator(128, (3, 32, 32), 256, 10)
+    assert generation.forward_rows(big, 8192) == 256
+    assert generation.forward_rows(torch.nn.Linear(2, 2), 8192) == 8192
+    rs = np.random.RandomState(0)
+    X, y = rs.randint(0, 256, size=(90, 8 * 8 * 3)).astype(np.uint8), np.repeat([0, 1], 45)
+    est = ConditionalGANAugmenter(image_shape=(8, 8, 3), max_steps=2, width=16,
+                                  random_state=0).fit(X, y)
+    frozen = pickle.dumps(est)
+    whole, _ = pickle.loads(frozen).sample(300)
+    monkeypatch.setattr(generation, "FORWARD_BYTES", 8 * 16 * 8 * 8 * 4 * 7)  # 7 rows
+    est = pickle.loads(frozen)
+    sizes = []
+    est.generator_.register_forward_hook(lambda mod, args, out: sizes.append(len(out)))
+    parts, _ = est.sample(300)
+    assert sizes and max(sizes) == 7 and sum(sizes) == 300
+    # the same images, up to float rounding of one grey level
+    assert np.abs(whole.astype(int) - parts).max() <= 1 and (whole == parts).mean() > 0.999

@@ -282,13 +282,22 @@ def _is_bool(values: np.ndarray) -> np.ndarray:
     return np.array([isinstance(v, bool | np.bool_) for v in items], dtype=bool)
 
 
-def check_output_fits(n: int, n_features: int) -> None:
-    """Refuse a ``sample(n)`` whose output alone would not fit in this machine's memory."""
+def check_output_fits(n: int, n_features: int, resample: bool = False) -> None:
+    """Refuse a ``sample(n)`` (``resample``: a ``fit_resample`` returning ``n`` rows) whose
+    output alone would not fit in this machine's memory, before any training."""
     need = n * max(int(n_features), 1) * 8  # float64 / object pointers
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # no sysconf: allow up to 1 TiB
         total = 2**40
+    if need > total and resample:
+        raise ValueError(
+            f"fit_resample with this sampling_strategy would return {n:,} rows, about "
+            f"{need / 2**30:,.0f} GiB for the output alone, more than this machine's "
+            f"{total / 2**30:,.0f} GiB of memory. "
+            "Ask for fewer rows (a dict {class: rows after resampling}), or fit, then "
+            "sample in chunks with `aug.sample(100_000, y=label)` and write each part out."
+        )
     if need > total:
         raise ValueError(
             f"sample({n}) would need about {need / 2**30:,.0f} GiB for the output alone, "

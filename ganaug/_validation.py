@@ -392,24 +392,28 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
 def check_strategy(est, y) -> dict:
     """``sampling_strategy_`` for labels y, checking a callable's answer first."""
     strategy = est.sampling_strategy
+    source = "sampling_strategy asks for"
     if callable(strategy):  # check its answer here, before any training
         strategy = strategy(y)
+        source = "The sampling_strategy callable returned"
         classes = np.unique(np.asarray(y))
         if not isinstance(strategy, dict):
             raise TypeError(
                 "A callable sampling_strategy must return a dict {class: number of rows "
                 f"after resampling}}; it returned {type(strategy).__name__}."
             )
-        for label, count in strategy.items():
+        for label in strategy:
             if class_position(classes, label) < 0:
                 raise ValueError(
                     f"The sampling_strategy callable returned class {label!r}, which is "
                     f"not in y (classes {sorted(classes.tolist(), key=str)})."
                 )
+    if isinstance(strategy, dict):  # a float count failed only after training
+        for label, count in strategy.items():
             if isinstance(count, bool) or not isinstance(count, Integral | np.integer):
                 raise TypeError(
-                    f"The sampling_strategy callable returned {count!r} rows for class "
-                    f"{label!r}; counts must be ints (e.g. int(round(x)))."
+                    f"{source} {count!r} rows for class {label!r}; counts must be ints "
+                    "(e.g. int(round(x)))."
                 )
     return check_sampling_strategy(strategy, y, est._sampling_type)
 

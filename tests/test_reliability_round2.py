@@ -159,6 +159,40 @@ def test_callable_sampling_strategy_is_checked_before_training(answer, error, ma
             getattr(est, call)(X, Y)
 
 
+@pytest.mark.parametrize("strategy, error, match", [
+    ({1: 25.0}, TypeError, "asks for 25.0 rows for class 1; counts must be ints"),
+    ({1: np.float64(30.5)}, TypeError, "counts must be ints"),
+    ({1: True}, TypeError, "counts must be ints"),
+])
+def test_dict_sampling_strategy_counts_are_checked_before_training(strategy, error, match,
+                                                                   monkeypatch):
+    # a float count (e.g. counts[0] * 0.8) trained the whole model, then failed in numpy
+    import ganaug._fitting
+
+    def no_training(*a, **k):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
+    for call in ("fit", "fit_resample"):
+        est = ConditionalGANAugmenter(sampling_strategy=dict(strategy), **TINY)
+        with pytest.raises(error, match=match):
+            getattr(est, call)(X, Y)
+    assert dict(strategy) == strategy  # the user's dict is left as passed
+
+
+def test_fit_resample_beyond_memory_is_refused_before_training(monkeypatch):
+    # sample() checked its output size; fit_resample trained, then ran out of memory
+    import ganaug._fitting
+
+    def no_training(*a, **k):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
+    est = ConditionalGANAugmenter(sampling_strategy={1: 10**12}, **TINY)
+    with pytest.raises(ValueError, match="would return 1,000,000,000,045 rows.*fewer rows"):
+        est.fit_resample(X, Y)
+
+
 def test_fit_resample_refuses_extra_parameters_clearly():
     with pytest.raises(TypeError, match="takes no extra parameters"):
         ConditionalGANAugmenter(**TINY).fit_resample(X, Y, foo=1)

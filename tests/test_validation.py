@@ -469,3 +469,24 @@ def test_nullable_label_series_keep_their_exact_labels(dtype, labels):
     assert aug.classes_.tolist() == labels
     _, y_new = aug.sample(3, y=labels[1])
     assert y_new.tolist() == [labels[1]] * 3
+
+
+def test_categorical_features_take_tuple_and_multiindex_column_names():
+    # np.asarray split each tuple into its parts: "unknown column 'cat'"
+    import pandas as pd
+
+    from ganaug import ConditionalGANAugmenter
+
+    rs = np.random.RandomState(0)
+    X = pd.DataFrame(rs.normal(size=(40, 2)))
+    X.columns = pd.MultiIndex.from_tuples([("num", "a"), ("cat", "c")])
+    X[("cat", "c")] = np.r_[np.zeros(30), np.ones(10)] + 0.5
+    y = np.repeat([0, 1], [30, 10])
+    est = ConditionalGANAugmenter(categorical_features=[("cat", "c")], max_steps=2, width=16,
+                                  random_state=0)
+    Xr, _ = est.fit_resample(X, y)
+    assert Xr.columns.equals(X.columns) and len(Xr) == 60
+    assert set(Xr[("cat", "c")]) == {0.5, 1.5}  # kept as categories: only real values
+    assert Xr[("num", "a")].nunique() > 40
+    with pytest.raises(ValueError, match=r"unknown column \('cat', 'x'\)"):
+        ConditionalGANAugmenter(categorical_features=[("cat", "x")]).fit(X, y)

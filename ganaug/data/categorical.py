@@ -72,6 +72,15 @@ def resolve_categorical(
         if arr.dtype.kind in "USb":
             return np.ones(n_features, dtype=bool)
         return np.zeros(n_features, dtype=bool)
+    if isinstance(X, pd.DataFrame) and not isinstance(categorical_features, str | bytes):
+        named = list(categorical_features)
+        if named and all(isinstance(f, tuple) for f in named):  # tuple / MultiIndex names
+            # (np.asarray would split each tuple into its parts)
+            for f in named:
+                if f not in X.columns:
+                    raise ValueError(f"categorical_features names unknown column {f!r}.")
+            wanted = set(named)
+            return np.array([c in wanted for c in X.columns], dtype=bool)
     feats = list(np.asarray(categorical_features, dtype=object).ravel())
     mask = np.zeros(n_features, dtype=bool)
     if not feats:
@@ -111,7 +120,11 @@ def resolve_categorical(
         cols = [str(c) for c in X.columns]
         for f in feats:
             if f not in cols:
-                raise ValueError(f"categorical_features names unknown column {f!r}.")
+                raise ValueError(
+                    f"categorical_features names unknown column {f!r}; X's columns are "
+                    f"{list(X.columns)[:10]}{' ...' if X.shape[1] > 10 else ''} (a boolean "
+                    "mask, e.g. X.columns.isin([...]), also works)."
+                )
             mask[cols.index(f)] = True
         return mask
     raise ValueError(

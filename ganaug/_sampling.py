@@ -195,6 +195,11 @@ def codes_for(est, n: int, y) -> np.ndarray:
     if y is None:
         codes = np.repeat(np.arange(len(est.classes_)), share_counts(est.class_counts_, n))
         return est._sample_rng.permutation(codes)
+    if isinstance(y, set | frozenset | dict):
+        raise TypeError(
+            f"y must be one label or an array of n_samples={n} labels; got a "
+            f"{type(y).__name__}, which has no order (pass one label, e.g. y=1, or a list)."
+        )
     # never cast labels to the classes' dtype: a cast truncates ('ab' -> 'a' for
     # '<U1' classes, 0.5 -> 0 for int classes) and turns unknown labels into known ones
     labels = np.asarray(y, dtype=object if est.classes_.dtype == object else None)

@@ -225,6 +225,9 @@ def test_sample_label_array_gives_exactly_those_labels(fitted_str, Aug):
     assert np.array_equal(y_new, wanted)
     X_list, y_list = fitted_str[Aug].sample(3, y=["b", "a", "b"])
     assert y_list.tolist() == ["b", "a", "b"] and len(X_list) == 3
+    for unordered in ({"a"}, frozenset({"a", "b"}), {"a": 1}):  # was "unhashable type"
+        with pytest.raises(TypeError, match="has no order"):
+            fitted_str[Aug].sample(2, y=unordered)
 
 
 @pytest.mark.parametrize("Aug", AUGMENTERS, ids=AUG_IDS)

@@ -12,6 +12,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -212,6 +213,11 @@ def _check_out(path: str, force: bool) -> None:
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise CommandError(f"the folder of {path} does not exist")
+    try:  # can a file be made there? (os.access says yes to root everywhere)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from exc
     if path.lower().endswith((".parquet", ".pq")):  # before training, not after
         import importlib.util
 
@@ -285,7 +291,7 @@ def as_flags(text: str) -> str:
     for param, flag in FLAGS.items():
         text = re.sub(rf"The '{param}' parameter of \w+", flag, text)
         text = re.sub(rf"`?\b{param}=['\"]?([^'\"\s,;)]*)['\"]?`?", rf"{flag} \1", text)
-        text = re.sub(rf"[`']{param}[`']", flag, text)
+        text = re.sub(rf"[`'\"]{param}[`'\"]", flag, text)
     return text
 
 
@@ -326,6 +332,9 @@ def run_resample(args: argparse.Namespace) -> int:
         if c.strip()]
     if isinstance(cats, list):
         missing = [c for c in cats if c not in X.columns]
+        if args.target in missing:
+            raise CommandError(f"--categorical names {args.target!r}, the --target column: "
+                               "the labels are not a feature; drop it from --categorical")
         if missing:
             raise CommandError(f"--categorical names unknown columns {missing}")
         from .data.categorical import resolve_categorical
@@ -354,14 +363,23 @@ def run_resample(args: argparse.Namespace) -> int:
     out[args.target] = out[args.target].astype(y.dtype)
     if args.mark_synthetic is not None:
         out[args.mark_synthetic] = np.arange(len(out)) >= len(frame)
-    write_table(out, args.out)
-    if args.save_model:
+    if args.save_model:  # first: a model that cannot be saved leaves no table behind
         from .io import save
 
-        save(aug, args.save_model)
+        try:
+            save(aug, args.save_model)
+        except OSError as exc:
+            raise CommandError(str(exc)) from exc
+    write_table(out, args.out)
     print(_summary(y, out[args.target]))
     print(f"wrote {args.out}: {len(frame)} original rows, then {len(out) - len(frame)} new")
     return 0
+
+
+#: a model of ``resample --method gan`` on classes that needed no oversampling
+NO_GENERATOR = ("the model trained no generator: no class needed oversampling when it was "
+                "fitted (resample --method gan trains only the classes it oversamples); "
+                "refit with --method cgan, or with a --strategy that oversamples")
 
 
 def _load_model(path: str):
@@ -405,6 +423,8 @@ def run_sample(args: argparse.Namespace) -> int:
                 f"the generated rows have a column named {args.target!r}; pass --target "
                 "with another name for the label column")
         trained = sampled_classes(aug, aug.classes_)  # resample --method gan: some only
+        if len(trained) == 0:
+            raise CommandError(NO_GENERATOR)
         if args.label is not None:
             label = _label_of(args.label, aug.classes_)
             if label not in trained:
@@ -447,7 +467,7 @@ def run_report(args: argparse.Namespace) -> int:
     _check_outs(args.force, args.out, args.plot, inputs=(args.model, args.data))
     aug = _load_model(args.model)
     frame, y = read_labelled(args.data, args.target)
-    from .report import quality_report
+    from .report import quality_report, sampled_classes
 
     y = y.to_numpy()
     X = frame.drop(columns=[args.target])
@@ -456,6 +476,8 @@ def run_report(args: argparse.Namespace) -> int:
         if unknown:
             raise CommandError(f"{args.data} has classes the model does not know: {unknown}")
         y = np.array([_label_of(str(v), aug.classes_) for v in y], dtype=object)
+    if aug.classes_ is not None and len(sampled_classes(aug, aug.classes_)) == 0:
+        raise CommandError(NO_GENERATOR)
     try:
         report = quality_report(aug, X, None if aug.classes_ is None else y, plot=args.plot)
     except ValueError as exc:  # the rows do not fit the model: say which file

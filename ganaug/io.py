@@ -151,6 +151,10 @@ def save(estimator, path: str | os.PathLike) -> None:
             f"{os.path.join(os.fspath(path), 'model.ganaug')!r}."
         )
     parent = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise FileExistsError(
+            f"Cannot save to {os.fspath(path)!r}: {parent!r} is a file, not a folder."
+        )
     if not os.path.isdir(parent):
         raise FileNotFoundError(
             f"Cannot save to {os.fspath(path)!r}: the folder {parent!r} does not exist; "
@@ -192,7 +196,10 @@ def save(estimator, path: str | os.PathLike) -> None:
         "tensors": enc.tensors,
         "checksum": _digest(text, enc.tensors),
     }
-    torch.save(payload, path)
+    try:
+        torch.save(payload, path)
+    except (OSError, RuntimeError) as exc:  # torch's own text does not name the file
+        raise OSError(f"Cannot save to {os.fspath(path)!r}: {exc}") from exc
 
 
 def _file_path(path, verb: str) -> str:
@@ -310,7 +317,7 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
             RuntimeError) as exc:  # a file edited (and re-checksummed) by hand
         raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: "
                          f"{type(exc).__name__}: {exc}") from exc
-    if device is not None:
+    if device is not None and "device_" in vars(est):  # an unfitted model stays unfitted
         est.device_ = resolve_device(device)
     _check_restored(est, path)
     return est

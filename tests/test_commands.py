@@ -411,3 +411,46 @@ def test_sample_refuses_a_label_column_named_like_a_feature_of_any_model(tmp_pat
                      "--target", "1"]) == 2  # column '1' holds a feature
     assert "have a column named '1'; pass --target" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_unwritable_outputs_are_refused_before_training(tmp_path):
+    # /proc stands in for a read-only folder (no file can be made there, root or not);
+    # the output was found unwritable only after training, with the table already written
+    # when the model file failed
+    data = tmp_path / "tiny.csv"
+    data.write_text("x1,label\n1,a\n2,b\n3,a\n4,b\n5,a\n6,a\n")
+    line = one_line_error(ganaug("resample", data, "--target", "label", "--out",
+                                 "/proc/o.csv"))
+    assert "cannot write /proc/o.csv" in line
+    out = tmp_path / "o.csv"
+    line = one_line_error(ganaug("resample", data, "--target", "label", "--out", out,
+                                 "--save-model", "/proc/m.ganaug"))
+    assert "cannot write /proc/m.ganaug" in line and not out.exists()
+
+
+def test_a_model_without_generators_says_so_in_sample_and_report(tmp_path):
+    # resample --method gan on balanced classes trains no generator; sample then failed
+    # with "got shape (0,)" and report wrote an empty table
+    data = tmp_path / "tiny.csv"
+    data.write_text("x1,label\n1,a\n2,b\n3,a\n4,b\n5,a\n6,b\n")
+    model = tmp_path / "m.ganaug"
+    proc = ganaug("resample", data, "--target", "label", "--out", tmp_path / "o.csv",
+                  "--method", "gan", "--save-model", model)
+    assert proc.returncode == 0 and "0 new" in proc.stdout
+    for args in (("sample", model, "-n", "5", "--out", tmp_path / "s.csv"),
+                 ("report", model, data, "--target", "label", "--out", tmp_path / "e.csv")):
+        assert "trained no generator" in one_line_error(ganaug(*args))
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "e.csv").exists()
+
+
+def test_flag_errors_name_the_flags(tmp_path):
+    data = tmp_path / "three.csv"
+    data.write_text("x1,label\n1,a\n2,b\n3,a\n4,c\n5,a\n6,b\n7,a\n")
+    out = tmp_path / "o.csv"
+    line = one_line_error(ganaug("resample", data, "--target", "label", "--out", out,
+                                 "--strategy", "0.5"))
+    assert "--strategy can be a float only" in line and "sampling_strategy" not in line
+    line = one_line_error(ganaug("resample", data, "--target", "label", "--out", out,
+                                 "--categorical", "label"))
+    assert "the --target column" in line

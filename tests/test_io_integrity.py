@@ -268,3 +268,39 @@ def test_load_probe_accepts_models_with_nothing_to_sample_and_keeps_the_stream(t
     # the probe's row comes from its own stream: the first samples are the original's
     pd.testing.assert_frame_equal(pd.DataFrame(loaded.sample(5)[0]),
                                   pd.DataFrame(twin.sample(5)[0]))
+
+
+def test_save_names_the_path_it_cannot_write_and_a_file_posing_as_a_folder(tmp_path,
+                                                                         monkeypatch):
+    import torch
+
+    import ganaug
+    from ganaug import ConditionalGANAugmenter
+
+    X, y = np.random.RandomState(0).normal(size=(40, 2)), np.repeat([0, 1], [30, 10])
+    est = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit(X, y)
+    afile = tmp_path / "c.ganaug"
+    afile.write_text("x")
+    with pytest.raises(FileExistsError, match="is a file, not a folder"):
+        ganaug.save(est, afile / "x.ganaug")
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:747] . open file failed")
+
+    monkeypatch.setattr(torch, "save", failing)
+    target = tmp_path / "m.ganaug"
+    with pytest.raises(OSError, match=f"Cannot save to {str(target)!r}"):
+        ganaug.save(est, target)
+
+
+def test_loading_an_unfitted_model_on_a_device_leaves_it_unfitted(tmp_path):
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    import ganaug
+    from ganaug import ConditionalGANAugmenter
+
+    path = tmp_path / "u.ganaug"
+    ganaug.save(ConditionalGANAugmenter(), path)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(ganaug.load(path, device="cpu"))

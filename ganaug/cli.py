@@ -111,8 +111,8 @@ def _run_cifar10(args: argparse.Namespace, extra: list[str]) -> int:
     if module is None:
         return 2
     if args.epochs is not None:
-        print("--epochs is for digits-lt; cifar10-lt sets GAN length with --gan-steps.",
-              file=sys.stderr)
+        print("ganaug: error: --epochs is for digits-lt; cifar10-lt sets GAN length with "
+              "--gan-steps", file=sys.stderr)
         return 2
     argv = []
     for flag, value in (("--seeds", args.seeds), ("--out", args.out), ("--device", args.device),
@@ -121,7 +121,9 @@ def _run_cifar10(args: argparse.Namespace, extra: list[str]) -> int:
             argv += [flag, str(value)]
     if args.quiet:
         argv.append("--quiet")
-    return int(module.main(argv + extra) or 0)
+    # its errors on one line, as every other ganaug error (pointing to its own --help)
+    parser = module.build_parser(parser_class=_OneLineParser)
+    return int(module.main(argv + extra, parser) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -174,7 +174,9 @@ def test_cifar10_options_are_passed_on(monkeypatch):
     import types
 
     seen: dict = {}
-    fake_module = types.SimpleNamespace(main=lambda argv: seen.setdefault("argv", argv) and 0)
+    fake_module = types.SimpleNamespace(
+        main=lambda argv, parser=None: seen.setdefault("argv", argv) and 0,
+        build_parser=lambda **kwargs: None)
     real = importlib.import_module
 
     def fake(name, *args, **kwargs):
@@ -279,3 +281,19 @@ def test_pictures_never_touch_pyplot_or_the_backend(tmp_path):
     assert out.stdout.strip() == "False"
     for name in ("g", "b", "l"):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("extra, match", [
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--methods", "foo"], "unknown arm"),
+    (["--epochs", "3"], "--epochs is for digits-lt"),
+])
+def test_cifar10_bench_errors_are_one_line(extra, match, capsys):
+    # the CIFAR-10 harness's parser printed its 30-line usage block
+    try:
+        status = cli.main(["bench", "--dataset", "cifar10-lt", *extra])
+    except SystemExit as exc:
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ganaug: error:") and match in err[0]

@@ -29,15 +29,23 @@ def _device_name(device) -> str:
     return f"{device.type}: {info['name']}, {info['torch_threads']} torch threads"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG, parser_class: type = argparse.ArgumentParser
+                 ) -> argparse.ArgumentParser:
     """The command-line interface of ``python -m ganaug_bench.cifar10``.
+
+    Parameters
+    ----------
+    prog : str, default=PROG
+        The program name in usage and errors.
+    parser_class : type, default=argparse.ArgumentParser
+        The parser's class (``ganaug bench`` passes its one-line-error parser).
 
     Returns
     -------
     parser : argparse.ArgumentParser
     """
-    p = argparse.ArgumentParser(
-        prog=PROG,
+    p = parser_class(
+        prog=prog,
         description="CIFAR-10 long-tailed / low-data downstream benchmark of GAN oversampling.",
     )
     p.add_argument("--protocol", choices=sorted(PROTOCOLS), default="lt100")
@@ -141,20 +149,23 @@ def _settings_from_args(a) -> tuple[Settings, object]:
     return s, clf
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None,
+         parser: argparse.ArgumentParser | None = None) -> int:
     """Run the benchmark and write JSON, markdown and PNG; returns an exit status.
 
     Parameters
     ----------
     argv : list of str or None, default=None
         Command-line arguments (None: ``sys.argv[1:]``); see ``--help``.
+    parser : argparse.ArgumentParser or None, default=None
+        The parser to read them with (None: :func:`build_parser`'s).
 
     Returns
     -------
     status : int
         0 on success, 2 on invalid arguments.
     """
-    parser = build_parser()
+    parser = parser or build_parser()
     a = parser.parse_args(argv)
     if a.merge:
         merged = merge_results([json.loads(Path(f).read_text()) for f in a.merge])

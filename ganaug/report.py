@@ -177,6 +177,13 @@ def sampled_classes(augmenter, y) -> np.ndarray:
     return classes[np.isin(classes, trained)]
 
 
+def _distances(A: np.ndarray, B: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Euclidean distance of each row of ``A`` to ``B[idx]`` (its found neighbour), in
+    float64 and computed directly, so an exact copy is at 0."""
+    return np.linalg.norm(np.asarray(A, dtype=np.float64)
+                          - np.asarray(B, dtype=np.float64)[idx], axis=1)
+
+
 def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
                    plot: str | Path | None = None, random_state: int = 0) -> pd.DataFrame:
     """Per-class report of an augmenter's synthetic rows against the real rows.
@@ -263,8 +270,11 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
         k = max(1, min(5, n_real - 1, m - 1))
         prec, rec = precision_recall(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
         dens, cov = density_coverage(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
-        dcr = index.kneighbors(F, n_neighbors=1)[0][:, 0]
-        own = index.kneighbors(R, n_neighbors=2)[0][:, 1]  # the nearest other real row
+        # distances recomputed from the neighbours found: above 15 dimensions scikit-learn
+        # computes them as |x|^2 + |y|^2 - 2 x.y, and an exact copy came out near 1e-7
+        dcr = _distances(F, real_all, index.kneighbors(F, 1, return_distance=False)[:, 0])
+        own = _distances(R, real_all,  # the nearest other real row
+                         index.kneighbors(R, 2, return_distance=False)[:, 1])
         base = float(np.median(own))
         near = float(np.quantile(own, NEAR_COPY_QUANTILE))
         real_sd = float(np.asarray(R, dtype=np.float64).std(0).mean())

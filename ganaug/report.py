@@ -47,7 +47,9 @@ def marginal_fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
     fidelity : dict
         ``ks`` and ``tvd`` (per column), their means and maxima (NaN without such
         columns), and ``corr_diff_mean`` / ``corr_diff_max``: absolute differences of
-        the numeric columns' correlation matrices (NaN with fewer than 2 such columns).
+        the numeric columns' correlation matrices (NaN with fewer than 2 such columns;
+        a column constant on one side correlates 0 there, a pair undefined on both
+        sides is left out).
         A numeric column with values on one side only scores KS 1; missing values are
         a category of their own in the TVD.
 
@@ -85,8 +87,11 @@ def marginal_fidelity(real: pd.DataFrame, synth: pd.DataFrame) -> dict:
                      else float(len(a) != len(b)) if len(a) or len(b) else float("nan"))
     num = list(ks)
     if len(num) > 1:
-        diff = np.abs(real[num].astype(float).corr().to_numpy()
-                      - synth[num].astype(float).corr().to_numpy())
+        cr, cs = (f[num].astype(float).corr().to_numpy() for f in (real, synth))
+        # a column constant on one side has no correlation there (0), not an undefined
+        # one: the pairs of a column the generator collapsed were dropped from the means
+        none = np.isnan(cr) & np.isnan(cs)
+        diff = np.where(none, np.nan, np.abs(np.nan_to_num(cr) - np.nan_to_num(cs)))
         upper = diff[np.triu_indices(len(num), 1)]
     else:
         upper = np.array([np.nan])

@@ -238,3 +238,18 @@ def test_exact_copies_are_counted_in_many_dimensions():
         Yd = np.repeat(["a", "b"], [200, 100])
         report = quality_report(Copier(Xd, Yd), Xd, Yd)
         assert (report["exact_copies"] == 1.0).all() and (report["dcr_median"] == 0.0).all()
+
+
+def test_a_column_collapsed_to_a_constant_counts_in_the_correlation_gap():
+    # its pairs were NaN in the synthetic correlations and silently dropped: a generator
+    # that lost a 0.995 correlation reported a gap of 0.157
+    from ganaug.report import marginal_fidelity
+
+    rs = np.random.RandomState(0)
+    a, c = rs.normal(size=500), rs.normal(size=500)
+    real = pd.DataFrame({"a": a, "b": a + 0.1 * rs.normal(size=500), "c": c})
+    synth = pd.DataFrame({"a": rs.normal(size=500), "b": 0.0, "c": rs.normal(size=500)})
+    fid = marginal_fidelity(real, synth)
+    assert fid["corr_diff_max"] > 0.99
+    both = marginal_fidelity(real.assign(b=1.0), synth)  # constant on both sides: left out
+    assert both["corr_diff_max"] < 0.2 and np.isfinite(both["corr_diff_mean"])

@@ -334,11 +334,14 @@ class GANTrainer:
         flags = [torch.isfinite(p).all() for p in (*self.G.parameters(), *self.D.parameters())]
         return bool(torch.stack(flags).all())
 
-    def state(self) -> list:
-        return _snapshot(self.G, self.D, self.G_ema, self.opt_g, self.opt_d)
+    def state(self) -> tuple:
+        # LeCam's moving means too: one NaN left them NaN through every restore
+        return (_snapshot(self.G, self.D, self.G_ema, self.opt_g, self.opt_d),
+                self.lecam_ema.clone())
 
     def load(self, states) -> None:
-        _restore((self.G, self.D, self.G_ema, self.opt_g, self.opt_d), states)
+        _restore((self.G, self.D, self.G_ema, self.opt_g, self.opt_d), states[0])
+        self.lecam_ema.copy_(states[1])
 
 
 def distinct_partners(partners: Tensor) -> Tensor:
@@ -426,7 +429,8 @@ def train_gan(
                 bar.close()
                 raise FloatingPointError(
                     f"GAN training diverged (non-finite loss or weights) {restarts} times; "
-                    "lower the learning rates or use loss='hinge'."
+                    "lower the learning rates" + (
+                        "." if cfg.loss == "hinge" else " or use loss='hinge'.")
                 )
             tr.load(good[0])  # this also restores the snapshot's learning rates, so
             # set them from the count: each restore halves them once more
@@ -440,7 +444,12 @@ def train_gan(
             for opt, lr in ((tr.opt_g, cfg.g_lr), (tr.opt_d, cfg.d_lr)):
                 for group in opt.param_groups:
                     group["lr"] = lr * 0.5**restarts
-            out_of_time = False if cfg.time_budget is None else out_of_time
+            # the restore took back the steps that reached max_steps: only the clock
+            # can have run out
+            out_of_time = (cfg.time_budget is not None
+                           and time.perf_counter() - t0 > cfg.time_budget)
+            if cfg.comm is not None and cfg.time_budget is not None:
+                out_of_time = cfg.comm.any_true(out_of_time)
             continue
         for k, v in zip(HISTORY_KEYS, means):
             history[k].append(float(v))

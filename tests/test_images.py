@@ -210,12 +210,18 @@ def test_gsr_penalty_matches_svd():
     ref = []
     for m in G.modules():
         if isinstance(getattr(m, "gain", None), torch.nn.Embedding):
-            for e in (m.gain, m.bias):
-                ref.append(torch.linalg.matrix_norm(e.weight.view(4, 4, 4), ord=2))
+            for e, neutral in ((m.gain, 1.0), (m.bias, 0.0)):  # the gain's deviation from 1
+                ref.append(torch.linalg.matrix_norm((e.weight - neutral).view(4, 4, 4), ord=2))
     got = gsr_penalty(G, groups=4, n_iter=50)
     torch.testing.assert_close(got, torch.cat(ref).mean(), rtol=1e-4, atol=1e-4)
     got.backward()
     assert G.blocks[0].bn1.gain.weight.grad.abs().sum() > 0
+    # at initialisation (gains 1, biases 0) nothing is class-specific: no penalty, no pull
+    # (the gain itself was penalised: every gain was shrunk towards 0)
+    fresh = ImageGenerator(8, (3, 16, 16), 16, 4)
+    start = gsr_penalty(fresh, groups=4, n_iter=50)
+    start.backward()
+    assert float(start) < 1e-5 and float(fresh.blocks[0].bn1.gain.weight.grad.abs().max()) < 1e-6
     # no conditional BN: zero
     assert float(gsr_penalty(ImageGenerator(8, (3, 16, 16), 8, 0))) == 0.0
 

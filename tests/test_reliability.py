@@ -733,3 +733,48 @@ def test_warm_refit_puts_adam_steps_where_a_fused_optimizer_needs_them(monkeypat
     monkeypatch.setattr(train_mod, "load_checkpoint", load)
     est.fit(X, y)
     assert seen and all(dt == torch.float32 and dev == pdev for pdev, dt, dev in seen)
+
+
+class _SpikyD(torch.nn.Module):
+    """A discriminator that returns NaN on exactly one call (a transient blow-up)."""
+
+    def __init__(self, D, at):
+        super().__init__()
+        self.D, self.at, self.calls = D, at, 0
+
+    def forward(self, x, y=None):
+        self.calls += 1
+        out = self.D(x, y)
+        return out * float("nan") if self.calls == self.at else out
+
+
+def _spiky_run(at, **cfg_kw):
+    from ganaug.nn.tabular import MLPDiscriminator, MLPGenerator
+    from ganaug.train import TrainConfig, train_gan
+
+    torch.manual_seed(0)
+    G = MLPGenerator(4, 3, 16, 1, 2)
+    D = _SpikyD(MLPDiscriminator(3, 16, 1, 2, sn=False), at=at)
+    x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    cfg = TrainConfig(epochs=None, batch_size=16, latent_dim=4, g_lr=1e-3, d_lr=1e-3,
+                      betas=(0.0, 0.99), loss="hinge", max_steps=200, **cfg_kw)
+    ckpt = {}
+    _, history = train_gan(G, D, x, y, 2, cfg, torch.Generator().manual_seed(1),
+                           checkpoint=ckpt)
+    return history, ckpt
+
+
+def test_one_nan_with_lecam_is_recovered_from():
+    # LeCam's moving means were not in the restore point: one NaN left them NaN, every
+    # restore diverged again and the fit failed
+    history, ckpt = _spiky_run(250, lecam_weight=0.1)
+    assert ckpt["step"] == 200 and np.isfinite(history["d_loss"]).all()
+    assert torch.isfinite(ckpt["lecam_ema"]).all()
+
+
+def test_a_restore_in_the_last_epoch_trains_on_to_max_steps_under_a_time_budget():
+    # with a time budget set (not reached), a restore after max_steps was reached kept the
+    # stop flag: the fit ended with the restored, shorter model
+    for budget in (None, 1000.0):
+        history, ckpt = _spiky_run(396, time_budget=budget)
+        assert ckpt["step"] == 200 and len(history["d_loss"]) == 50

@@ -45,8 +45,8 @@ def lecam(real: Tensor, fake: Tensor, ema_real: Tensor, ema_fake: Tensor) -> Ten
 def gsr_penalty(G: torch.nn.Module, groups: int = 4, n_iter: int = 8) -> Tensor:
     """Group spectral regularisation (Rangwani et al., 2021) of class-conditional BN.
 
-    Every class's gain and bias vector (length C) of every conditional BN layer is
-    reshaped to a ``groups x C/groups`` matrix; the penalty is the mean over classes and
+    Every class's gain deviation from 1 and bias vector (length C) of every conditional
+    BN layer is reshaped to a ``groups x C/groups`` matrix; the penalty is the mean over classes and
     layers of its largest singular value. It keeps the class-specific parameters of
     tail classes from collapsing onto a few directions (mode collapse on rare classes).
     Modules count as conditional BN when they have ``gain`` and ``bias`` embeddings.
@@ -61,10 +61,14 @@ def gsr_penalty(G: torch.nn.Module, groups: int = 4, n_iter: int = 8) -> Tensor:
         gain, bias = getattr(m, "gain", None), getattr(m, "bias", None)
         if not (isinstance(gain, torch.nn.Embedding) and isinstance(bias, torch.nn.Embedding)):
             continue
-        for emb in (gain, bias):
+        for emb, neutral in ((gain, 1.0), (bias, 0.0)):
             k, c = emb.weight.shape
             g = groups if c % groups == 0 else 1
-            mats.setdefault((g, c // g), []).append(emb.weight.float().view(k, g, c // g))
+            # the class's deviation from the neutral gain 1 (the official code's gain is
+            # 1 + embedding): the gain itself gave a penalty at initialisation that
+            # shrank every class's gain towards 0
+            w = emb.weight.float() - neutral
+            mats.setdefault((g, c // g), []).append(w.view(k, g, c // g))
     if not mats:
         return torch.zeros((), device=next(G.parameters()).device)
     total, count = None, 0

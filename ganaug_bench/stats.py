@@ -118,17 +118,17 @@ def wilcoxon_p(a: Sequence[float], b: Sequence[float] | None = None) -> float:
     Returns
     -------
     p : float
-        1.0 when every difference is zero (the test is undefined there).
+        1.0 when every difference is zero (the test is undefined there). Differences
+        within float rounding (at most 1e-12: the same scores averaged in another order)
+        count as zero, as the test drops zeros.
     """
     d = np.asarray(a, dtype=np.float64)
     if b is not None:
         d = d - np.asarray(b, dtype=np.float64)
+    d = np.where(np.abs(d) <= 1e-12, 0.0, d)
     if not np.any(d):
         return 1.0
-    if b is None:
-        return float(stats.wilcoxon(d).pvalue)
-    return float(stats.wilcoxon(np.asarray(a, dtype=np.float64),
-                                np.asarray(b, dtype=np.float64)).pvalue)
+    return float(stats.wilcoxon(d).pvalue)
 
 
 def win_tie_loss(a: Sequence[float], b: Sequence[float], tol: float = 1e-3) -> dict[str, Any]:

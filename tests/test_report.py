@@ -253,3 +253,18 @@ def test_a_column_collapsed_to_a_constant_counts_in_the_correlation_gap():
     assert fid["corr_diff_max"] > 0.99
     both = marginal_fidelity(real.assign(b=1.0), synth)  # constant on both sides: left out
     assert both["corr_diff_max"] < 0.2 and np.isfinite(both["corr_diff_mean"])
+
+
+def test_ks_counts_a_gap_in_missing_rates():
+    # missing values were dropped before the KS: half missing against none read as 0.16
+    from ganaug.report import marginal_fidelity
+
+    rs = np.random.RandomState(0)
+    half = rs.normal(size=400)
+    half[:200] = np.nan
+    fid = marginal_fidelity(pd.DataFrame({"a": half}), pd.DataFrame({"a": rs.normal(size=400)}))
+    assert fid["ks"]["a"] == pytest.approx(0.5, abs=0.06)
+    only = marginal_fidelity(pd.DataFrame({"a": [np.nan] * 5}), pd.DataFrame({"a": [1.0, 2.0]}))
+    assert only["ks"]["a"] == 1.0
+    same = marginal_fidelity(pd.DataFrame({"a": [np.nan] * 5}), pd.DataFrame({"a": [np.nan]}))
+    assert same["ks"]["a"] == 0.0

@@ -120,7 +120,16 @@ def _encoder(augmenter, X):
         return lambda Z: np.asarray(codec.transform(Z, spread_ties=False), dtype=np.float32)
     if codec is not None:
         return lambda Z: np.asarray(codec.transform(Z), dtype=np.float32)
-    values = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    try:
+        values = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    except (TypeError, ValueError) as exc:
+        text = ([str(c) for c in _categorical(X)] if isinstance(X, pd.DataFrame)
+                else "some")
+        raise ValueError(
+            f"quality_report measures a sampler without a ganaug encoding (codec_) on "
+            f"numbers only; X has non-numeric columns ({text}): encode them first (e.g. "
+            "one-hot), or report a ganaug augmenter fitted on this table."
+        ) from exc
     mu, sd = values.mean(0), values.std(0)
     sd[sd == 0] = 1.0
     return lambda Z: ((np.asarray(Z, dtype=np.float64).reshape(len(Z), -1) - mu) / sd)

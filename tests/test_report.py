@@ -268,3 +268,11 @@ def test_ks_counts_a_gap_in_missing_rates():
     assert only["ks"]["a"] == 1.0
     same = marginal_fidelity(pd.DataFrame({"a": [np.nan] * 5}), pd.DataFrame({"a": [np.nan]}))
     assert same["ks"]["a"] == 0.0
+
+
+def test_a_sampler_without_an_encoding_on_a_mixed_table_is_refused_clearly():
+    # it failed with numpy's "could not convert string to float: 'u'"
+    frame = pd.DataFrame({"x": np.arange(20.0), "c": list("uv") * 10})
+    labels = np.repeat([0, 1], 10)
+    with pytest.raises(ValueError, match=r"non-numeric columns \(\['c'\]\)"):
+        quality_report(Copier(frame.to_numpy(), labels), frame, labels)

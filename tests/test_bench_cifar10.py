@@ -175,6 +175,29 @@ def test_merge_pools_seeds(tmp_path):
     assert [p.suffix for p in paths] == [".json", ".md", ".png"]
 
 
+def test_an_arm_without_finished_runs_is_no_bar_and_not_the_best_classic(tmp_path,
+                                                                          monkeypatch):
+    # the best classic arm was chosen with max() over None (TypeError), and a missing
+    # value was drawn as a 0 % bar
+    import ganaug.plotting
+
+    arms = ["none", "ros", "smote", "cgan"]
+    result = _fake_result([0, 1], ["none", "ros", "cgan"], 0.5)
+    result["arms"] = arms
+    result["summary"], result["comparisons"] = cifar10.summarise(result["runs"], arms)
+    assert result["comparisons"]["best_classic"] == "ros"
+    drawn = {}
+    real = ganaug.plotting.save_bar_chart
+
+    def record(values, *args, **kwargs):
+        drawn.update(values)
+        return real(values, *args, **kwargs)
+
+    monkeypatch.setattr(ganaug.plotting, "save_bar_chart", record)
+    cifar10.write_outputs(result, tmp_path, "m")
+    assert np.isnan(drawn["smote"]).all() and not np.isnan(drawn["ros"]).any()
+
+
 def test_drw_and_mixup_change_training_as_described():
     import torch
 

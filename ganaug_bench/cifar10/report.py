@@ -57,12 +57,17 @@ def summarise(runs: list[dict], arms: list[str]) -> tuple[dict, dict]:
     comparisons: dict = {}
     if "none" in by_arm:
         comparisons["vs_none"] = diffs("none")
-    classic = [a for a in arms if a in CLASSIC]
+    # the best classic arm among those with a top-1 mean (None: no run finished)
+    classic = [a for a in arms if a in CLASSIC and summary[a]["top1"]["mean"] is not None]
     if classic:
         best = max(classic, key=lambda a: summary[a]["top1"]["mean"])
         comparisons["best_classic"] = best
         comparisons["vs_best_classic"] = diffs(best)
     return summary, comparisons
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _fmt(s: dict | None, scale: float = 100.0) -> str:
@@ -167,9 +172,10 @@ def write_outputs(result: dict, out: Path, stem: str) -> list[Path]:
 
         cats = ["top1", "many", "medium", "few"]
         paths.append(save_bar_chart(
-            {arm: [summary[arm][m]["mean"] or 0.0 for m in cats] for arm in arms},
+            # a value missing is no bar (it was drawn as a 0 % bar)
+            {arm: [_or_nan(summary[arm][m]["mean"]) for m in cats] for arm in arms},
             cats, out / f"{stem}.png",
-            errors={arm: [summary[arm][m]["std"] or 0.0 for m in cats] for arm in arms},
+            errors={arm: [_or_nan(summary[arm][m]["std"]) for m in cats] for arm in arms},
             ylabel="accuracy on the balanced test set",
             title=f"CIFAR-10 {result['protocol']} ({result['track']}), mean ± std over "
                   f"{len(result['seeds'])} seed(s)",

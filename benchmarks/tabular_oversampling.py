@@ -11,9 +11,11 @@ from the drawn row), ``smote`` (SMOTE, SMOTENC where there are
 categorical columns, SMOTEN where all columns are categorical), ``adasyn`` (ADASYN; on
 the one-hot representation where there are categorical columns, decoded back by arg-max
 per block), ``gan`` (GANAugmenter, one GAN
-per class) and ``cgan`` (ConditionalGANAugmenter). The classic arms need complete rows,
-so their training fold is imputed first (median / most frequent, fitted on the fold);
-the GAN arms take the fold as it is (missing values, categories, dtypes).
+per class) and ``cgan`` (ConditionalGANAugmenter). ROSE, SMOTE and ADASYN need complete
+rows, so their training fold is imputed first (median / most frequent, fitted on the
+fold) and their test fold with the same values (as ``Pipeline([imputer, sampler,
+classifier])``); ``none``, ROS and the GAN arms take the folds as they are (missing
+values, categories, dtypes).
 
 Classifiers: LogisticRegression (median imputation + StandardScaler for numbers,
 one-hot for categories) and HistGradientBoostingClassifier (native categories and
@@ -79,16 +81,24 @@ def cat_cols(X: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------------- arms --
-def impute(X: pd.DataFrame) -> pd.DataFrame:
-    """Median / most-frequent imputation fitted on the (training) frame itself."""
-    X = X.copy()
+def impute(X: pd.DataFrame, ref: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Median / most-frequent imputation fitted on ``ref`` (the training fold; default:
+    the frame itself)."""
+    X, ref = X.copy(), X if ref is None else ref
     for c in X.columns:
         if X[c].isna().any():
-            if c in cat_cols(X):
-                X[c] = X[c].fillna(X[c].mode(dropna=True).iloc[0])
+            if c in cat_cols(ref):
+                X[c] = X[c].fillna(ref[c].mode(dropna=True).iloc[0])
             else:
-                X[c] = X[c].fillna(X[c].median())
+                X[c] = X[c].fillna(ref[c].median())
     return X
+
+
+#: arms whose training fold is imputed first (they need complete rows): their test fold
+#: is imputed with the training fold's values too, as Pipeline([imputer, sampler, clf])
+#: would (it was left with its missing values, which gradient boosting, trained without
+#: any, sent down one branch, while `none` and the GAN arms learned from them)
+IMPUTED_ARMS = ("rose", "smote", "adasyn")
 
 
 def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict,
@@ -283,8 +293,9 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
                          "error": f"{type(exc).__name__}: {exc}"[:300]})
             continue
         t_res = time.perf_counter() - t0
+        Xte_arm = impute(Xte, Xtr) if arm in IMPUTED_ARMS else Xte
         for clf_name in CLASSIFIERS:
-            proba = fit_predict(clf_name, Xtr, Xr, yr, Xte, levels, seed)
+            proba = fit_predict(clf_name, Xtr, Xr, yr, Xte_arm, levels, seed)
             rows.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,
                          "classifier": clf_name, "resample_seconds": t_res,
                          "gan_epochs": epochs if arm in ("gan", "cgan") else None,

@@ -141,3 +141,35 @@ def test_other_data_long_tail_and_summary():
     assert (by["win"], by["tie"], by["loss"], by["n_cells"]) == (0, 2, 0, 2)
     with pytest.raises(ValueError, match="Unknown data set"):
         od.dataset("nope", 0)
+
+
+def test_imputed_arms_see_a_test_fold_imputed_with_the_training_folds_values(monkeypatch):
+    # their test fold kept its missing values, which gradient boosting trained without any
+    # sent down one branch, while `none` and the GAN arms learned from them
+    import numpy as np
+    import pandas as pd
+
+    from benchmarks import tabular_oversampling as to
+
+    rs = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rs.normal(size=60), "b": rs.normal(size=60)})
+    X.loc[::5, "a"] = np.nan
+    y = np.tile([0, 0, 0, 1], 15)
+    monkeypatch.setattr(to, "split_fold", lambda *a: (X.iloc[:40].reset_index(drop=True),
+                                                       y[:40], X.iloc[40:].reset_index(
+                                                           drop=True), y[40:], {}))
+    seen = {}
+
+    def record(clf_name, Xtr, Xr, yr, Xte, levels, seed):
+        seen[to.CLASSIFIERS.index(clf_name), len(seen)] = Xte
+        return np.full(len(Xte), 0.5)
+
+    monkeypatch.setattr(to, "fit_predict", record)
+    arms = ["none", "ros", "smote"]
+    to.run_fold("t", None, 0, 0, 5, arms, {"defaults": True})
+    tests = list(seen.values())
+    per_arm = len(to.CLASSIFIERS)
+    none_te, ros_te, smote_te = (tests[i * per_arm] for i in range(3))
+    assert none_te["a"].isna().sum() == 4 and ros_te["a"].isna().sum() == 4
+    assert smote_te["a"].isna().sum() == 0
+    assert (smote_te["a"][none_te["a"].isna()] == X["a"].iloc[:40].median()).all()

@@ -173,3 +173,19 @@ def test_imputed_arms_see_a_test_fold_imputed_with_the_training_folds_values(mon
     assert none_te["a"].isna().sum() == 4 and ros_te["a"].isna().sum() == 4
     assert smote_te["a"].isna().sum() == 0
     assert (smote_te["a"][none_te["a"].isna()] == X["a"].iloc[:40].median()).all()
+
+
+def test_unseen_digits_are_optdigits_rows_outside_scikit_learns_digits():
+    # the check of the main job on rows no design screen has seen: none may be a digits row
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from benchmarks.digits_unseen import unseen_rows
+
+    need(DATA / "optdigits.csv")
+    X, y = unseen_rows(DATA.parent)
+    digits = load_digits()
+    known = {row.tobytes() for row in digits.data.astype(np.float64)}
+    assert len(y) == 5620 - 1797 and X.shape[1] == 64
+    assert not any(row.tobytes() in known for row in X)
+    assert (np.bincount(y) >= np.bincount(digits.target)).all()  # each seed can draw

@@ -50,7 +50,8 @@ DATASETS = {
     "iris": "scikit-learn iris, long-tailed (ratio 10)",
     "wine": "scikit-learn wine, long-tailed (ratio 10)",
     "breast_cancer": "scikit-learn breast cancer, long-tailed (ratio 15)",
-    "digits_lt10": "scikit-learn digits, long-tailed (ratio 10; the main job uses 20)",
+    "digits_lt10": "scikit-learn digits, long-tailed (ratio 10; the main job uses 20; the "
+                   "digits screens' development data, so not new to the project)",
     "classification": "make_classification: 1,000 rows, 20 columns (5 informative), 5 % "
                       "minority, 2 % label noise",
     "wide": "make_classification: 300 rows, 200 columns (10 informative), 10 % minority",

@@ -139,6 +139,16 @@ def test_object_int_labels_work_and_mixed_labels_are_refused_clearly():
             call()
 
 
+def _forbid_training(monkeypatch) -> None:
+    """Make any training fail the test: the checks must come before it."""
+    import ganaug._fitting
+
+    def no_training(*a, **k):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
+
+
 @pytest.mark.parametrize("answer, error, match", [
     ([1, 2], TypeError, "must return a dict"),
     (None, TypeError, "must return a dict"),
@@ -147,12 +157,7 @@ def test_object_int_labels_work_and_mixed_labels_are_refused_clearly():
 ])
 def test_callable_sampling_strategy_is_checked_before_training(answer, error, match,
                                                                monkeypatch):
-    import ganaug._fitting
-
-    def no_training(*a, **k):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
+    _forbid_training(monkeypatch)
     for call in ("fit", "fit_resample"):
         est = ConditionalGANAugmenter(sampling_strategy=lambda y: answer, **TINY)
         with pytest.raises(error, match=match):
@@ -167,12 +172,7 @@ def test_callable_sampling_strategy_is_checked_before_training(answer, error, ma
 def test_dict_sampling_strategy_counts_are_checked_before_training(strategy, error, match,
                                                                    monkeypatch):
     # a float count (e.g. counts[0] * 0.8) trained the whole model, then failed in numpy
-    import ganaug._fitting
-
-    def no_training(*a, **k):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
+    _forbid_training(monkeypatch)
     for call in ("fit", "fit_resample"):
         est = ConditionalGANAugmenter(sampling_strategy=dict(strategy), **TINY)
         with pytest.raises(error, match=match):
@@ -182,12 +182,7 @@ def test_dict_sampling_strategy_counts_are_checked_before_training(strategy, err
 
 def test_fit_resample_beyond_memory_is_refused_before_training(monkeypatch):
     # sample() checked its output size; fit_resample trained, then ran out of memory
-    import ganaug._fitting
-
-    def no_training(*a, **k):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(ganaug._fitting, "train_gan", no_training)
+    _forbid_training(monkeypatch)
     est = ConditionalGANAugmenter(sampling_strategy={1: 10**12}, **TINY)
     with pytest.raises(ValueError, match="would return 1,000,000,000,045 rows.*fewer rows"):
         est.fit_resample(X, Y)

@@ -132,7 +132,7 @@ def markdown(record: dict) -> str:
             f"{'' if fit is None else f'{fit:.1f}'} |")
     comp = record["comparison"]
     if comp:
-        lines += ["", f"Best GAN arm ({comp['gan_arm']}) against the best classical arm "
+        lines += ["", f"The GAN arm ({comp['gan_arm']}) against the best classical arm "
                   f"({comp['classical_arm']}, chosen after the fact by mean balanced "
                   "accuracy), paired over seeds, points (x100):", ""]
         for metric in ("balanced_accuracy", "macro_f1", "tail_recall"):

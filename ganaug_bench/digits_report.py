@@ -19,7 +19,7 @@ from .markdown import mean_pm_std, table
 
 
 def format_comparison(record: dict[str, Any]) -> str:
-    """One line per metric: best GAN arm minus best classical arm, with its interval.
+    """One line per metric: the GAN arm minus the best classical arm, with its interval.
 
     Parameters
     ----------
@@ -34,7 +34,7 @@ def format_comparison(record: dict[str, Any]) -> str:
     comp = record.get("gan_vs_classical")
     if not comp:
         return ""
-    lines = [f"Best GAN arm ({comp['gan_arm']}) minus best classical arm "
+    lines = [f"GAN arm ({comp['gan_arm']}) minus best classical arm "
              f"({comp['classical_arm']}, the classical arm with the highest mean balanced "
              "accuracy on these seeds, chosen after the fact), paired over "
              f"{comp['balanced_accuracy']['n']} seeds:"]

@@ -120,6 +120,19 @@ def test_the_comparison_names_the_best_classical_arm_of_each_metric():
             in text)
 
 
+def test_the_gan_arm_is_fixed_in_advance_not_picked_by_test_scores():
+    # with both GAN arms, the better test mean was taken: an optimistic pick
+    runs = [{"seed": s, "arm": arm, "balanced_accuracy": ba, "macro_f1": ba,
+             "tail_recall": ba} for s in range(3)
+            for arm, ba in [("ROSE", 0.90), ("GANAugmenter", 0.95),
+                            ("ConditionalGANAugmenter", 0.91)]]
+    comp = bench.compare_best(runs, ["ROSE", "GANAugmenter", "ConditionalGANAugmenter"])
+    assert comp["gan_arm"] == "ConditionalGANAugmenter"
+    assert comp["balanced_accuracy"]["mean_difference"] == pytest.approx(0.01)
+    alone = bench.compare_best(runs, ["ROSE", "GANAugmenter"])
+    assert alone["gan_arm"] == "GANAugmenter"
+
+
 def test_tail_classes_and_score():
     import numpy as np
 

@@ -97,7 +97,8 @@ def resolve_categorical(
             if not -n_features <= int(f) < n_features:
                 raise ValueError(
                     f"categorical_features index {f} is out of range for {n_features} "
-                    "columns."
+                    "columns (ints are column positions; to name columns, pass a boolean "
+                    "mask, e.g. X.columns.isin([...]))."
                 )
             mask[int(f)] = True
         names = list(X.columns) if isinstance(X, pd.DataFrame) else []

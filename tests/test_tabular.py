@@ -133,7 +133,8 @@ def test_categorical_features_errors():
     df = mixed_frame(50)
     with pytest.raises(ValueError, match="unknown column"):
         resolve_categorical(df, ["nope"])
-    with pytest.raises(ValueError, match=r"out of range.*ints are column positions.*X.columns.isin"):
+    with pytest.raises(ValueError,
+                       match=r"out of range.*ints are column positions.*X.columns.isin"):
         resolve_categorical(df, [99])
     with pytest.raises(ValueError, match="boolean mask"):
         resolve_categorical(df, [True, False])

@@ -13,6 +13,7 @@ import hashlib
 import os
 import warnings
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -126,7 +127,11 @@ class Comm:
         if self.world_size == 1:
             return [obj]
         out: list = [None] * self.world_size
-        _dist().all_gather_object(out, obj)
+        # NCCL puts this call's tensors on the current CUDA device, not on self.device:
+        # a group created without torch.cuda.set_device would gather on cuda:0 everywhere
+        on = torch.cuda.device(self.device) if self.device.type == "cuda" else nullcontext()
+        with on:
+            _dist().all_gather_object(out, obj)
         return out
 
     # -- data -----------------------------------------------------------------------

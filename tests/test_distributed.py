@@ -295,3 +295,34 @@ def test_nccl_collectives_live_on_the_ranks_training_gpu(monkeypatch):
     got, device = ddp.start(est)
     assert got is comm and device == torch.device("cuda", 1)
     assert comm.device == device
+
+
+def test_object_gathers_run_with_the_ranks_training_gpu_current(monkeypatch):
+    # all_gather_object puts NCCL's tensors on the current device: without set_device,
+    # every rank's finish() gathered on cuda:0
+    import contextlib
+
+    import ganaug._ddp as ddp
+
+    entered = []
+
+    @contextlib.contextmanager
+    def on(device):
+        entered.append(("enter", str(device)))
+        yield
+        entered.append(("exit", str(device)))
+
+    class FakeDist:
+        @staticmethod
+        def all_gather_object(out, obj):
+            entered.append(("gather", None))
+            out[:] = [obj] * len(out)
+
+    monkeypatch.setattr(torch.cuda, "device", on)
+    monkeypatch.setattr(ddp, "_dist", lambda: FakeDist)
+    comm = ddp.Comm(1, 2, 1, torch.device("cuda", 1))
+    assert comm.all_gather_object("x") == ["x", "x"]
+    assert entered == [("enter", "cuda:1"), ("gather", None), ("exit", "cuda:1")]
+    gloo = ddp.Comm(1, 2, 1, torch.device("cpu"))
+    entered.clear()
+    assert gloo.all_gather_object(3) == [3, 3] and entered == [("gather", None)]

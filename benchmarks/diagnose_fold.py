@@ -32,6 +32,7 @@ from benchmarks.tabular_oversampling import (  # noqa: E402
     DEFAULT_DATA,
     fit_predict,
     resample,
+    scored_fold,
     scores,
     split_fold,
 )
@@ -67,7 +68,8 @@ def diagnose(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
         synth = Xr.iloc[len(Xtr):][yr[len(Xtr):] == 1]
         where = placement(Xtr.loc[ytr == 1, num], synth[num])
         for clf_name in CLASSIFIERS:
-            proba = fit_predict(clf_name, Xtr, Xr, yr, Xte, levels, seed)
+            proba = fit_predict(clf_name, Xtr, Xr, yr, scored_fold(arm, Xte, Xtr), levels,
+                                seed)
             pred = (proba >= 0.5).astype(int)
             rows.append({
                 "dataset": name, "seed": seed, "fold": fold, "arm": arm,

@@ -52,6 +52,7 @@ from benchmarks.tabular_oversampling import (  # noqa: E402
     completed,
     fit_classifier,
     resample,
+    scored_fold,
 )
 from ganaug_bench.markdown import table  # noqa: E402
 
@@ -101,7 +102,8 @@ def run_fold(name: str, data: Path, min_rows: int, seed: int, fold: int, folds: 
             continue
         seconds = time.perf_counter() - t0
         for clf_name in CLASSIFIERS:
-            clf, B = fit_classifier(clf_name, Xtr, Xr, yr, Xte, levels, seed)
+            clf, B = fit_classifier(clf_name, Xtr, Xr, yr, scored_fold(arm, Xte, Xtr), levels,
+                                    seed)
             pred = clf.predict(B)
             recalls = recall_score(yte, pred, labels=rare, average=None, zero_division=0)
             out.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,

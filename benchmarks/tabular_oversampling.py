@@ -96,9 +96,16 @@ def impute(X: pd.DataFrame, ref: pd.DataFrame | None = None) -> pd.DataFrame:
 
 #: arms whose training fold is imputed first (they need complete rows): their test fold
 #: is imputed with the training fold's values too, as Pipeline([imputer, sampler, clf])
-#: would (it was left with its missing values, which gradient boosting, trained without
-#: any, sent down one branch, while `none` and the GAN arms learned from them)
+#: would (it kept its missing values, filled by each classifier: logistic regression's
+#: own imputer with the medians of the resampled rows, gradient boosting by its default
+#: branch; `none`, ROS and the GAN arms see missing values on both sides)
 IMPUTED_ARMS = ("rose", "smote", "adasyn")
+
+
+def scored_fold(arm: str, Xte: pd.DataFrame, Xtr: pd.DataFrame) -> pd.DataFrame:
+    """The test fold as ``arm``'s classifiers see it: imputed with the training fold's
+    values for :data:`IMPUTED_ARMS`, as it is for the others."""
+    return impute(Xte, Xtr) if arm in IMPUTED_ARMS else Xte
 
 
 def resample(arm: str, X: pd.DataFrame, y: np.ndarray, seed: int, gan_kw: dict,
@@ -293,7 +300,7 @@ def run_fold(name: str, data: Path, seed: int, fold: int, folds: int, arms: list
                          "error": f"{type(exc).__name__}: {exc}"[:300]})
             continue
         t_res = time.perf_counter() - t0
-        Xte_arm = impute(Xte, Xtr) if arm in IMPUTED_ARMS else Xte
+        Xte_arm = scored_fold(arm, Xte, Xtr)
         for clf_name in CLASSIFIERS:
             proba = fit_predict(clf_name, Xtr, Xr, yr, Xte_arm, levels, seed)
             rows.append({"dataset": name, "seed": seed, "fold": fold, "arm": arm,

@@ -81,9 +81,10 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     regression with a class-balanced RBF SVC. If the SVC is higher by more than
     :data:`KERNEL_MARGIN`, the check is the SVC fitted on those rows (its cost stays
     bounded on large tables); otherwise the logistic regression, fitted on all rows up to
-    :data:`LINEAR_CELLS` / classes rows (stratified beyond that, every class keeping
-    ``min(its rows, 20)``). Where a class has fewer than 3 rows the comparison would be
-    noise, so the check stays logistic.
+    ``max(KERNEL_ROWS, LINEAR_CELLS // classes)`` rows (stratified beyond that, every
+    class keeping ``min(its rows, 20)``, which can take it a little past the bound).
+    Where a class has fewer than 3 rows the comparison would be noise, so the check
+    stays logistic.
     """
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.model_selection import StratifiedKFold

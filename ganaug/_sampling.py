@@ -287,10 +287,12 @@ def _is_bool(values: np.ndarray) -> np.ndarray:
     return np.array([isinstance(v, bool | np.bool_) for v in items], dtype=bool)
 
 
-def check_output_fits(n: int, n_features: int, resample: bool = False) -> None:
+def check_output_fits(n: int, n_features: int, resample: bool = False,
+                      itemsize: int = 8) -> None:
     """Refuse a ``sample(n)`` (``resample``: a ``fit_resample`` returning ``n`` rows) whose
-    output alone would not fit in this machine's memory, before any training."""
-    need = n * max(int(n_features), 1) * 8  # float64 / object pointers
+    output alone would not fit in this machine's memory, before any training.
+    ``itemsize``: bytes per value (8: float64 or object pointers; 1 for uint8 images)."""
+    need = n * max(int(n_features), 1) * int(itemsize)
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # no sysconf: allow up to 1 TiB

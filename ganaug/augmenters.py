@@ -52,12 +52,13 @@ _PARAMS_DOC = """
         0.5 cost long-tailed digits 1.3 points (``benchmarks/results``).
     class_filter : bool or classifier, default=True
         Anchor conditioning with classes: a classifier in the loop. A class-balanced
-        ``LogisticRegression`` fitted on the encoded training rows (at most
-        200,000 / classes of them, stratified, every class keeping up to 20) checks
-        every generated row; a row it assigns to another class than the one asked for is
-        replaced by a new draw, for up to 3 rounds, after which what is still rejected
-        is kept as drawn (counts stay exact). It stops noise from carrying rows across
-        a class boundary (LITO, ICLR 2024, filters synthetic samples the same way).
+        ``LogisticRegression`` fitted on the encoded training rows (beyond
+        max(2,000, 200,000 / classes) rows, a stratified part in which every class
+        keeps up to 20 rows) checks every generated row; a row it assigns to another
+        class than the one asked for is replaced by a new draw, for up to 3 rounds,
+        after which what is still rejected is kept as drawn (counts stay exact). It
+        stops noise from carrying rows across a class boundary (LITO, ICLR 2024,
+        filters synthetic samples the same way).
         Where a class-balanced RBF ``SVC`` classifies the training rows clearly better
         (by more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
         2,000 of them; every class needs 3 rows for that), that SVC, fitted on those

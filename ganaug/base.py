@@ -313,9 +313,11 @@ class BaseGANAugmenter(BaseOverSampler):
             # a callable strategy is called once, with the validated labels, before
             # any training (as RandomOverSampler calls it)
             self.sampling_strategy_ = check_strategy(self, y)
-            _sampling.check_output_fits(
+            _sampling.check_output_fits(  # the output keeps a numeric array's dtype
                 len(y) + sum(int(v) for v in self.sampling_strategy_.values()),
-                int(np.prod(np.shape(X)[1:])), resample=True)
+                int(np.prod(np.shape(X)[1:])), resample=True,
+                itemsize=X.dtype.itemsize if isinstance(X, np.ndarray)
+                and X.dtype.kind in "biuf" else 8)
             X_res, y_res = self._resample(X, y, kind, mixed)
             if binarize_y:
                 y_res = label_binarize(y_res, classes=np.unique(y))

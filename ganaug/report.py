@@ -123,12 +123,12 @@ def _encoder(augmenter, X):
     try:
         values = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
     except (TypeError, ValueError) as exc:
-        text = ([str(c) for c in _categorical(X)] if isinstance(X, pd.DataFrame)
-                else "some")
+        which = (f"non-numeric columns ({[str(c) for c in _categorical(X)]})"
+                 if isinstance(X, pd.DataFrame) else "values that are not numbers")
         raise ValueError(
             f"quality_report measures a sampler without a ganaug encoding (codec_) on "
-            f"numbers only; X has non-numeric columns ({text}): encode them first (e.g. "
-            "one-hot), or report a ganaug augmenter fitted on this table."
+            f"numbers only; X has {which}: encode them first (e.g. one-hot), or report a "
+            "ganaug augmenter fitted on this table."
         ) from exc
     mu, sd = values.mean(0), values.std(0)
     sd[sd == 0] = 1.0

@@ -144,8 +144,9 @@ def test_other_data_long_tail_and_summary():
 
 
 def test_imputed_arms_see_a_test_fold_imputed_with_the_training_folds_values(monkeypatch):
-    # their test fold kept its missing values, which gradient boosting trained without any
-    # sent down one branch, while `none` and the GAN arms learned from them
+    # their test fold kept its missing values, filled by each classifier (logistic
+    # regression with the resampled rows' medians), while `none` and the GAN arms see
+    # missing values on both sides
     import numpy as np
     import pandas as pd
 

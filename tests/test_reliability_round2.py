@@ -457,3 +457,21 @@ def test_training_and_generation_helpers_refuse_empty_or_mismatched_input():
                 "seed": 0, **kwargs}
         with pytest.raises(ValueError, match=message):
             next(generate_chunks(**args))
+
+
+def test_fit_resample_memory_check_counts_the_outputs_own_bytes(monkeypatch):
+    # uint8 images come back as uint8: counting 8 bytes a value refused fits that fit
+    import os
+
+    _forbid_training(monkeypatch)
+    monkeypatch.setattr(os, "sysconf", lambda name: 2**15 if name == "SC_PHYS_PAGES"
+                        else 2**15)  # 1 GiB of memory
+    rs = np.random.RandomState(0)
+    images = rs.randint(0, 256, size=(60, 64)).astype(np.uint8)
+    strategy = {1: 4_000_000}  # 256 MB as uint8, 2 GB as float64
+    est = ConditionalGANAugmenter(image_shape=(8, 8), sampling_strategy=strategy, **TINY)
+    with pytest.raises(AssertionError, match="training started"):  # the check passed
+        est.fit_resample(images, Y)
+    with pytest.raises(ValueError, match="would return 4,000,045 rows"):
+        ConditionalGANAugmenter(sampling_strategy=strategy, **TINY).fit_resample(
+            images.astype(np.float64), Y)

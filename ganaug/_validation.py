@@ -19,7 +19,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._compat import Options, validate_data
+from ._compat import Interval, Options, validate_data
 from ._sampling import class_position
 from ._warm import warm_ready
 from .data import resolve_categorical
@@ -45,6 +45,14 @@ class _Check(Options):
 
     def __init__(self) -> None:
         super().__init__(object, set())
+
+
+class Number(Interval):
+    """scikit-learn's ``Interval`` that refuses booleans: True is an int to Python, and
+    ``width=True`` failed inside torch, ``max_categories=True`` meant 1."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
 
 
 class AdamBetas(_Check):

@@ -25,13 +25,14 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import _fitting, _sampling
-from ._compat import ArraysTransformer, Interval, StrOptions, _fit_context
+from ._compat import ArraysTransformer, StrOptions, _fit_context
 from ._device import resolve_or_cpu
 from ._validation import (
     AdamBetas,
     Classifier,
     DiffAugPolicy,
     ImageShape,
+    Number,
     check_strategy,
     check_X,
     check_X_y,
@@ -55,24 +56,24 @@ class BaseGANAugmenter(BaseOverSampler):
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
-        "epochs": [Interval(Integral, 1, None, closed="left"), None],
-        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "epochs": [Number(Integral, 1, None, closed="left"), None],
+        "max_steps": [Number(Integral, 1, None, closed="left"), None],
         "conditioning": [StrOptions({"auto", "anchor", "label"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "latent_dim": [Interval(Integral, 1, None, closed="left"), None],
-        "width": [Interval(Integral, 1, None, closed="left"), None],
-        "discriminator_width": [Interval(Integral, 1, None, closed="left"), None],
-        "depth": [Interval(Integral, 0, None, closed="left")],
-        "generator_lr": [Interval(Real, 0, None, closed="neither"), None],
-        "discriminator_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Number(Integral, 1, None, closed="left")],
+        "latent_dim": [Number(Integral, 1, None, closed="left"), None],
+        "width": [Number(Integral, 1, None, closed="left"), None],
+        "discriminator_width": [Number(Integral, 1, None, closed="left"), None],
+        "depth": [Number(Integral, 0, None, closed="left")],
+        "generator_lr": [Number(Real, 0, None, closed="neither"), None],
+        "discriminator_lr": [Number(Real, 0, None, closed="neither"), None],
         "adam_betas": [AdamBetas(), None],
         "loss": [StrOptions(set(LOSSES))],
-        "d_steps": [Interval(Integral, 1, None, closed="left"), None],
-        "ema_decay": [Interval(Real, 0, 1, closed="both")],
-        "lecam_weight": [Interval(Real, 0, None, closed="left")],
-        "gsr_weight": [Interval(Real, 0, None, closed="left")],
-        "diversity_weight": [Interval(Real, 0, None, closed="left")],
-        "time_budget": [Interval(Real, 0, None, closed="neither"), None],
+        "d_steps": [Number(Integral, 1, None, closed="left"), None],
+        "ema_decay": [Number(Real, 0, 1, closed="both")],
+        "lecam_weight": [Number(Real, 0, None, closed="left")],
+        "gsr_weight": [Number(Real, 0, None, closed="left")],
+        "diversity_weight": [Number(Real, 0, None, closed="left")],
+        "time_budget": [Number(Real, 0, None, closed="neither"), None],
         "diffaug": [DiffAugPolicy(), None],
         "class_balanced": ["boolean"],
         "image_shape": [ImageShape(), None],
@@ -86,14 +87,14 @@ class BaseGANAugmenter(BaseOverSampler):
         ],
         "verbose": ["verbose"],
         # joblib's convention: -1 all cores, -2 all but one, ...; 0 means nothing
-        "n_jobs": [Interval(Integral, None, -1, closed="right"),
-                   Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Number(Integral, None, -1, closed="right"),
+                   Number(Integral, 1, None, closed="left"), None],
         "warm_start": ["boolean"],
         "categorical_features": ["array-like", StrOptions({"auto"}), None],
-        "max_categories": [Interval(Integral, 1, None, closed="left")],
+        "max_categories": [Number(Integral, 1, None, closed="left")],
         "distributed": ["boolean", StrOptions({"auto"})],
-        "cpu_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
-        "spread": [Interval(Real, 0, None, closed="left")],
+        "cpu_threads": [Number(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "spread": [Number(Real, 0, None, closed="left")],
         "class_filter": ["boolean", Classifier()],
     }
 

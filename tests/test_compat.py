@@ -27,7 +27,8 @@ def test_scikit_learn_names_are_scikit_learns_objects():
     assert _compat.validate_data is sklearn.utils.validation.validate_data
     # what the package modules use is the same object (before and after they import it
     # from ganaug._compat)
-    assert ganaug.base.Interval is _compat.Interval
+    assert ganaug._validation.Interval is _compat.Interval
+    assert issubclass(ganaug.base.Number, pv.Interval)  # Interval without booleans
     assert ganaug.base.StrOptions is _compat.StrOptions
     assert ganaug.augmenters._fit_context is _compat._fit_context
     assert ganaug._validation.validate_data is _compat.validate_data

@@ -490,3 +490,19 @@ def test_categorical_features_take_tuple_and_multiindex_column_names():
     assert Xr[("num", "a")].nunique() > 40
     with pytest.raises(ValueError, match=r"unknown column \('cat', 'x'\)"):
         ConditionalGANAugmenter(categorical_features=[("cat", "x")]).fit(X, y)
+
+
+@pytest.mark.parametrize("param", ["width", "latent_dim", "depth", "max_categories",
+                                   "spread", "time_budget", "n_jobs", "cpu_threads",
+                                   "lecam_weight", "epochs", "batch_size"])
+def test_a_bool_for_a_number_parameter_is_refused_by_name(param):
+    # True is an int to Python: width=True failed inside torch, max_categories=True and
+    # spread=True silently meant 1
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from ganaug import ConditionalGANAugmenter
+
+    X, y = np.random.RandomState(0).normal(size=(40, 2)), np.repeat([0, 1], [30, 10])
+    for flag in (True, np.True_):
+        with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
+            ConditionalGANAugmenter(**{param: flag}).fit(X, y)

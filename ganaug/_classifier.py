@@ -376,6 +376,7 @@ def train_classifier(
         shift = min(max(1, int(min(data.shape[2:]) * cfg.translate + 0.5)),
                     min(data.shape[2:]) - 1)
     model.train()
+    amp = amp_dtype(dev, bool(cfg.mixed_precision))  # asked once, not at every step
     step = 0
     while step < total:
         perm = torch.randperm(n, device=dev, generator=gen)
@@ -390,7 +391,7 @@ def train_classifier(
                 lam = float(lam_rng.beta(mixup_alpha, mixup_alpha))
                 other = torch.randperm(b, device=dev, generator=gen)
                 x = lam * x + (1 - lam) * x[other]
-            with _autocast(dev, cfg):
+            with autocast(dev, amp):
                 out = fwd(x).float()
             w = weights if weights is not None and step >= weights_at else None
             loss = lam * _loss(out, yb, cfg.label_smoothing, w)

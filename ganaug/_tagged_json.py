@@ -36,6 +36,8 @@ _SKLEARN_CLASSES = frozenset({
     "sklearn.neighbors._classification:KNeighborsClassifier",
 })
 # classes that moved: the name older files hold -> where the class lives now
+#: bit generators a saved ``RandomState`` may run on (numpy's own; MT19937 is the default)
+_BIT_GENERATORS = frozenset({"MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64"})
 _MOVED = {"ganaug.data.tabular:NumericEncoder": "ganaug.data.numeric:NumericEncoder"}
 
 
@@ -122,7 +124,16 @@ class Encoder:
         if isinstance(v, torch.device):
             return {"__device__": str(v)}
         if isinstance(v, np.random.RandomState):
-            return {"__random_state__": self.encode(v.get_state(), where)}
+            state = v.get_state(legacy=False)  # a dict naming the bit generator
+            if state["bit_generator"] == "MT19937":  # the legacy form, as older files hold
+                return {"__random_state__": self.encode(v.get_state(), where)}
+            if state["bit_generator"] not in _BIT_GENERATORS:
+                raise TypeError(
+                    f"{where}: cannot save a RandomState on the bit generator "
+                    f"{state['bit_generator']!r}; use an int or a RandomState on one of "
+                    f"{sorted(_BIT_GENERATORS)}."
+                )
+            return {"__random_state__": self.encode(state, where)}
         if isinstance(v, tuple):
             return {"__tuple__": [self.encode(x, f"{where}[{i}]") for i, x in enumerate(v)]}
         if isinstance(v, list):
@@ -288,8 +299,15 @@ class Decoder:
         if tag == "__device__":
             return torch.device(v[tag])
         if tag == "__random_state__":
-            rs = np.random.RandomState()
-            rs.set_state(self.decode(v[tag]))
+            state = self.decode(v[tag])
+            if isinstance(state, dict):  # another bit generator than MT19937
+                if state.get("bit_generator") not in _BIT_GENERATORS:
+                    raise ValueError(f"Unknown bit generator in a saved RandomState: "
+                                     f"{state.get('bit_generator')!r}.")
+                rs = np.random.RandomState(getattr(np.random, state["bit_generator"])())
+            else:
+                rs = np.random.RandomState()
+            rs.set_state(state)
             return rs
         if tag == "__object__":
             cls = _resolve_class(v[tag])

@@ -250,14 +250,19 @@ class BaseGANAugmenter(BaseOverSampler):
         _sampling.check_output_fits(n, self.n_features_in_)
         if self.classes_ is None and y is not None:
             raise ValueError("This augmenter was fitted without y; call sample(n).")
-        state = self._sample_rng.get_state()
+        # a call that fails leaves the sampling streams where they were: the estimator's
+        # and the codec's own (tables draw categories from it while decoding)
+        streams = [r for r in (self._sample_rng, getattr(self.codec_, "_sample_rng", None))
+                   if r is not None]
+        states = [r.get_state() for r in streams]
         try:
             if self.classes_ is None:
                 return _sampling.generate(self, None, n)
             codes = _sampling.codes_for(self, n, y)
             X_new = _sampling.generate(self, codes, n)
-        except BaseException:  # a call that fails leaves the sampling stream where it was
-            self._sample_rng.set_state(state)
+        except BaseException:
+            for stream, state in zip(streams, states, strict=True):
+                stream.set_state(state)
             raise
         labels = self.classes_[codes]
         meta = getattr(self, "y_series_", None)

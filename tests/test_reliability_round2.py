@@ -410,15 +410,35 @@ def test_default_columns_stay_a_range_index_through_save_and_load(tmp_path):
     assert isinstance(columns, pd.RangeIndex) and columns.equals(pd.RangeIndex(3))
 
 
-def test_a_failed_sample_call_leaves_the_sampling_stream_where_it_was():
+@pytest.mark.parametrize("table", ["numeric", "mixed"])
+def test_a_failed_sample_call_leaves_the_sampling_streams_where_they_were(table):
     import copy
 
-    aug = GANAugmenter(**TINY, random_state=0)
-    aug.fit_resample(X, Y)  # generators for the oversampled class 1 only
+    # a mixed table's codec draws categories from its own stream while decoding
+    data = X if table == "numeric" else pd.DataFrame(
+        {"a": X[:, 0], "c": RS.choice(list("pqrstuvw"), len(X))})
+    labels = np.repeat([0, 1, 2], [10, 15, 35])
+    aug = GANAugmenter(**TINY, max_categories=3, random_state=0)
+    aug.fit_resample(data, labels)  # generators for the oversampled classes 0 and 1 only
     twin = copy.deepcopy(aug)
-    with pytest.raises(ValueError, match="No GAN was trained for class 0"):
-        aug.sample(5)
-    np.testing.assert_array_equal(aug.sample(5, y=1)[0], twin.sample(5, y=1)[0])
+    with pytest.raises(ValueError, match="No GAN was trained for class 2"):
+        aug.sample(4, y=[0, 0, 2, 2])  # fails after class 0's rows were decoded
+    a, b = aug.sample(20, y=0)[0], twin.sample(20, y=0)[0]
+    np.testing.assert_array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+
+
+@pytest.mark.parametrize("bit_generator", ["MT19937", "PCG64", "Philox", "SFC64"])
+def test_save_load_keeps_a_random_state_on_any_numpy_bit_generator(bit_generator, tmp_path):
+    import ganaug
+
+    rs = np.random.RandomState(getattr(np.random, bit_generator)(5))
+    aug = ConditionalGANAugmenter(**TINY, random_state=rs).fit(X, Y)
+    ganaug.save(aug, tmp_path / "m.ganaug")  # loading it failed: "state must be for a MT19937"
+    back = ganaug.load(tmp_path / "m.ganaug")
+    assert type(back.random_state._bit_generator).__name__ == bit_generator
+    np.testing.assert_array_equal(back.random_state.randint(10**6, size=5),
+                                  aug.random_state.randint(10**6, size=5))
+    np.testing.assert_array_equal(back.sample(5, y=1)[0], aug.sample(5, y=1)[0])
 
 
 @pytest.mark.parametrize("field, value, error, message", [

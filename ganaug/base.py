@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -43,6 +45,39 @@ from ._validation import (
 )
 from ._warm import all_or_nothing
 from .nn.losses import LOSSES
+
+
+@contextmanager
+def kept_sampling_streams(augmenter, on_error_only: bool = False) -> Iterator[None]:
+    """Run a block that samples from ``augmenter``, then put its sampling streams back.
+
+    The streams are a fitted ganaug model's own and its table codec's (categories are
+    drawn while decoding). Other objects pass through untouched.
+
+    Parameters
+    ----------
+    augmenter : object
+        The model sampled from.
+    on_error_only : bool, default=False
+        Put them back only when the block raises (``sample``: a failed call changes
+        nothing, a successful one moves the stream on).
+    """
+    streams = [r for r in (getattr(augmenter, "_sample_rng", None),
+                           getattr(getattr(augmenter, "codec_", None), "_sample_rng", None))
+               if isinstance(r, np.random.RandomState)]
+    states = [r.get_state() for r in streams]
+
+    def restore() -> None:
+        for stream, state in zip(streams, states, strict=True):
+            stream.set_state(state)
+
+    try:
+        yield
+    except BaseException:
+        restore()
+        raise
+    if not on_error_only:
+        restore()
 
 
 class BaseGANAugmenter(BaseOverSampler):
@@ -250,20 +285,12 @@ class BaseGANAugmenter(BaseOverSampler):
         _sampling.check_output_fits(n, self.n_features_in_)
         if self.classes_ is None and y is not None:
             raise ValueError("This augmenter was fitted without y; call sample(n).")
-        # a call that fails leaves the sampling streams where they were: the estimator's
-        # and the codec's own (tables draw categories from it while decoding)
-        streams = [r for r in (self._sample_rng, getattr(self.codec_, "_sample_rng", None))
-                   if r is not None]
-        states = [r.get_state() for r in streams]
-        try:
+        # a call that fails leaves the sampling streams where they were
+        with kept_sampling_streams(self, on_error_only=True):
             if self.classes_ is None:
                 return _sampling.generate(self, None, n)
             codes = _sampling.codes_for(self, n, y)
             X_new = _sampling.generate(self, codes, n)
-        except BaseException:
-            for stream, state in zip(streams, states, strict=True):
-                stream.set_state(state)
-            raise
         labels = self.classes_[codes]
         meta = getattr(self, "y_series_", None)
         if meta is not None:  # fitted on a Series: the same container back

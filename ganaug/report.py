@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from ._validation import rows_array
+from .base import kept_sampling_streams
 from .data.tabular import TabularEncoder
 from .metrics import density_coverage, precision_recall
 
@@ -240,6 +241,11 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
         real rows are to their neighbour); for tables also ``ks_mean``, ``tvd_mean`` and
         ``corr_diff_mean`` of :func:`marginal_fidelity`.
 
+    Notes
+    -----
+    A ganaug model's sampling streams are put back after the report: two reports of one
+    model agree, and a report does not change what the model's next ``sample`` returns.
+
     Examples
     --------
     >>> import numpy as np
@@ -272,51 +278,54 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
     real_all = enc(X)
     index = NearestNeighbors(n_neighbors=2).fit(real_all)
     rows, grids = {}, []
-    for c in np.unique(labels) if y is None else sampled_classes(augmenter, labels):
-        mask = labels == c
-        real_rows = X[mask] if not is_frame else X.loc[mask]
-        n_real = int(mask.sum())
-        m = n_per_class or int(np.clip(n_real, 50, 2000))
-        fake = augmenter.sample(m) if y is None else augmenter.sample(m, y=c)[0]
-        if isinstance(fake, tuple):  # a model fitted with labels, reported as one group
-            fake = fake[0]
-        R, F = real_all[mask], enc(fake)
-        k = max(1, min(5, n_real - 1, m - 1))
-        prec, rec = precision_recall(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
-        dens, cov = density_coverage(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
-        # distances recomputed from the neighbours found: above 15 dimensions scikit-learn
-        # computes them as |x|^2 + |y|^2 - 2 x.y, and an exact copy came out near 1e-7
-        dcr = _distances(F, real_all, index.kneighbors(F, 1, return_distance=False)[:, 0])
-        own = _distances(R, real_all,  # the nearest other real row
-                         index.kneighbors(R, 2, return_distance=False)[:, 1])
-        base = float(np.median(own))
-        near = float(np.quantile(own, NEAR_COPY_QUANTILE))
-        real_sd = float(np.asarray(R, dtype=np.float64).std(0).mean())
-        row = {
-            "n_real": n_real, "n_synthetic": int(m),
-            "precision": prec, "recall": rec, "density": dens, "coverage": cov,
-            "spread_ratio": float(np.asarray(F, np.float64).std(0).mean()) / real_sd
-            if real_sd > 0 else np.nan,
-            "dcr_median": float(np.median(dcr)), "real_nn_median": base,
-            "dcr_ratio": float(np.median(dcr)) / base if base > 0 else np.nan,
-            "exact_copies": float(np.mean(dcr <= 1e-9)),
-            "near_copies": float(np.mean(dcr < near)) if near > 0 else float(np.mean(
-                dcr <= 1e-9)),
-        }
-        if table:
-            # arrays as frames: object arrays' number columns as numbers (a column of
-            # objects would count as categories)
-            real_frame = real_rows if is_frame else pd.DataFrame(real_rows).infer_objects()
-            # a model fitted on an array samples arrays: the frame's columns, by position
-            synth = fake if isinstance(fake, pd.DataFrame) else pd.DataFrame(
-                np.asarray(fake), columns=real_frame.columns).infer_objects()
-            fid = marginal_fidelity(real_frame.reset_index(drop=True),
-                                    synth.reset_index(drop=True))
-            row.update(ks_mean=fid["ks_mean"], tvd_mean=fid["tvd_mean"],
-                       corr_diff_mean=fid["corr_diff_mean"])
-        rows[c.item() if hasattr(c, "item") else c] = row
-        if getattr(augmenter, "data_kind_", None) == "image":
-            grids.append((c, np.asarray(real_rows)[:8], np.asarray(fake)[:8]))
+    # the report samples without moving the model's sampling streams: two reports agree,
+    # and a report does not change what the next sample() returns
+    with kept_sampling_streams(augmenter):
+        for c in np.unique(labels) if y is None else sampled_classes(augmenter, labels):
+            mask = labels == c
+            real_rows = X[mask] if not is_frame else X.loc[mask]
+            n_real = int(mask.sum())
+            m = n_per_class or int(np.clip(n_real, 50, 2000))
+            fake = augmenter.sample(m) if y is None else augmenter.sample(m, y=c)[0]
+            if isinstance(fake, tuple):  # a model fitted with labels, reported as one group
+                fake = fake[0]
+            R, F = real_all[mask], enc(fake)
+            k = max(1, min(5, n_real - 1, m - 1))
+            prec, rec = precision_recall(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
+            dens, cov = density_coverage(R, F, k=k) if n_real > 1 else (np.nan, np.nan)
+            # distances recomputed from the neighbours found: above 15 dimensions scikit-learn
+            # computes them as |x|^2 + |y|^2 - 2 x.y, and an exact copy came out near 1e-7
+            dcr = _distances(F, real_all, index.kneighbors(F, 1, return_distance=False)[:, 0])
+            own = _distances(R, real_all,  # the nearest other real row
+                             index.kneighbors(R, 2, return_distance=False)[:, 1])
+            base = float(np.median(own))
+            near = float(np.quantile(own, NEAR_COPY_QUANTILE))
+            real_sd = float(np.asarray(R, dtype=np.float64).std(0).mean())
+            row = {
+                "n_real": n_real, "n_synthetic": int(m),
+                "precision": prec, "recall": rec, "density": dens, "coverage": cov,
+                "spread_ratio": float(np.asarray(F, np.float64).std(0).mean()) / real_sd
+                if real_sd > 0 else np.nan,
+                "dcr_median": float(np.median(dcr)), "real_nn_median": base,
+                "dcr_ratio": float(np.median(dcr)) / base if base > 0 else np.nan,
+                "exact_copies": float(np.mean(dcr <= 1e-9)),
+                "near_copies": float(np.mean(dcr < near)) if near > 0 else float(np.mean(
+                    dcr <= 1e-9)),
+            }
+            if table:
+                # arrays as frames: object arrays' number columns as numbers (a column of
+                # objects would count as categories)
+                real_frame = real_rows if is_frame else pd.DataFrame(real_rows).infer_objects()
+                # a model fitted on an array samples arrays: the frame's columns, by position
+                synth = fake if isinstance(fake, pd.DataFrame) else pd.DataFrame(
+                    np.asarray(fake), columns=real_frame.columns).infer_objects()
+                fid = marginal_fidelity(real_frame.reset_index(drop=True),
+                                        synth.reset_index(drop=True))
+                row.update(ks_mean=fid["ks_mean"], tvd_mean=fid["tvd_mean"],
+                           corr_diff_mean=fid["corr_diff_mean"])
+            rows[c.item() if hasattr(c, "item") else c] = row
+            if getattr(augmenter, "data_kind_", None) == "image":
+                grids.append((c, np.asarray(real_rows)[:8], np.asarray(fake)[:8]))
     report = pd.DataFrame.from_dict(rows, orient="index")
     report.index.name = "class"
     if plot is not None:

@@ -276,3 +276,15 @@ def test_a_sampler_without_an_encoding_on_a_mixed_table_is_refused_clearly():
     labels = np.repeat([0, 1], 10)
     with pytest.raises(ValueError, match=r"non-numeric columns \(\['c'\]\)"):
         quality_report(Copier(frame.to_numpy(), labels), frame, labels)
+
+
+def test_a_report_leaves_the_models_sampling_streams_as_they_were():
+    import copy
+
+    # a mixed table: the codec's own stream (categories) as well as the model's
+    frame = pd.DataFrame({"a": X[:, 0], "c": RS.choice(list("pqr"), len(X))})
+    aug = ConditionalGANAugmenter(max_steps=5, width=8, random_state=0).fit(frame, Y)
+    twin = copy.deepcopy(aug)
+    first = quality_report(aug, frame, Y)
+    pd.testing.assert_frame_equal(quality_report(aug, frame, Y), first)  # two reports agree
+    pd.testing.assert_frame_equal(aug.sample(20, y=1)[0], twin.sample(20, y=1)[0])

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .digits import IMBALANCE_RATIO, METRICS, run_bench
+from .digits import CEILING, IMBALANCE_RATIO, METRICS, run_bench
 from .markdown import mean_pm_std, table
 
 
@@ -68,10 +68,14 @@ def format_table(record: dict[str, Any]) -> str:
     table : str
     """
     fit = record["timing"]["fit_seconds_per_arm"]
+
+    def seconds(arm: str) -> str:  # arms without a sampler fit nothing; ms stay visible
+        return "–" if arm in ("none", CEILING) else f"{fit[arm]:.2g}"
+
     return table(
         ["arm", "balanced accuracy", "macro-F1", "tail recall", "fit s/seed"],
         ([arm, *(mean_pm_std(stats[m]) for m in METRICS),  # one seed: no spread shown
-          f"{fit[arm]:.1f}"] for arm, stats in record["summary"].items()),
+          seconds(arm)] for arm, stats in record["summary"].items()),
     )
 
 

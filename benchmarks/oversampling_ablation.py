@@ -24,7 +24,9 @@ tangent|elastic|border``, see :class:`PooledVariant`), ``shrunk`` (a non-GAN ref
 anchors plus noise with the class's own covariance shrunk to the pooled one, ``n0=...``),
 ``meanvar`` (a non-GAN reference: pooled noise rescaled per feature by a class spread
 predicted from the class's mean, ``nmin=..., k=..., n0=..., power=...``, see
-:class:`MeanVarGaussian`),
+:class:`MeanVarGaussian`), ``lie`` (a non-GAN reference: anchor-dependent noise from
+learned linear generators shared by all classes, ``rank=..., k=..., steps=...``, see
+:class:`LieNoise`),
 ``oracle`` (insight, not a
 design: anchors plus noise with the class covariance of the balanced training half,
 which holds the rows the long tail dropped; never the test half nor the held-out fold;
@@ -298,6 +300,72 @@ class ShrunkGaussian(PooledGaussian):
         return rng.randn(len(pick), len(root)) @ root
 
 
+class LieNoise(PooledGaussian):
+    """Reference (not a GAN): noise whose directions depend on the anchor, learned from
+    all classes: ``U(x) t + s * e`` with ``U(x) = [A_1 [x, 1], ..., A_r [x, 1]]``, fitted
+    by Gaussian likelihood to the displacements from every training row to its ``k``
+    nearest same-class neighbours (learned Lie-group generators, as in Rao & Ruderman
+    1999: shifts, slants and strokes are linear maps of a digit's pixels, shared by all
+    classes). Scaled so the mean trace over the training rows is the pooled covariance's.
+    """
+
+    def __init__(self, scale: float = 1.0, rank: int = 8, k: int = 5, steps: int = 400,
+                 random_state: int = 0):
+        super().__init__(scale, random_state)
+        self.rank, self.k, self.steps = rank, k, steps
+
+    def _prepare(self, X, codes):
+        import torch
+        from sklearn.neighbors import NearestNeighbors
+
+        super()._prepare(X, codes)
+        torch.manual_seed(self.random_state)
+        self._mu, self._sd = X.mean(0), X.std(0).mean() + 1e-9
+        src, dst = [], []
+        for c in np.unique(codes):
+            rows = np.flatnonzero(codes == c)
+            k = min(self.k, len(rows) - 1)
+            if k < 1:
+                continue
+            ind = NearestNeighbors(n_neighbors=k + 1).fit(X[rows]).kneighbors(
+                X[rows], return_distance=False)[:, 1:]
+            src.append(np.repeat(rows, k))
+            dst.append(rows[ind.ravel()])
+        src, dst = np.concatenate(src), np.concatenate(dst)
+        z = self._lifted(X)
+        d = torch.tensor((X[dst] - X[src]) / self._sd, dtype=torch.float32)
+        dim = X.shape[1]
+        A = torch.nn.Parameter(0.01 * torch.randn(self.rank, dim, dim + 1))
+        log_s = torch.nn.Parameter(torch.full((dim,), 0.5 * float(np.log(d.var(0).mean() + 1e-6))))
+        opt = torch.optim.Adam([A, log_s], lr=1e-2)
+        for _ in range(self.steps):
+            law = torch.distributions.LowRankMultivariateNormal(
+                torch.zeros(dim), torch.einsum("kde,ne->ndk", A, z[src]),
+                torch.exp(2 * log_s) + 1e-4)
+            loss = -law.log_prob(d).mean() + 1e-3 * (A ** 2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        self._A, self._s = A.detach(), torch.exp(log_s.detach()).numpy()
+        U = torch.einsum("kde,ne->ndk", self._A, z)
+        trace = float((U ** 2).sum((1, 2)).mean()) + float((self._s ** 2).sum())
+        self._gain = np.sqrt(float((self._root ** 2).sum()) / self._sd ** 2 / trace)
+
+    def _lifted(self, X):
+        import torch
+
+        return torch.tensor(np.c_[(X - self._mu) / self._sd, np.ones(len(X))],
+                            dtype=torch.float32)
+
+    def _noise(self, X, c, pick, rng):
+        import torch
+
+        U = torch.einsum("kde,ne->ndk", self._A, self._lifted(X[pick])).double().numpy()
+        e = (np.einsum("ndk,nk->nd", U, rng.randn(len(pick), self.rank))
+             + rng.randn(len(pick), X.shape[1]) * self._s)
+        return e * self._gain * self._sd
+
+
 class OracleGaussian(PooledGaussian):
     """Insight only, not a design: each anchor plus Gaussian noise with its class's
     covariance in the *balanced* training half (the rows the long tail dropped, never the
@@ -370,6 +438,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
         return AutoencoderNoise(kw.get("scale", 1.0), kw.get("latent", 16), random_state=seed)
     if name == "meanvar":
         return MeanVarGaussian(random_state=seed, **kw)
+    if name == "lie":
+        return LieNoise(random_state=seed, **kw)
     if name == "shrunk":
         return ShrunkGaussian(kw.get("n0", 10.0), kw.get("scale", 1.0), random_state=seed)
     if name == "oracle":

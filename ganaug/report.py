@@ -246,6 +246,10 @@ def quality_report(augmenter, X, y=None, n_per_class: int | None = None,
     A ganaug model's sampling streams are put back after the report: two reports of one
     model agree, and a report does not change what the model's next ``sample`` returns.
 
+    The k-NN columns compare every real row of a class with every other: time grows
+    with the square of a class's real rows (memory only linearly: distances are taken in
+    blocks). For classes of tens of thousands of rows, report on a random part of them.
+
     Examples
     --------
     >>> import numpy as np

@@ -415,3 +415,30 @@ def test_inception_arguments_are_checked_before_the_network_loads(tmp_path, call
     X, _ = _toy_images(4, 9)
     with pytest.raises(ValueError, match=message):  # not the missing file: checked first
         call(X, tmp_path / "missing.pt")
+
+
+@pytest.mark.parametrize("block", [2**24, 40, 1])
+def test_knn_metrics_work_in_bounded_blocks_and_match_their_definitions(monkeypatch, block):
+    """Blocks of at most BLOCK_ELEMENTS distances (a whole n x n matrix of a class of
+    16,000 rows held 2 GB): same values as the definitions computed in full."""
+    from scipy.spatial.distance import cdist
+
+    import ganaug.metrics as m
+
+    monkeypatch.setattr(m, "BLOCK_ELEMENTS", block)
+    shapes = []
+    cdist_torch = torch.cdist
+    monkeypatch.setattr(torch, "cdist", lambda a, b, **kw: (
+        shapes.append(a.shape[0] * b.shape[0]), cdist_torch(a, b, **kw))[1])
+    rs = np.random.RandomState(3)
+    R, F = rs.normal(size=(60, 4)), 1.2 * rs.normal(size=(45, 4))
+    F[:5] = R[:5]  # copies lie inside balls
+    k = 3
+    rr = np.sort(cdist(R, R), 1)[:, k]  # k-th neighbour, self at distance 0 first
+    fr = np.sort(cdist(F, F), 1)[:, k]
+    d = cdist(F, R)
+    assert m.precision_recall(R, F, k) == pytest.approx(
+        ((d <= rr).any(1).mean(), (d <= fr[:, None]).any(0).mean()))
+    assert m.density_coverage(R, F, k) == pytest.approx(
+        ((d <= rr).sum(1).mean() / k, (d <= rr).any(0).mean()))
+    assert max(shapes) <= max(block, 60)  # one row against all rows at the least

@@ -361,6 +361,32 @@ def test_a_class_keeps_its_own_folded_values():
         assert set(X.iloc[660:]["c"][yy[660:] == 1]) == {"t4"}
 
 
+def test_class_tail_shares_hold_only_a_classs_own_values_and_dense_ones_still_decode():
+    # a dense vector over all folded values per class grew with classes x values (242 MB
+    # for 1,000 classes and a 50,000-value column); files saved before hold dense ones
+    import copy
+
+    rng = np.random.default_rng(1)
+    values = np.array([f"v{i}" for i in range(400)])
+    y = rng.integers(0, 8, 1200)
+    df = pd.DataFrame({"x": rng.normal(size=1200), "c": values[rng.integers(0, 400, 1200)]})
+    aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0, max_categories=3,
+                                  class_filter=False).fit(df, y)
+    tail = aug.codec_.columns_info_[1].tail_values
+    for code, columns in aug.class_tail_probs_.items():
+        support, shares = columns[1]
+        held = pd.Index(tail).get_indexer(df["c"][y == aug.classes_[code]])
+        np.testing.assert_array_equal(support, np.unique(held[held >= 0]))
+        assert shares.sum() == pytest.approx(1.0)
+    old = copy.deepcopy(aug)
+    for columns in old.class_tail_probs_.values():
+        support, shares = columns[1]
+        dense = np.zeros(len(tail))
+        dense[support] = shares
+        columns[1] = dense
+    pd.testing.assert_frame_equal(old.sample(300, y=2)[0], aug.sample(300, y=2)[0])
+
+
 def test_numbers_varying_little_next_to_their_size_keep_varying():
     # StandardScaler takes 1e15 + 0..999 for a constant column: every sample was 1e15
     rng = np.random.default_rng(0)

@@ -333,9 +333,11 @@ class TabularEncoder(TabularDecoding):
         Returns
         -------
         dict
-            Class code -> {column position -> probabilities over that column's
-            ``tail_values``}, for the classes and columns with folded values in their
-            rows.
+            Class code -> {column position -> ``(support, probabilities)``: the
+            positions in that column's ``tail_values`` the class holds and their
+            shares}, for the classes and columns with folded values in their rows
+            (only the values a class holds: a dense vector per class grew with classes
+            x distinct values, 242 MB for 1,000 classes and a 50,000-value column).
         """
         out: dict = {}
         for j, info in enumerate(self.columns_info_):
@@ -346,8 +348,8 @@ class TabularEncoder(TabularDecoding):
             for c in np.unique(codes):
                 hits = where[(codes == c) & (where >= 0)]
                 if len(hits):
-                    counts = np.bincount(hits, minlength=len(info.tail_values))
-                    out.setdefault(int(c), {})[j] = counts / counts.sum()
+                    support, counts = np.unique(hits, return_counts=True)
+                    out.setdefault(int(c), {})[j] = (support, counts / counts.sum())
         return out
 
     def _fit_continuous(self, info: _Column, x: np.ndarray, dtype: Any, col) -> None:

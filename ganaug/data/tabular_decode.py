@@ -57,10 +57,10 @@ class TabularDecoding:
         random_state : RandomState or None, default=None
             Source of the draws; None uses the encoder's own stream (seeded in ``fit``).
         tail_probs : dict or None, default=None
-            Column position -> probabilities of that column's folded ("other") values
-            to draw "other" rows from (one class's shares, see
-            :meth:`TabularEncoder.class_tail_probs`); None or absent columns: the
-            whole table's shares.
+            Column position -> shares of that column's folded ("other") values to
+            draw "other" rows from: ``(positions, shares)`` of the values one class
+            holds (see :meth:`TabularEncoder.class_tail_probs`) or probabilities over
+            all of them; None or absent columns: the whole table's shares.
 
         Returns
         -------
@@ -86,8 +86,12 @@ class TabularDecoding:
                     if len(other):  # "other": a draw from the empirical tail
                         p = info.tail_probs if tail_probs is None else tail_probs.get(
                             j, info.tail_probs)
-                        idx[other] = k + rng.choice(len(info.tail_values), size=len(other),
-                                                    p=p)
+                        # a class's own shares: (positions, shares) of the values it
+                        # holds; the same draws as over all values with zeros elsewhere
+                        # (a dense vector, as files saved before this hold)
+                        support, p = p if isinstance(p, tuple) else (None, p)
+                        pick = rng.choice(len(p), size=len(other), p=p)
+                        idx[other] = k + (pick if support is None else support[pick])
                 if missing is not None:
                     idx[missing] = -1
                 out.append(self._restore_categorical(idx, info))

@@ -36,6 +36,12 @@ ROUNDS = 3
 KERNEL_MARGIN = 0.02
 #: training rows (stratified) the choice and the kernel check use: bounds their cost
 KERNEL_ROWS = 2000
+#: classes beyond which the check stays logistic without comparing: the kernel check's
+#: one-against-one SVMs grow with the square of the classes, in its fit and in every
+#: generated row's check (400 classes of 30 rows: the comparison took 41 s and sampling
+#: 2,000 rows 14 s with the SVC, against 0.25 s without the check; measured by a bug
+#: hunt). Every recorded benchmark table has fewer classes (set, not tuned)
+KERNEL_CLASSES = 50
 #: rows x classes the logistic check is fitted on at most (stratified rows): its solver's
 #: work per iteration is rows x classes, and many rare classes beside a big one also take
 #: it many iterations (one class of 30,000 rows and 99 of 1-3 rows: 46 s of the fit, all
@@ -83,7 +89,8 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     bounded on large tables); otherwise the logistic regression, fitted on all rows up to
     ``max(KERNEL_ROWS, LINEAR_CELLS // classes)`` rows (stratified beyond that, every
     class keeping ``min(its rows, 20)``, which can take it a little past the bound).
-    Where a class has fewer than 3 rows the comparison would be noise, so the check
+    Where a class has fewer than 3 rows the comparison would be noise, and beyond
+    :data:`KERNEL_CLASSES` classes the kernel check would cost too much, so the check
     stays logistic.
     """
     from sklearn.metrics import balanced_accuracy_score
@@ -93,7 +100,8 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     sub = stratified_rows(codes, KERNEL_ROWS)
     counts = np.bincount(codes[sub])
     folds = 3
-    if counts[counts > 0].min() >= folds:  # smaller classes: too few rows to judge by
+    # smaller classes: too few rows to judge by; many classes: too many SVMs
+    if counts[counts > 0].min() >= folds and (counts > 0).sum() <= KERNEL_CLASSES:
         Xs, ys = X[sub], codes[sub]
         kernel = kernel_judge()
         score = {"linear": 0.0, "kernel": 0.0}

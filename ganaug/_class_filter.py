@@ -38,9 +38,9 @@ KERNEL_MARGIN = 0.02
 KERNEL_ROWS = 2000
 #: classes beyond which the check stays logistic without comparing: the kernel check's
 #: one-against-one SVMs grow with the square of the classes, in its fit and in every
-#: generated row's check (400 classes of 30 rows: the comparison took 41 s and sampling
-#: 2,000 rows 14 s with the SVC, against 0.25 s without the check; measured by a bug
-#: hunt). Every recorded benchmark table has fewer classes (set, not tuned)
+#: generated row's check (400 classes of 30 rows: a fit of 35.1 s and 12.5 s to sample
+#: 2,000 rows with the SVC it chose, 3.5 s and 0.84 s logistic; benchmarks/known_costs.py).
+#: Every recorded benchmark table has fewer classes (set, not tuned)
 KERNEL_CLASSES = 50
 #: rows x classes the logistic check is fitted on at most (stratified rows): its solver's
 #: work per iteration is rows x classes, and many rare classes beside a big one also take

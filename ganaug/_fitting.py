@@ -368,7 +368,10 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     checkpoint = copy.deepcopy(resume) if resume is not None else (
         {} if est.warm_start else None
     )
-    device, gen_seed = _ddp.job_setup(est, seed + 1)
+    # a warm refit's segment draws other batches and noise than the first segment's
+    # (the same seed replayed them exactly): offset by the steps already trained
+    done = int(resume.get("step", 0)) if resume is not None else 0
+    device, gen_seed = _ddp.job_setup(est, seed + 1 + done)
     gen = torch.Generator(device=device).manual_seed(gen_seed)
     if getattr(G, "heads", None) is not None:  # Gumbel noise of the one-hot heads
         G.heads.noise_generator = gen

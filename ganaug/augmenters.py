@@ -174,10 +174,12 @@ _PARAMS_DOC = """
         (``train_state_``), and a later ``fit`` on a model fitted this way continues
         training for ``epochs`` more epochs, or ``max_steps`` more steps (by default 300
         more with anchor conditioning; same classes, features and data kind; the fitted
-        codec is kept) instead of starting over. ``history_`` then spans all
-        fits. A first fit, or one on a model fitted with ``warm_start=False``, starts
-        from scratch. Whatever its setting, a ``fit`` that is interrupted
-        (``KeyboardInterrupt``) or fails leaves the estimator as it was before the call.
+        codec is kept) instead of starting over, on new batches and noise (the
+        segment's seed is offset by the steps already trained: reproducible, not a
+        replay of the first segment). ``history_`` then spans all fits. A first fit,
+        or one on a model fitted with ``warm_start=False``, starts from scratch.
+        Whatever its setting, a ``fit`` that is interrupted (``KeyboardInterrupt``) or
+        fails leaves the estimator as it was before the call.
     distributed : bool or 'auto', default='auto'
         Data-parallel training of one GAN over ``torch.distributed`` ranks (DDP: each
         rank trains on its stratified shard, gradients are averaged, every rank ends

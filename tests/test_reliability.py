@@ -581,6 +581,27 @@ def test_warm_start_continues_training(make, fit_args, monkeypatch):
     ))
 
 
+def test_a_warm_segment_draws_other_batches_and_noise_than_the_first(monkeypatch):
+    # the refit seeded its torch generator as the first fit did, so its segment replayed
+    # the first segment's batches and noise exactly
+    seeds = []
+    real_train = ganaug._fitting.train_gan
+
+    def train(G_, D_, x, y, n_classes, cfg, gen, *args, **kwargs):
+        seeds.append(gen.initial_seed())
+        return real_train(G_, D_, x, y, n_classes, cfg, gen, *args, **kwargs)
+
+    monkeypatch.setattr(ganaug._fitting, "train_gan", train)
+    est = C(max_steps=4, warm_start=True, random_state=0).fit(X, Y)
+    twin = copy.deepcopy(est)
+    est.fit(X, Y)
+    twin.fit(X, Y)
+    first, warm, warm_again = seeds
+    assert warm != first and warm == warm_again  # new draws, still reproducible
+    for p, q in zip(est.generator_.parameters(), twin.generator_.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
 def test_warm_start_refuses_other_features_or_classes():
     est = C(warm_start=True).fit(X, Y)
     with pytest.raises(ValueError, match="features"):

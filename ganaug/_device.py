@@ -156,7 +156,8 @@ def cpu_threads(n: int | str | None, device: torch.device | None,
     finally:
         with _THREADS_LOCK:
             _THREADS["users"] -= 1
-            torch.set_num_threads(saved)
+            if _THREADS["users"] == 0:  # a block still inside keeps its count
+                torch.set_num_threads(saved)
 
 
 #: cpu_threads' shared state: torch's thread count is also the default of new threads, so

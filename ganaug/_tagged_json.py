@@ -8,6 +8,7 @@ estimators). The tags are listed in the docstring of ``ganaug.io``.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import decimal
 import importlib
@@ -98,7 +99,22 @@ class Encoder:
         if isinstance(v, pd.CategoricalDtype):
             cats = None if v.categories is None else self.encode(v.categories, where)
             return {"__pd_categorical__": cats, "ordered": bool(v.ordered)}
+        if isinstance(v, pd.StringDtype):  # str() drops the storage (python / pyarrow)
+            return {"__pd_string__": v.storage, "na_nan": v.na_value is not pd.NA}
+        if isinstance(v, pd.ArrowDtype):  # str() does not name dictionary / decimal types
+            import pyarrow as pa  # present: the dtype is one of its types
+
+            schema = pa.schema([pa.field("x", v.pyarrow_dtype)]).serialize().to_pybytes()
+            return {"__pd_arrow__": base64.b64encode(schema).decode("ascii")}
         if isinstance(v, pd.api.extensions.ExtensionDtype):
+            try:
+                same = pd.api.types.pandas_dtype(str(v)) == v
+            except (TypeError, ValueError, NotImplementedError):
+                same = False
+            if not same:  # what could not be read back is refused now, not at load
+                raise TypeError(f"{where}: cannot save the pandas dtype {v!r} (its name "
+                                f"{str(v)!r} does not read back as it); convert the column "
+                                f"to a numpy, category or string dtype before fitting.")
             return {"__pd_dtype__": str(v)}
         if isinstance(v, pd.MultiIndex):
             return {
@@ -281,6 +297,21 @@ class Decoder:
             return pd.CategoricalDtype(cats, ordered=bool(v["ordered"]))
         if tag == "__pd_dtype__":
             return pd.api.types.pandas_dtype(v[tag])
+        if tag == "__pd_string__":
+            # pandas before 2.3 has no na_value (its string dtype always used pd.NA)
+            na = {"na_value": np.nan} if v["na_nan"] else {}
+            try:
+                return pd.StringDtype(v[tag], **na)
+            except ImportError:  # saved with pyarrow storage, loaded without pyarrow
+                return pd.StringDtype("python", **na)
+        if tag == "__pd_arrow__":
+            try:
+                import pyarrow as pa
+            except ImportError as exc:
+                raise ImportError("This model was fitted on pyarrow-backed columns: "
+                                  "install pyarrow to load it.") from exc
+            schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(v[tag])))
+            return pd.ArrowDtype(schema.field(0).type)
         if tag == "__pd_rangeindex__":
             start, stop, step = (int(x) for x in v[tag])
             return pd.RangeIndex(start, stop, step, name=self.decode(v["name"]))

@@ -304,3 +304,40 @@ def test_loading_an_unfitted_model_on_a_device_leaves_it_unfitted(tmp_path):
     ganaug.save(ConditionalGANAugmenter(), path)
     with pytest.raises(NotFittedError):
         check_is_fitted(ganaug.load(path, device="cpu"))
+
+
+@pytest.mark.parametrize("na_value", [pd.NA, np.nan], ids=["string", "str"])
+def test_string_columns_load_with_the_storage_they_were_fitted_with(na_value, tmp_path):
+    # the dtype was saved as its name ("string" / "str"), which reads back with the
+    # loading machine's default storage (pyarrow where installed), not the fitted one
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "s": pd.array(
+        rng.choice(["x", "y"], 60), dtype=pd.StringDtype("python", na_value=na_value))})
+    y = np.arange(60) % 4 == 0
+    aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(X, y)
+    ganaug.save(aug, tmp_path / "m.ganaug")
+    with pd.option_context("mode.string_storage", "pyarrow"):
+        back = ganaug.load(tmp_path / "m.ganaug")
+    pd.testing.assert_frame_equal(back.sample(10, y=True)[0], aug.sample(10, y=True)[0])
+    assert back.sample(5, y=True)[0]["s"].dtype == X["s"].dtype
+
+
+def test_pyarrow_dtypes_round_trip_and_unreadable_dtype_names_are_refused_at_save(tmp_path):
+    from ganaug._tagged_json import Encoder
+
+    class Unnamed(pd.api.extensions.ExtensionDtype):  # its name reads back as nothing
+        name = "no-such-dtype"
+        type = object
+
+    with pytest.raises(TypeError, match="cannot save the pandas dtype"):
+        Encoder().encode(Unnamed(), "X")
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "c": pd.Series(rng.choice(["x", "y"], 60))})
+    X["c"] = X["c"].astype(pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())))
+    X["d"] = pd.Series([decimal.Decimal(f"{v:.2f}") for v in rng.normal(size=60)],
+                       dtype=pd.ArrowDtype(pa.decimal128(10, 2)))
+    aug = ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(X, np.arange(60) % 4)
+    ganaug.save(aug, tmp_path / "m.ganaug")  # loading it failed: "Corrupt ganaug file"
+    back = ganaug.load(tmp_path / "m.ganaug")
+    pd.testing.assert_frame_equal(back.sample(10, y=1)[0], aug.sample(10, y=1)[0])

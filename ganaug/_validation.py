@@ -123,8 +123,31 @@ def rows_array(X) -> np.ndarray:
     return np.asarray(X, dtype=object) if arr.dtype.kind in "US" else arr
 
 
+def nan_as_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with NaN in nullable float columns (``Float64``, pyarrow doubles) marked
+    missing, as NaN is everywhere else.
+
+    With ``pd.set_option("future.distinguish_nan_and_na", True)`` pandas no longer counts
+    NaN in these columns as missing (``isna`` is False), so they reached the encoders as
+    numbers ("Input X contains NaN"). A copy with those cells set to ``pd.NA``; the
+    frame itself when nothing needs it (always, without that option).
+    """
+    out = None
+    for j, dtype in enumerate(frame.dtypes):
+        if isinstance(dtype, np.dtype) or not pd.api.types.is_float_dtype(dtype):
+            continue
+        col = frame.iloc[:, j]
+        nan = np.isnan(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        if (nan & ~np.asarray(col.isna(), dtype=bool)).any():
+            out = frame.copy(deep=False) if out is None else out
+            out.isetitem(j, col.mask(nan, pd.NA))
+    return frame if out is None else out
+
+
 def check_X(est, X) -> Checked:
-    """Validate X without changing it; return it with its data kind (sets n_features_in_)."""
+    """Validate X without changing it; return it (a frame whose nullable float columns
+    hold NaN that pandas does not count as missing: a copy with them marked missing,
+    :func:`nan_as_missing`) with its data kind (sets n_features_in_)."""
     if X is None:
         raise ValueError("X is None; pass a 2-D array, a DataFrame or an array of images.")
     if sparse.issparse(X):
@@ -143,6 +166,7 @@ def check_X(est, X) -> Checked:
         if X.columns.has_duplicates:
             dup = list(X.columns[X.columns.duplicated()].unique())
             raise ValueError(f"X has duplicate column names {dup}; rename them first.")
+        X = nan_as_missing(X)
     elif not isinstance(X, (np.ndarray, pd.Series)):  # lists, torch tensors, xarray, ...
         X = rows_array(X)  # (their dtypes are not numpy's, so read them as numpy first)
     check_cells(X)

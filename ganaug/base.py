@@ -342,6 +342,7 @@ class BaseGANAugmenter(BaseOverSampler):
             # imbalanced-learn's SamplerMixin.fit_resample, with validation's findings
             # (data kind, mixed table) handed on instead of stored
             check_classification_targets(y)
+            caller_X = X  # returned as given (validation may mark a copy's NaN missing)
             (X, kind, mixed), y, binarize_y = check_X_y(self, X, y)
             # a callable strategy is called once, with the validated labels, before
             # any training (as RandomOverSampler calls it)
@@ -351,7 +352,9 @@ class BaseGANAugmenter(BaseOverSampler):
                 int(np.prod(np.shape(X)[1:])), resample=True,
                 itemsize=X.dtype.itemsize if isinstance(X, np.ndarray)
                 and X.dtype.kind in "biuf" else 8)
-            X_res, y_res = self._resample(X, y, kind, mixed)
+            X_res, y_res = self._resample(
+                X, y, kind, mixed,
+                returned=caller_X if isinstance(caller_X, pd.DataFrame) else None)
             if binarize_y:
                 y_res = label_binarize(y_res, classes=np.unique(y))
             return arrays_transformer.transform(X_res, y_res)
@@ -360,7 +363,8 @@ class BaseGANAugmenter(BaseOverSampler):
         # imbalanced-learn's hook, for callers that validated X themselves
         return self._resample(X, y, kind_of(self, X), is_mixed_table(self, X))
 
-    def _resample(self, X, y, kind: str, mixed: bool):
+    def _resample(self, X, y, kind: str, mixed: bool, returned=None):
+        # ``returned``: the rows to hand back before the new ones (default: X)
         # per-class GANs: only the classes that get new rows are trained
         self._needed = {c for c, n in self.sampling_strategy_.items() if n > 0}
         try:
@@ -381,6 +385,7 @@ class BaseGANAugmenter(BaseOverSampler):
         X_new = _sampling.generate(self, codes, len(codes))
         y_res = np.concatenate([y_orig, self.classes_[codes].astype(y_orig.dtype)])
         if isinstance(X, pd.DataFrame):
+            X = X if returned is None else returned
             return pd.concat([X, X_new], axis=0, ignore_index=True), y_res
         return np.concatenate([np.asarray(X), X_new.astype(np.asarray(X).dtype, copy=False)]), y_res
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from ._validation import rows_array
+from ._validation import nan_as_missing, rows_array
 from .base import kept_sampling_streams
 from .data.tabular import TabularEncoder
 from .metrics import density_coverage, precision_recall
@@ -161,6 +161,8 @@ def _as_fitted(augmenter, X):
                 raise ValueError(f"The real rows' columns differ from those the augmenter "
                                  f"was fitted on ({what}); pass the rows it was fitted on.")
             X = X.iloc[:, [given.index(n) for n in model]]
+    if isinstance(X, pd.DataFrame):  # NaN is missing, as fit read it
+        X = nan_as_missing(X)
     n_features = getattr(augmenter, "n_features_in_", None)
     if n_features is not None and np.ndim(X) == 2 and np.shape(X)[1] != n_features:
         raise ValueError(f"X has {np.shape(X)[1]} columns but the augmenter was fitted on "

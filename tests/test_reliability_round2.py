@@ -535,3 +535,28 @@ def test_fit_resample_memory_check_counts_the_outputs_own_bytes(monkeypatch):
     with pytest.raises(ValueError, match="would return 4,000,045 rows"):
         ConditionalGANAugmenter(sampling_strategy=strategy, **TINY).fit_resample(
             images.astype(np.float64), Y)
+
+
+def test_nan_in_nullable_float_columns_is_missing_when_pandas_tells_nan_from_na():
+    # pandas' opt-in future.distinguish_nan_and_na: isna() no longer flags NaN in Float64
+    # columns, so fit failed ("Input X contains NaN") or named the column too wide
+    try:
+        pd.get_option("future.distinguish_nan_and_na")
+    except KeyError:  # pandas OptionError is a KeyError
+        pytest.skip("this pandas has no future.distinguish_nan_and_na option")
+    from ganaug.report import quality_report
+
+    rs = np.random.RandomState(0)
+    a = rs.normal(size=60)
+    a[::7] = np.nan
+    y = np.arange(60) % 4 == 0
+    with pd.option_context("future.distinguish_nan_and_na", True):
+        for X in (pd.DataFrame({"a": a, "b": rs.normal(size=60)}).convert_dtypes(),
+                  pd.DataFrame({"a": a, "c": rs.choice(["x", "y"], 60)}).convert_dtypes()):
+            before = X.copy()
+            Xr, _ = ConditionalGANAugmenter(**TINY, random_state=0).fit_resample(X, y)
+            pd.testing.assert_frame_equal(X, before)  # the caller's frame untouched
+            pd.testing.assert_frame_equal(Xr.iloc[:60], X)  # its rows back as given
+            assert Xr["a"].iloc[60:].isna().any()  # missing rows made, as NaN read
+            aug = ConditionalGANAugmenter(**TINY, random_state=0).fit(X, y)
+            assert quality_report(aug, X, y).shape[0] == 2

@@ -319,7 +319,7 @@ class LieNoise(PooledGaussian):
         from sklearn.neighbors import NearestNeighbors
 
         super()._prepare(X, codes)
-        torch.manual_seed(self.random_state)
+        gen = torch.Generator().manual_seed(self.random_state)  # torch's global one untouched
         self._mu, self._sd = X.mean(0), X.std(0).mean() + 1e-9
         src, dst = [], []
         for c in np.unique(codes):
@@ -331,11 +331,13 @@ class LieNoise(PooledGaussian):
                 X[rows], return_distance=False)[:, 1:]
             src.append(np.repeat(rows, k))
             dst.append(rows[ind.ravel()])
+        if not src:
+            raise ValueError("LieNoise needs a class of at least 2 rows.")
         src, dst = np.concatenate(src), np.concatenate(dst)
         z = self._lifted(X)
         d = torch.tensor((X[dst] - X[src]) / self._sd, dtype=torch.float32)
         dim = X.shape[1]
-        A = torch.nn.Parameter(0.01 * torch.randn(self.rank, dim, dim + 1))
+        A = torch.nn.Parameter(0.01 * torch.randn(self.rank, dim, dim + 1, generator=gen))
         log_s = torch.nn.Parameter(torch.full((dim,), 0.5 * float(np.log(d.var(0).mean() + 1e-6))))
         opt = torch.optim.Adam([A, log_s], lr=1e-2)
         for _ in range(self.steps):

@@ -369,9 +369,12 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
         {} if est.warm_start else None
     )
     # a warm refit's segment draws other batches and noise than the first segment's
-    # (the same seed replayed them exactly): offset by the steps already trained
+    # (the same seed replayed them exactly): its seed mixes in the steps already trained
+    # (mixed, not added: seed + steps could equal another rank's or class's seed)
     done = int(resume.get("step", 0)) if resume is not None else 0
-    device, gen_seed = _ddp.job_setup(est, seed + 1 + done)
+    torch_seed = (int(np.random.SeedSequence([seed, done]).generate_state(1)[0]) if done
+                  else seed)
+    device, gen_seed = _ddp.job_setup(est, torch_seed + 1)
     gen = torch.Generator(device=device).manual_seed(gen_seed)
     if getattr(G, "heads", None) is not None:  # Gumbel noise of the one-hot heads
         G.heads.noise_generator = gen

@@ -36,9 +36,9 @@ _SKLEARN_CLASSES = frozenset({
     "sklearn.tree._classes:DecisionTreeClassifier",
     "sklearn.neighbors._classification:KNeighborsClassifier",
 })
-# classes that moved: the name older files hold -> where the class lives now
 #: bit generators a saved ``RandomState`` may run on (numpy's own; MT19937 is the default)
 _BIT_GENERATORS = frozenset({"MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64"})
+# classes that moved: the name older files hold -> where the class lives now
 _MOVED = {"ganaug.data.tabular:NumericEncoder": "ganaug.data.numeric:NumericEncoder"}
 
 

@@ -175,7 +175,7 @@ _PARAMS_DOC = """
         training for ``epochs`` more epochs, or ``max_steps`` more steps (by default 300
         more with anchor conditioning; same classes, features and data kind; the fitted
         codec is kept) instead of starting over, on new batches and noise (the
-        segment's seed is offset by the steps already trained: reproducible, not a
+        segment's seed mixes in the steps already trained: reproducible, not a
         replay of the first segment). ``history_`` then spans all fits. A first fit,
         or one on a model fitted with ``warm_start=False``, starts from scratch.
         Whatever its setting, a ``fit`` that is interrupted (``KeyboardInterrupt``) or

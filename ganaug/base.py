@@ -275,6 +275,14 @@ class BaseGANAugmenter(BaseOverSampler):
         y_new : ndarray or Series of shape (n_samples,)
             Their labels (a Series with y's name and dtype when the augmenter was
             fitted on a Series; not returned by a ``GANAugmenter`` fitted without ``y``).
+
+        Notes
+        -----
+        Each call moves the model's sampling stream on, so calls give new rows and a
+        refit with the same ``random_state`` repeats them; a call that fails leaves the
+        stream where it was. Sample one model from one thread at a time, or give each
+        thread its own copy (``copy.deepcopy``): calls at once share the stream, so
+        which call gets which rows is not reproducible.
         """
         check_is_fitted(self, "codec_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):

@@ -73,8 +73,11 @@ from ._version import __version__
 __all__ = ["load", "save"]
 
 FORMAT = "ganaug"
-FORMAT_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+#: 3: class tail shares as (positions, shares), RandomStates on other bit generators,
+#: string and pyarrow dtypes by storage and type (older ganaug cannot read them, and
+#: says so by the version instead of calling the file corrupt)
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 # fitted attributes of older files that this version no longer uses (ignored on load)
 _DROPPED = frozenset({"_kind", "_mixed"})
 
@@ -363,26 +366,27 @@ def _check_restored(est, path) -> None:
     """A fitted model that cannot draw one row is a damaged file, said at load, not at
     the first ``sample`` (a renamed estimator, emptied networks, reshaped anchors).
 
-    The row is drawn on the CPU by a shallow copy with its own random streams, so the
-    model's sampling stream is untouched and its large arrays are not copied; the class
-    check it fits on the way is kept (the first ``sample`` would fit it anyway).
+    The row is drawn on the CPU by a shallow copy whose random streams (the model's own)
+    are put back afterwards, so the model's sampling stream is untouched and nothing
+    large is copied; the class check it fits on the way is kept (the first ``sample``
+    would fit it anyway).
     """
     if not hasattr(est, "codec_"):
         return  # unfitted: nothing to sample
+    from .base import kept_sampling_streams
     from .report import sampled_classes
 
     probe = copy.copy(est)
     probe.__dict__.pop("_device_generators", None)
-    probe._sample_rng = copy.deepcopy(est._sample_rng)
-    probe.codec_ = copy.deepcopy(est.codec_)  # its own random stream (tail categories)
     probe.device_ = torch.device("cpu")
     try:
-        if probe.classes_ is None:
-            probe.sample(1)
-        else:
-            trained = sampled_classes(probe, probe.classes_)
-            if len(trained):  # none: fit_resample on balanced data trained nothing
-                probe.sample(1, y=trained[0])
+        with kept_sampling_streams(est):  # the probe shares them: put back after
+            if probe.classes_ is None:
+                probe.sample(1)
+            else:
+                trained = sampled_classes(probe, probe.classes_)
+                if len(trained):  # none: fit_resample on balanced data trained nothing
+                    probe.sample(1, y=trained[0])
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - the model's own content failed to sample

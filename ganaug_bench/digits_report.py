@@ -70,7 +70,9 @@ def format_table(record: dict[str, Any]) -> str:
     fit = record["timing"]["fit_seconds_per_arm"]
 
     def seconds(arm: str) -> str:  # arms without a sampler fit nothing; ms stay visible
-        return "–" if arm in ("none", CEILING) else f"{fit[arm]:.2g}"
+        if arm in ("none", CEILING):
+            return "–"
+        return f"{fit[arm]:.2g}" if fit[arm] < 10 else f"{fit[arm]:.0f}"  # not 1.2e+02
 
     return table(
         ["arm", "balanced accuracy", "macro-F1", "tail recall", "fit s/seed"],

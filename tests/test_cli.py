@@ -310,3 +310,20 @@ def test_cifar10_bench_errors_are_one_line(extra, match, capsys):
     assert status == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("ganaug: error:") and match in err[0]
+
+
+def test_main_job_table_shows_milliseconds_and_no_fit_for_arms_without_a_sampler():
+    # the classical arms' 9-14 ms showed as 0.0, like the arms that fit nothing
+    from ganaug_bench.digits import CEILING
+    from ganaug_bench.digits_report import format_table
+
+    stats = {m: {"mean": 0.9, "std": 0.01} for m in ("balanced_accuracy", "macro_f1",
+                                                  "tail_recall")}
+    arms = {"none": 0.0, "ROSE": 0.0134, "ConditionalGANAugmenter": 1.73, "slow": 123.4,
+            CEILING: 0.0}
+    text = format_table({"timing": {"fit_seconds_per_arm": arms},
+                         "summary": {a: stats for a in arms}})
+    cells = {line.split("|")[1].strip(): line.split("|")[-2].strip()
+             for line in text.splitlines()[2:]}
+    assert cells == {"none": "–", "ROSE": "0.013", "ConditionalGANAugmenter": "1.7",
+                     "slow": "123", CEILING: "–"}

@@ -365,6 +365,11 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     anchor = est.hparams_["conditioning"] == "anchor"
     if anchor and resume is None:  # the generator's starting noise model
         G.prior.copy_(float(est.spread) * torch.from_numpy(est._noise_root))
+        if not torch.isfinite(G.prior).all():  # before training, not as a divergence
+            raise ValueError(
+                f"spread={est.spread!r} makes the generator's noise overflow float32 "
+                "(it multiplies the pooled within-class spread); use a spread of a few "
+                "units at most (default 0.7).")
     checkpoint = copy.deepcopy(resume) if resume is not None else (
         {} if est.warm_start else None
     )

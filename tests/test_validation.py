@@ -506,3 +506,14 @@ def test_a_bool_for_a_number_parameter_is_refused_by_name(param):
     for flag in (True, np.True_):
         with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
             ConditionalGANAugmenter(**{param: flag}).fit(X, y)
+
+
+def test_a_spread_that_overflows_float32_is_refused_before_training(monkeypatch):
+    # it trained and failed as "diverged ... lower the learning rates" (the wrong knob)
+    import ganaug._fitting as fitting
+
+    monkeypatch.setattr(fitting, "train_gan", lambda *a, **k: pytest.fail("trained"))
+    rs = np.random.RandomState(0)
+    with pytest.raises(ValueError, match=r"spread=1e\+300 makes the generator's noise"):
+        ConditionalGANAugmenter(max_steps=5, width=8, spread=1e300).fit(
+            rs.normal(size=(60, 3)), np.repeat([0, 1], [45, 15]))

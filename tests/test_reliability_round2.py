@@ -356,46 +356,6 @@ def test_torch_defaults_overlapping_in_threads_keep_float32_until_the_last_leave
         torch.set_default_dtype(old)
 
 
-def test_cpu_threads_overlapping_in_threads_keep_their_count_until_the_last_leaves():
-    """Thread A enters, B enters, A leaves: B still trains on its own count (A's exit
-    set the shared count back under it); the caller's count returns when B leaves."""
-    import threading
-
-    import torch
-
-    from ganaug._device import cpu_threads
-
-    cpu = torch.device("cpu")
-    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
-    seen = {}
-
-    def first():
-        with cpu_threads(1, cpu, "tabular"):
-            a_in.set()
-            b_in.wait(10)
-        a_out.set()
-
-    def second():
-        a_in.wait(10)
-        with cpu_threads(1, cpu, "tabular"):
-            b_in.set()
-            a_out.wait(10)
-            seen["inside"] = torch.get_num_threads()
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(20)
-        assert seen["inside"] == 1
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(old)
-
-
 def test_a_failed_warm_image_refit_leaves_the_sampled_container_as_it_was():
     rs = np.random.RandomState(0)
     X0, y0 = rs.randint(0, 17, (16, 64)), np.repeat([0, 1], [12, 4])

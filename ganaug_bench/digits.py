@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .markdown import seconds_text
 from .record import run_record, utc_now
 from .stats import paired_difference, summarize
 
@@ -273,7 +274,7 @@ def run_bench(
                 print(
                     f"seed {seed}  {arm:<24s} bal.acc {row['balanced_accuracy']:.3f}  "
                     f"macro-F1 {row['macro_f1']:.3f}  tail recall {row['tail_recall']:.3f}  "
-                    f"({fit_s:.1f} s)",
+                    f"({seconds_text(fit_s)} s)",
                     flush=True,
                 )
     total_s, total_cpu = time.perf_counter() - t_start, time.process_time() - c_start

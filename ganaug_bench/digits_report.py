@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .digits import CEILING, IMBALANCE_RATIO, METRICS, run_bench
-from .markdown import mean_pm_std, table
+from .markdown import mean_pm_std, seconds_text, table
 
 
 def format_comparison(record: dict[str, Any]) -> str:
@@ -70,9 +70,7 @@ def format_table(record: dict[str, Any]) -> str:
     fit = record["timing"]["fit_seconds_per_arm"]
 
     def seconds(arm: str) -> str:  # arms without a sampler fit nothing; ms stay visible
-        if arm in ("none", CEILING):
-            return "–"
-        return f"{fit[arm]:.2g}" if fit[arm] < 10 else f"{fit[arm]:.0f}"  # not 1.2e+02
+        return "–" if arm in ("none", CEILING) else seconds_text(fit[arm])
 
     return table(
         ["arm", "balanced accuracy", "macro-F1", "tail recall", "fit s/seed"],

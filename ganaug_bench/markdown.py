@@ -50,3 +50,18 @@ def mean_pm_std(s: dict[str, Any] | None, scale: float = 1.0, digits: int = 3) -
     if s.get("std") is None:
         return f"{m:.{digits}f}"
     return f"{m:.{digits}f} ± {s['std'] * scale:.{digits}f}"
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds with two significant digits below 10 (a 13 ms fit shows as 0.013, not
+    0.0) and whole seconds above (not 1.2e+02).
+
+    Parameters
+    ----------
+    seconds : float
+
+    Returns
+    -------
+    text : str
+    """
+    return f"{seconds:.2g}" if seconds < 10 else f"{seconds:.0f}"

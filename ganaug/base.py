@@ -61,6 +61,10 @@ def kept_sampling_streams(augmenter, on_error_only: bool = False) -> Iterator[No
     on_error_only : bool, default=False
         Put them back only when the block raises (``sample``: a failed call changes
         nothing, a successful one moves the stream on).
+
+    Yields
+    ------
+    None
     """
     streams = [r for r in (getattr(augmenter, "_sample_rng", None),
                            getattr(getattr(augmenter, "codec_", None), "_sample_rng", None))

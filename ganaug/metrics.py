@@ -205,7 +205,7 @@ def density_coverage(
     """
     r, f = _feature_sets(real_feats, fake_feats, k, need_fake_k=False)
     rr = _kth_radius(r, k)
-    balls = torch.empty(len(f))  # real k-NN balls holding each fake row
+    balls = torch.empty(len(f), dtype=torch.float32)  # real k-NN balls holding each fake row
     covered = torch.zeros(len(r), dtype=torch.bool)
     for i, d_fr in _blocks(f, r):
         inside = d_fr <= rr.unsqueeze(0)  # (fake rows of the block, n_real)

@@ -177,3 +177,55 @@ def save_bar_chart(
     ax.legend(bars, [_text(nm) for nm in names], fontsize="small", loc="upper left",
               bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
+
+
+def save_interval_chart(
+    estimates: Mapping[str, tuple[float, float | None, float | None]],
+    path: str | Path,
+    references: Mapping[str, float] | None = None,
+    xlabel: str | None = None,
+    title: str | None = None,
+) -> Path:
+    """Point estimates with their intervals, one row each, and labelled reference lines.
+
+    Made for paired differences: the interval's distance from 0 is the test, which
+    overlapping error bars of two means do not show.
+
+    Parameters
+    ----------
+    estimates : mapping of str to (float, float or None, float or None)
+        Row label -> (estimate, interval low, interval high); a row without an
+        interval (None bounds) is drawn as a point.
+    path : str or Path
+        Where the PNG goes (parent folders are created).
+    references : mapping of str to float or None, default=None
+        Label -> x position of a vertical dashed line (e.g. 'no difference': 0.0).
+    xlabel, title : str or None, default=None
+
+    Returns
+    -------
+    path : Path
+    """
+    labels = list(estimates)
+    fig = _figure((8, 1.2 + 0.5 * max(len(labels), 1)))
+    ax = fig.subplots()
+    y = np.arange(len(labels))[::-1]  # the first row on top
+    for yi, label in zip(y, labels):
+        mid, low, high = estimates[label]
+        err = None
+        if low is not None and high is not None:
+            err = [[mid - low], [high - mid]]
+        ax.errorbar([mid], [yi], xerr=err, fmt="o", color="C4", capsize=4)
+    lines = [ax.axvline(x, linestyle="--", color=("0.3", "C3", "C2", "C1")[i % 4], linewidth=1)
+             for i, x in enumerate((references or {}).values())]
+    if lines:
+        ax.legend(lines, [_text(k) for k in references], fontsize="small",
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_yticks(y)
+    ax.set_yticklabels([_text(lb) for lb in labels])
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    if xlabel:
+        ax.set_xlabel(_text(xlabel))
+    if title:
+        ax.set_title(_text(title))
+    return _save(fig, path)

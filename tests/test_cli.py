@@ -91,8 +91,10 @@ def test_bench_tiny_writes_json_table_and_png(tmp_path, capsys, monkeypatch):
     assert timing["total_seconds"] >= 2 * len(bench.ARMS) + 1
     assert timing["total_cpu_seconds"] >= 0.25 * (2 * len(bench.ARMS) + 1)
     assert float(timing["total_seconds"]).is_integer()
-    png = out / "samples.png"
-    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("samples", "summary", "paired", "cgan_losses"):
+        png = out / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert record["files"][f"{name}_png"] == png.name
     assert (out / "results.md").read_text().count("|") > 20
 
 
@@ -118,6 +120,16 @@ def test_the_comparison_names_the_best_classical_arm_of_each_metric():
     assert ("- tail recall: +0.100 (no interval (fewer than 2 seeds or identical "
             "differences)); against SMOTE, the best classical arm on this metric: -0.100"
             in text)
+    # the share of the ceiling's gain is measured from ROS, not from the arm on the line
+    runs += [{"seed": s, "arm": arm, "balanced_accuracy": ba, "macro_f1": ba,
+              "tail_recall": ba} for s in range(3)
+             for arm, ba in [("RandomOverSampler", 0.88), (bench.CEILING, 0.98)]]
+    comp = bench.compare_best(runs, ["ROSE", "SMOTE", "RandomOverSampler",
+                                     "ConditionalGANAugmenter"])
+    assert comp["balanced_accuracy"]["share_of_ros_to_ceiling_gap_closed"] == pytest.approx(0.5)
+    assert ("- balanced accuracy: +0.030 (95 % CI [+0.005, +0.055]); its gain over "
+            "RandomOverSampler is 50% of the ceiling's" in format_comparison(
+                {"gan_vs_classical": comp}))
 
 
 def test_the_gan_arm_is_fixed_in_advance_not_picked_by_test_scores():
@@ -282,17 +294,19 @@ def test_pictures_never_touch_pyplot_or_the_backend(tmp_path):
     """A library must not switch a user's matplotlib backend (no pyplot, no use())."""
     code = (
         "import sys, numpy as np\n"
-        "from ganaug.plotting import save_image_grid, save_bar_chart, save_loss_curves\n"
+        "from ganaug.plotting import (save_image_grid, save_bar_chart, save_loss_curves,\n"
+        "                             save_interval_chart)\n"
         f"save_image_grid([np.zeros((2, 8, 8))], r'{tmp_path}/g.png', title='t')\n"
         f"save_bar_chart({{'a': [1.0]}}, ['x'], r'{tmp_path}/b.png')\n"
         f"save_loss_curves({{'d_loss': [1.0, 2.0]}}, r'{tmp_path}/l.png')\n"
+        f"save_interval_chart({{'a': (1.0, 0.5, 2.0)}}, r'{tmp_path}/i.png')\n"
         "print('matplotlib.pyplot' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr[-1000:]
     assert out.stdout.strip() == "False"
-    for name in ("g", "b", "l"):
+    for name in ("g", "b", "l", "i"):
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 

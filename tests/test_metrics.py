@@ -276,6 +276,16 @@ def test_pictures_show_labels_as_written_and_write_where_they_say(tmp_path, monk
     plotting.save_loss_curves({"_d": [1.0, 0.5], "g_loss": [2.0, 1.0]}, tmp_path / "l.png")
     legend = figures[-1].axes[0].get_legend().get_texts()
     assert [t.get_text() for t in legend] == ["_d", "generator loss"]
+    # intervals as given, asymmetric ones included; a row without one is a bare point
+    plotting.save_interval_chart({"$x$": (0.01, 0.005, 0.03), "y": (-0.02, None, None)},
+                                 tmp_path / "i.png", references={"0$": 0.0, "goal": 0.02})
+    ax = figures[-1].axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [r"\$x\$", "y"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [r"0\$", "goal"]
+    assert [line.get_xdata()[0] for line in ax.get_lines()[-2:]] == [0.0, 0.02]
+    (bars,) = [c for c in ax.collections if len(c.get_segments())]
+    assert [tuple(seg[:, 0]) for seg in bars.get_segments()] == [(0.005, 0.03)]
+    assert [tuple(seg[0]) for seg in bars.get_segments()] == [(0.005, 1.0)]  # top row
     images = np.random.RandomState(0).rand(3, 8, 8)
     images[0, 0, 0] = np.inf  # an infinite pixel must not black out the others
     path = plotting.save_image_grid([images], tmp_path / "grid", row_labels=["$a$_$"])

@@ -95,19 +95,21 @@ def partners_for(est, code: int | None) -> np.ndarray | None:
     """Each anchor's nearest other rows of its class, indices into ``anchors_for``.
 
     The training's neighbour pairs (``anchor_partners_``), cut to the distinct ones of
-    a small class. None in label mode, for classes of one row, and for models fitted
-    before neighbour noise (they sample as they were trained: pooled noise only).
+    a small class. None in label mode, for classes without partners (one row, or only
+    copies of one row), and for models fitted before neighbour noise (they sample as
+    they were trained: pooled noise only).
     """
     pairs = getattr(est, "anchor_partners_", None)
     if pairs is None or not est.hparams_.get("neighbour_noise"):
         return None
     rows = (np.arange(len(pairs)) if code is None or est.anchor_codes_ is None
             else np.flatnonzero(est.anchor_codes_ == code))
-    if len(rows) < 2:
+    if len(rows) < 2 or pairs[rows[0], 0] == rows[0]:
         return None
     local = np.empty(len(pairs), dtype=np.int64)
     local[rows] = np.arange(len(rows))
-    return local[pairs[rows, : min(pairs.shape[1], len(rows) - 1)]]
+    # a class's rows have as many distinct partners each (then the list repeats them)
+    return local[pairs[rows, : len(np.unique(pairs[rows[0]]))]]
 
 
 def anchors_for(est, code: int | None) -> np.ndarray | None:

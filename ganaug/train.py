@@ -97,12 +97,15 @@ class _BatchSampler:
     class uniformly: two ``rand`` calls and index arithmetic, no Python loop, no sync.
     """
 
-    def __init__(self, labels: Tensor | None, n: int, n_classes: int, balanced: bool, gen):
-        self.n, self.gen, self.labels = n, gen, labels
+    def __init__(self, labels: Tensor | None, n: int, n_classes: int, balanced: bool, gen,
+                 rows: Tensor | None = None):
+        self.n, self.gen, self.labels, self.rows = n, gen, labels, rows  # rows: None = all
         self.balanced = balanced and labels is not None and n_classes > 1
         if self.balanced:
-            self.order = torch.argsort(labels, stable=True)
-            counts = torch.bincount(labels, minlength=n_classes)
+            lab = labels if rows is None else labels[rows]
+            order = torch.argsort(lab, stable=True)
+            self.order = order if rows is None else rows[order]
+            counts = torch.bincount(lab, minlength=n_classes)
             self.present = torch.nonzero(counts).squeeze(1)  # classes with rows
             self.n_present = int(self.present.numel())
             self.counts = counts
@@ -111,7 +114,10 @@ class _BatchSampler:
     def __call__(self, b: int) -> Tensor:
         device = self.gen.device
         if not self.balanced:
-            return torch.randint(0, self.n, (b,), device=device, generator=self.gen)
+            if self.rows is None:
+                return torch.randint(0, self.n, (b,), device=device, generator=self.gen)
+            pick = torch.randint(0, len(self.rows), (b,), device=device, generator=self.gen)
+            return self.rows[pick]
         k = torch.randint(0, self.n_present, (b,), device=device, generator=self.gen)
         c = self.present[k]
         u = torch.rand(b, device=device, generator=self.gen)
@@ -222,7 +228,8 @@ class GANTrainer:
         self.cudagraphs = mode is not None and "reduce-overhead" in mode
         self.g_fwd = torch.compile(G, mode=mode, dynamic=False) if cfg.compile else G
         self.d_fwd = torch.compile(D, mode=mode, dynamic=False) if cfg.compile else D
-        self.draw = _BatchSampler(labels, n, n_classes, cfg.class_balanced, gen)
+        self.draw = _BatchSampler(labels, n, n_classes, cfg.class_balanced, gen,
+                                  rows=paired_rows(partners))
         self.autocast = autocast(device, cfg.amp_dtype)
         self.ema_p, self.g_p = list(self.G_ema.parameters()), list(G.parameters())
         self.ema_b, self.g_b = list(self.G_ema.buffers()), list(G.buffers())
@@ -344,6 +351,28 @@ class GANTrainer:
         self.lecam_ema.copy_(states[1])
 
 
+def no_pairs(partners: Tensor) -> bool:
+    """Whether no row of a :func:`ganaug.data.neighbour_pairs` list has a partner."""
+    return bool((partners[:, 0] == torch.arange(len(partners), device=partners.device)).all())
+
+
+def paired_rows(partners: Tensor | None) -> Tensor | None:
+    """The rows that have a real partner (anchor mode), or None for all rows.
+
+    A row alone in its class, or one of a class of equal rows, is its own partner:
+    trained on, it shows D that a copy of the anchor is real and teaches G to copy, so
+    batches leave it out (G makes its rows as it learned on the other classes). None
+    when every row has a partner, or none has (then :func:`train_gan` trains nothing,
+    except under DDP, where all rows train).
+    """
+    if partners is None:
+        return None
+    alone = partners[:, 0] == torch.arange(len(partners), device=partners.device)
+    if not bool(alone.any()) or bool(alone.all()):
+        return None
+    return torch.nonzero(~alone).squeeze(1)
+
+
 def distinct_partners(partners: Tensor) -> Tensor:
     """Number of distinct leading neighbours per row of a :func:`neighbour_pairs` list.
 
@@ -406,6 +435,9 @@ def train_gan(
     if cfg.max_steps is not None:
         by_steps = math.ceil(cfg.max_steps / steps)
         total = by_steps if total is None else min(total, by_steps)
+    if tr.partners is not None and cfg.comm is None and no_pairs(tr.partners):
+        total = 0  # no row has a real partner: every pair would teach G to copy, so G
+        # stays as built (anchor + noise, a zero residual); DDP ranks train in step
     # verbose 1: a bar that stays on screen; 2: also one line of losses per epoch
     bar = tqdm(total=total, desc=cfg.desc, disable=not cfg.verbose, leave=True)
     while (total is None or epoch < total) and not out_of_time:

@@ -53,10 +53,22 @@ def test_neighbours_of_a_large_class_come_from_a_fixed_subset_of_it():
             == neighbour_pairs(X, codes, k=4)).all()
 
 
-def test_duplicate_rows_never_pair_with_themselves():
-    X = np.zeros((6, 2))
-    P = neighbour_pairs(X, np.zeros(6, dtype=int), k=3)
-    assert (P != np.arange(6)[:, None]).all()
+def test_copies_of_a_row_are_not_its_partners():
+    # a pair of equal rows shows D that a copy of the anchor is real (G learned to copy)
+    X = np.array([[0.0, 0], [0, 0], [1, 0], [0, 0], [3, 0], [9, 9], [9, 9], [7, 7], [5, 5]])
+    codes = np.array([0, 0, 0, 0, 0, 1, 1, 2, 2])
+    P = neighbour_pairs(X, codes, k=3)
+    assert P.shape == (9, 2)  # class 0 has 3 distinct rows: 2 partners each
+    # the copies of [0, 0] pair with the other values only (the first row of each), in
+    # order of distance, and share their partners
+    assert (P[[0, 1, 3]] == [2, 4]).all()
+    assert (P[2] == [0, 4]).all() and (P[4] == [2, 0]).all()
+    # a class of copies of one row has no partner but itself, as a class of one row
+    assert (P[5] == 5).all() and (P[6] == 6).all()
+    assert (P[7] == 8).all() and (P[8] == 7).all()
+    # classes without copies are searched as before: the same pairs without class 0
+    rest = np.flatnonzero(codes == 2)
+    assert (neighbour_pairs(X[rest], codes[rest], k=3) == [[1], [0]]).all()
 
 
 def test_pooled_root_reproduces_the_pooled_within_class_covariance():
@@ -400,3 +412,45 @@ def test_a_table_of_categories_is_not_taken_for_one_without_variation():
         _, yr = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit_resample(
             X, [0] * 9 + [1] * 3)
     assert np.bincount(yr).tolist() == [9, 9]
+
+
+@pytest.mark.parametrize("minority", ["one row", "four copies"])
+def test_a_class_without_partners_gets_pooled_noise_not_copies(minority):
+    # its only pair was (row, row): D learned that copies are real, G cancelled the noise
+    # (generated spread 0.08 and 0.06 per column, against 0.45-0.54 untrained)
+    rs = np.random.RandomState(1)
+    major = rs.normal(size=(200, 5))
+    rows = np.repeat(major[:1] + 2, 1 if minority == "one row" else 4, axis=0)
+    X, y = np.vstack([major, rows]), np.repeat([0, 1], [200, len(rows)])
+    aug = ConditionalGANAugmenter(random_state=0)
+    X_res, y_res = aug.fit_resample(X, y)
+    assert len(aug.history_["d_loss"]) > 0  # the majority's pairs trained G
+    made = X_res[len(X):]
+    assert (y_res[len(X):] == 1).all() and len(made) == 200 - len(rows)
+    assert made.std(0).mean() > 0.3
+
+
+def test_batches_leave_out_rows_without_partners_and_nothing_trains_without_any():
+    from ganaug.nn.tabular import PairDiscriminator
+    from ganaug.train import GANTrainer, TrainConfig, train_gan
+
+    rs = np.random.RandomState(0)
+    data = np.vstack([rs.normal(size=(12, 2)), np.ones((3, 2))]).astype(np.float32)
+    codes = np.repeat([0, 1], [12, 3])  # class 1: three copies of one row
+    cfg = TrainConfig(epochs=None, max_steps=5, batch_size=64, latent_dim=4, g_lr=1e-3,
+                      d_lr=1e-3, betas=(0.0, 0.99), loss="hinge")
+
+    def parts(x):
+        return (AnchorGenerator(latent_dim=4, out_dim=2, width=8, depth=1),
+                PairDiscriminator(2, 8, 1), torch.from_numpy(x))
+
+    tr = GANTrainer(*parts(data), torch.from_numpy(codes), 2, cfg,
+                    torch.Generator().manual_seed(0),
+                    partners=torch.from_numpy(neighbour_pairs(data, codes, k=3)))
+    drawn = torch.cat([tr.batch()[1] for _ in range(20)])  # the anchors of 20 batches
+    assert len(drawn) == 20 * 15 and not (drawn == 1).all(1).any()
+    # only copies: no pair to learn from, so G stays anchor + noise (a zero residual)
+    G, history = train_gan(*parts(data[12:]), None, 0, cfg, torch.Generator().manual_seed(0),
+                           partners=torch.from_numpy(neighbour_pairs(data[12:], None, k=3)))
+    assert history == {k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")}
+    assert float(G.body[-1].weight.abs().max()) == 0.0

@@ -93,37 +93,66 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
     Returns
     -------
     partners : ndarray of int64 of shape (n, k')
-        ``partners[i]`` are rows of ``i``'s class other than ``i`` itself (in classes
-        with fewer neighbours, the list repeats them cyclically), ``k' = min(k, largest
-        class - 1)``.
+        ``partners[i]`` are rows of ``i``'s class that differ from row ``i`` (copies of
+        a row are not its partners: equal rows share the partners of their value; in
+        classes with fewer neighbours, the list repeats them cyclically),
+        ``k' = min(k, most distinct rows in a class - 1)``. A row without any (alone in
+        its class, or all of the class's rows equal) has only itself: ``partners[i] == i``.
     """
     n = len(data)
     codes = np.zeros(n, dtype=np.int64) if codes is None else np.asarray(codes)
-    groups = [np.flatnonzero(codes == c) for c in np.unique(codes)]
-    width = max(1, min(k, max(len(g) for g in groups) - 1))
+    groups = []
+    for c in np.unique(codes):
+        rows = np.flatnonzero(codes == c)
+        # a row's copies are no neighbours: a pair of equal rows would show the
+        # discriminator that a copy of the anchor is real, and teach the generator to
+        # copy; a class with copies is searched among its distinct rows (the first of
+        # each value stands for the others), so equal rows share their partners
+        _, first, inverse = np.unique(data[rows], axis=0, return_index=True,
+                                      return_inverse=True)
+        inverse = inverse.reshape(-1)
+        if len(first) == len(rows):
+            groups.append((rows, None))
+        else:  # distinct values in the order of their first row, each row's value
+            order = np.argsort(first)
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            groups.append((rows, (rows[first[order]], rank[inverse])))
+    width = max(1, min(k, max(len(g if v is None else v[0]) for g, v in groups) - 1))
     out = np.empty((n, width), dtype=np.int64)
-    for rows in groups:
-        m = len(rows)
-        if m < 2:  # a single row has no partner but itself
+    for rows, values in groups:
+        if values is None:
+            out[rows] = _partners(data, rows, k, width, max_candidates)
+        elif len(values[0]) < 2:  # copies of one row: no partner but itself, as one row
             out[rows] = rows[:, None]
-            continue
-        kk = min(k, m - 1)
-        cap = max(int(max_candidates), kk + 1)  # a search needs kk + 1 candidates
-        cand = (np.arange(m) if m <= cap else np.sort(
-            np.random.RandomState(0).choice(m, cap, replace=False)))
-        nn = NearestNeighbors(n_neighbors=kk + 1).fit(data[rows[cand]])
-        _, ind = nn.kneighbors(data[rows])
-        ind = cand[ind]  # positions within the class
-        # drop each row itself where it is among the candidates (the first neighbour,
-        # unless duplicates tie with it); a row outside them keeps its kk nearest
-        own = ind == np.arange(m)[:, None]
-        in_cand = np.zeros(m, dtype=bool)
-        in_cand[cand] = True
-        fallback = np.where(in_cand[:, None], np.arange(kk + 1) > 0, np.arange(kk + 1) < kk)
-        keep = np.where(own.any(1, keepdims=True), ~own, fallback)
-        ind = ind[keep].reshape(m, kk)
-        out[rows] = rows[ind[:, np.arange(width) % kk]]
+        else:  # each distinct value's partners, for all its rows
+            distinct, which = values
+            out[rows] = _partners(data, distinct, k, width, max_candidates)[which]
     return out
+
+
+def _partners(data: np.ndarray, rows: np.ndarray, k: int, width: int,
+              max_candidates: int) -> np.ndarray:
+    """The ``(len(rows), width)`` partners of :func:`neighbour_pairs` among ``rows``."""
+    m = len(rows)
+    if m < 2:  # a single row has no partner but itself
+        return np.repeat(rows[:, None], width, axis=1)
+    kk = min(k, m - 1)
+    cap = max(int(max_candidates), kk + 1)  # a search needs kk + 1 candidates
+    cand = (np.arange(m) if m <= cap else np.sort(
+        np.random.RandomState(0).choice(m, cap, replace=False)))
+    nn = NearestNeighbors(n_neighbors=kk + 1).fit(data[rows[cand]])
+    _, ind = nn.kneighbors(data[rows])
+    ind = cand[ind]  # positions within the class
+    # drop each row itself where it is among the candidates (the first neighbour,
+    # unless duplicates tie with it); a row outside them keeps its kk nearest
+    own = ind == np.arange(m)[:, None]
+    in_cand = np.zeros(m, dtype=bool)
+    in_cand[cand] = True
+    fallback = np.where(in_cand[:, None], np.arange(kk + 1) > 0, np.arange(kk + 1) < kk)
+    keep = np.where(own.any(1, keepdims=True), ~own, fallback)
+    ind = ind[keep].reshape(m, kk)
+    return rows[ind[:, np.arange(width) % kk]]
 
 
 def pooled_within_class_root(

@@ -121,7 +121,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
             warnings.warn(
                 "No class has two different rows, so there is no within-class variation "
                 "to learn from: the new rows are copies of real rows (as "
-                "RandomOverSampler's), up to the generator's small learned shift.",
+                "RandomOverSampler's).",
                 UserWarning, stacklevel=_outside_levels(),
             )
     t0 = time.perf_counter()
@@ -135,7 +135,10 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
         est._class_judge = judge
-        warn_if_collapsed(est, data, codes)
+        # it samples: on torch's threads as training and sampling are (in a fork()ed
+        # child of a process that used them, the inherited pool hung)
+        with cpu_threads(est.cpu_threads, est.device_, est.data_kind_):
+            warn_if_collapsed(est, data, codes)
     except BaseException:
         if comm is not None:  # a group ganaug started goes with the failed fit
             comm.release()

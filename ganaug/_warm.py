@@ -72,15 +72,20 @@ def all_or_nothing(est) -> Iterator[None]:
     """Undo every attribute change of a fit that does not finish.
 
     A ``KeyboardInterrupt`` (or any error) during ``fit`` leaves the estimator as it
-    was before the call: unfitted, or with its last complete fitted state.
+    was before the call: unfitted, or with its last complete fitted state, whose
+    sampling streams are put back too (a warm refit keeps the fitted table codec, whose
+    stream a failed ``fit_resample`` had moved while drawing categories).
     """
+    from .base import kept_sampling_streams  # base imports this module
+
     before = dict(est.__dict__)
-    try:
-        yield
-    except BaseException:
-        est.__dict__.clear()
-        est.__dict__.update(before)
-        raise
+    with kept_sampling_streams(est, on_error_only=True):
+        try:
+            yield
+        except BaseException:
+            est.__dict__.clear()
+            est.__dict__.update(before)
+            raise
 
 
 def arch_value(value):

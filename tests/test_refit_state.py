@@ -49,3 +49,25 @@ def test_per_class_anchor_generators_start_from_the_pooled_noise():
     # max_steps=1 leaves the prior buffer untouched (only the residual trains)
     for G in aug.generators_:
         torch.testing.assert_close(G.prior, torch.from_numpy(root))
+
+
+def test_a_failed_warm_fit_resample_puts_the_kept_codecs_stream_back(monkeypatch):
+    # a warm refit keeps the fitted codec; decoding drew folded categories from its
+    # stream before the failure, so the next sample differed from an untouched twin's
+    import ganaug._sampling as sampling
+
+    df = pd.DataFrame(X, columns=list("abc"))
+    df["cat"] = pd.Categorical(RS.choice(list("xyzuvw"), len(X)))
+    kw = dict(TINY, warm_start=True, max_categories=2)
+    aug, twin = (ConditionalGANAugmenter(**kw).fit(df, Y) for _ in range(2))
+    real = sampling.decode
+
+    def fail_after_decoding(*args):
+        real(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sampling, "decode", fail_after_decoding)
+    with pytest.raises(KeyboardInterrupt):
+        aug.fit_resample(df, Y)
+    monkeypatch.setattr(sampling, "decode", real)
+    pd.testing.assert_frame_equal(aug.sample(50)[0], twin.sample(50)[0])

@@ -124,7 +124,9 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 def cpu_threads(n: int | str | None, device: torch.device | None,
                 kind: str | None) -> Iterator[None]:
     """torch's CPU thread count inside the block only, restored afterwards (concurrent
-    blocks in threads restore the count the first of them found).
+    blocks in threads restore the count the first of them found, when the last leaves:
+    a thread that leaves earlier keeps the block's count in its own torch setting, as
+    restoring it there would also set the count back under the blocks still inside).
 
     ``n='auto'``: one thread for the small tabular networks on the CPU (measured by
     ``benchmarks/fit_time.py`` on 2 cores: with two busy processes alongside, torch's two

@@ -35,7 +35,9 @@ _PARAMS_DOC = """
         implausible rows (DAGAN-style; see README "How the default generator works").
         The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
         A class of one row is accepted (as ``RandomOverSampler`` accepts it): its rows
-        are that row plus pooled noise.
+        are that row plus pooled noise, as are those of a class of copies of one row
+        (copies of a row are not its neighbours, and rows without any stay out of
+        training).
         'label': the class is an input of the generator and the discriminator (what
         'auto' means for images; every class needs 2 rows; a ``GANAugmenter`` trains
         one unconditional GAN per class, 2,000 steps each: on the development tables
@@ -189,7 +191,10 @@ _PARAMS_DOC = """
         ``docs/scaling.md``.
     cpu_threads : int, 'auto' or None, default='auto'
         torch CPU threads during ``fit`` and ``sample`` only (the process-wide setting
-        is restored afterwards). 'auto': 1 for the small tabular networks on the CPU,
+        is restored afterwards; when calls overlap in threads, by the last to finish: a
+        thread whose call ended while another was running may keep the call's count,
+        as torch's setting is partly per thread, partly shared; set it again there, or
+        pass None). 'auto': 1 for the small tabular networks on the CPU,
         torch's own setting for images and GPUs; None: never touch it. Image networks on
         the CPU train slightly different weights with another thread count (sums run
         in another order), and joblib's worker processes run fewer threads than the

@@ -144,8 +144,8 @@ def _partners(data: np.ndarray, rows: np.ndarray, k: int, width: int,
     nn = NearestNeighbors(n_neighbors=kk + 1).fit(data[rows[cand]])
     _, ind = nn.kneighbors(data[rows])
     ind = cand[ind]  # positions within the class
-    # drop each row itself where it is among the candidates (the first neighbour,
-    # unless duplicates tie with it); a row outside them keeps its kk nearest
+    # drop each row itself where it is among the candidates (the rows are distinct, but
+    # a tie of distances may order it second); a row outside them keeps its kk nearest
     own = ind == np.arange(m)[:, None]
     in_cand = np.zeros(m, dtype=bool)
     in_cand[cand] = True

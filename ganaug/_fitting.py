@@ -397,7 +397,7 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard
     partners = None
     if anchor:  # real pairs: each row and its nearest neighbours of the same class
-        pairs = neighbour_pairs(data, codes)
+        pairs = pairs_of(est, data, codes)
         if len(data) == full:  # all rows (no shard): sampling reuses them, keep_anchors
             est._pairs = pairs
         partners = torch.from_numpy(pairs).to(device)
@@ -429,6 +429,20 @@ def keep_anchors(est, data: np.ndarray, codes: np.ndarray | None) -> None:
     est.anchor_codes_ = None if codes is None else np.asarray(codes, dtype=np.int64)
     pairs = est.__dict__.pop("_pairs", None)  # the training's, when it saw all rows
     if pairs is None or len(pairs) != len(data):
-        pairs = neighbour_pairs(data, codes)
+        pairs = pairs_of(est, data, codes)
     est.anchor_partners_ = pairs
+
+
+def pairs_of(est, data: np.ndarray, codes: np.ndarray | None) -> np.ndarray:
+    """:func:`~ganaug.data.neighbour_pairs` of encoded rows. Copies are told by the
+    columns the generator moves, in the codec's unspread encoding: a table's encoder
+    spreads tied values apart, and real pairs take the anchor's categories and missing
+    flags, so rows that differ only there make a pair of equal rows."""
+    if not hasattr(est.codec_, "tie_keys"):
+        return neighbour_pairs(data, codes)
+    keys = est.codec_.tie_keys(data)
+    for start, stop, kind in getattr(est.codec_, "spans_", None) or ():
+        if kind == "softmax":
+            keys[:, start:stop] = 0.0
+    return neighbour_pairs(data, codes, keys=keys)
 

@@ -198,7 +198,7 @@ def save_interval_chart(
         interval (None bounds) is drawn as a point.
     path : str or Path
         Where the PNG goes (parent folders are created).
-    references : mapping of str to float or None, default=None
+    references : mapping of str to float, default=None
         Label -> x position of a vertical dashed line (e.g. 'no difference': 0.0).
     xlabel, title : str or None, default=None
 

@@ -362,8 +362,9 @@ def paired_rows(partners: Tensor | None) -> Tensor | None:
     A row alone in its class, or one of a class of equal rows, is its own partner:
     trained on, it shows D that a copy of the anchor is real and teaches G to copy, so
     batches leave it out (G makes its rows as it learned on the other classes). None
-    when every row has a partner, or none has (then :func:`train_gan` trains nothing,
-    except under DDP, where all rows train).
+    when every row has a partner, or none has (then :func:`train_gan` trains nothing;
+    under DDP, pairs are found within each rank's shard, and a rank without any while
+    another has some trains on all its rows).
     """
     if partners is None:
         return None
@@ -411,7 +412,9 @@ def train_gan(
     -----
     Training runs ``cfg.epochs`` epochs, or stops after ``cfg.max_steps`` generator
     steps or at the first step after ``cfg.time_budget`` seconds, whichever comes first
-    (the last epoch is then partial); the history holds per-epoch means.
+    (the last epoch is then partial); the history holds per-epoch means. With
+    ``partners``, batches leave out the rows without a partner (:func:`paired_rows`),
+    and nothing trains when no row has one (on any rank): the history is then empty.
     """
     tr = GANTrainer(*args, **kwargs)
     cfg = tr.cfg
@@ -435,9 +438,10 @@ def train_gan(
     if cfg.max_steps is not None:
         by_steps = math.ceil(cfg.max_steps / steps)
         total = by_steps if total is None else min(total, by_steps)
-    if tr.partners is not None and cfg.comm is None and no_pairs(tr.partners):
-        total = 0  # no row has a real partner: every pair would teach G to copy, so G
-        # stays as built (anchor + noise, a zero residual); DDP ranks train in step
+    if tr.partners is not None:  # no row has a real partner (on any rank): every pair
+        alone = no_pairs(tr.partners)  # would teach G to copy, so G stays as built
+        if (alone if cfg.comm is None else not cfg.comm.any_true(not alone)):
+            total = 0  # (anchor + noise, a zero residual); ranks decide together
     # verbose 1: a bar that stays on screen; 2: also one line of losses per epoch
     bar = tqdm(total=total, desc=cfg.desc, disable=not cfg.verbose, leave=True)
     while (total is None or epoch < total) and not out_of_time:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -414,20 +415,37 @@ def test_a_table_of_categories_is_not_taken_for_one_without_variation():
     assert np.bincount(yr).tolist() == [9, 9]
 
 
-@pytest.mark.parametrize("minority", ["one row", "four copies"])
+@pytest.mark.parametrize("minority", ["one row", "four copies", "four copies in a table"])
 def test_a_class_without_partners_gets_pooled_noise_not_copies(minority):
     # its only pair was (row, row): D learned that copies are real, G cancelled the noise
-    # (generated spread 0.08 and 0.06 per column, against 0.45-0.54 untrained)
+    # (generated spread 0.08 and 0.06 per column, against 0.45-0.54 untrained); in a
+    # table the encoder spreads the copies' tied values apart, so they still paired
     rs = np.random.RandomState(1)
     major = rs.normal(size=(200, 5))
     rows = np.repeat(major[:1] + 2, 1 if minority == "one row" else 4, axis=0)
     X, y = np.vstack([major, rows]), np.repeat([0, 1], [200, len(rows)])
+    if minority.endswith("table"):
+        X = pd.DataFrame(X, columns=list("abcde")).assign(
+            f=pd.Categorical(rs.choice(list("xyz"), len(X))))
     aug = ConditionalGANAugmenter(random_state=0)
     X_res, y_res = aug.fit_resample(X, y)
     assert len(aug.history_["d_loss"]) > 0  # the majority's pairs trained G
-    made = X_res[len(X):]
-    assert (y_res[len(X):] == 1).all() and len(made) == 200 - len(rows)
+    made = np.asarray(X_res)[len(X):, :5].astype(float)
+    assert (np.asarray(y_res)[len(X):] == 1).all() and len(made) == 200 - len(rows)
     assert made.std(0).mean() > 0.3
+
+
+def test_tie_keys_encode_tied_values_at_the_middle_of_their_interval():
+    from ganaug.data import TabularEncoder
+
+    rs = np.random.RandomState(0)
+    X = pd.DataFrame({"count": rs.poisson(2, 3000), "f": rs.normal(size=3000),
+                      "spike": np.where(rs.rand(3000) < 0.8, 0.0, rs.lognormal(size=3000)),
+                      "c": rs.choice(list("abc"), 3000)})
+    enc = TabularEncoder(random_state=0).fit(X)
+    Z = enc.transform(X)
+    assert (Z[:, 0] != enc.transform(X, spread_ties=False)[:, 0]).any()  # spread apart
+    np.testing.assert_array_equal(enc.tie_keys(Z), enc.transform(X, spread_ties=False))
 
 
 def test_batches_leave_out_rows_without_partners_and_nothing_trains_without_any():

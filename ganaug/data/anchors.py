@@ -74,7 +74,8 @@ NEIGHBOUR_CANDIDATES = 10_000
 
 
 def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
-                    max_candidates: int = NEIGHBOUR_CANDIDATES) -> np.ndarray:
+                    max_candidates: int = NEIGHBOUR_CANDIDATES,
+                    keys: np.ndarray | None = None) -> np.ndarray:
     """Indices of up to ``k`` nearest neighbours of each row within its class.
 
     Parameters
@@ -89,6 +90,10 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
         In a class of more rows, neighbours are searched among this many of its rows,
         drawn at random with a fixed seed (so partners depend on the data alone, as
         exact neighbours do, for rows in the same order: the draw is by position).
+    keys : ndarray of shape (n, d) or None, default=None
+        What makes two rows copies of each other (None: ``data``); e.g. the encoding
+        of a table with tied values unspread (``TabularEncoder.tie_keys``), whose
+        ``transform`` spreads them at random.
 
     Returns
     -------
@@ -96,7 +101,7 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
         ``partners[i]`` are rows of ``i``'s class that differ from row ``i`` (copies of
         a row are not its partners: equal rows share the partners of their value; in
         classes with fewer neighbours, the list repeats them cyclically),
-        ``k' = min(k, most distinct rows in a class - 1)``. A row without any (alone in
+        ``k' = max(1, min(k, most distinct rows in a class - 1))``. A row without any (alone in
         its class, or all of the class's rows equal) has only itself: ``partners[i] == i``.
     """
     n = len(data)
@@ -108,8 +113,8 @@ def neighbour_pairs(data: np.ndarray, codes: np.ndarray | None, k: int = 5,
         # discriminator that a copy of the anchor is real, and teach the generator to
         # copy; a class with copies is searched among its distinct rows (the first of
         # each value stands for the others), so equal rows share their partners
-        _, first, inverse = np.unique(data[rows], axis=0, return_index=True,
-                                      return_inverse=True)
+        _, first, inverse = np.unique((data if keys is None else keys)[rows], axis=0,
+                                      return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         if len(first) == len(rows):
             groups.append((rows, None))

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from .categorical import resolve_categorical
 from .integers import exact_offset, minus_offset
@@ -463,6 +463,42 @@ class TabularEncoder(TabularDecoding):
                 if info.has_missing:
                     Z[rows, info.start + 1 + missing.astype(np.int64)] = 1.0
         return Z
+
+    def tie_keys(self, Z: np.ndarray) -> np.ndarray:
+        """Encoded rows with every tied value at its quantile interval's middle.
+
+        ``transform`` spreads a value that many training rows share over its quantile
+        interval at random, so equal rows encode differently; here they are equal again
+        (as ``transform(X, spread_ties=False)`` would encode them), from the encoded rows
+        alone.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, n_features_)
+            Rows encoded by ``transform``.
+
+        Returns
+        -------
+        keys : ndarray of float32 of shape (n_samples, n_features_)
+        """
+        keys = np.array(Z, dtype=np.float32)
+        for info in self.columns_info_:
+            if info.categorical or info.q is None or len(info.q) < 2:
+                continue
+            q, p = info.q, info.p
+            starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])  # each value's first
+            ends = np.r_[starts[1:], len(q)] - 1  # and last quantile
+            tied = ends > starts
+            if not tied.any():
+                continue
+            a, b = p[starts[tied]], p[ends[tied]]  # the tied values' intervals, sorted
+            u = ndtr(keys[:, info.start].astype(np.float64))
+            tol = 1e-6  # float32 encodings land a hair outside their interval
+            k = np.clip(np.searchsorted(a - tol, u, side="right") - 1, 0, len(a) - 1)
+            inside = (u >= a[k] - tol) & (u <= b[k] + tol)
+            middle = ndtri(np.clip((a + b) / 2, 1e-4, 1 - 1e-4)).astype(np.float32)
+            keys[inside, info.start] = middle[k[inside]]
+        return keys
 
     @classmethod
     def _encode_values(cls, x: np.ndarray, info: _Column, rng: np.random.RandomState | None,

@@ -351,9 +351,14 @@ class GANTrainer:
         self.lecam_ema.copy_(states[1])
 
 
+def _alone(partners: Tensor) -> Tensor:
+    """Rows of a :func:`ganaug.data.neighbour_pairs` list that are their own partner."""
+    return partners[:, 0] == torch.arange(len(partners), device=partners.device)
+
+
 def no_pairs(partners: Tensor) -> bool:
     """Whether no row of a :func:`ganaug.data.neighbour_pairs` list has a partner."""
-    return bool((partners[:, 0] == torch.arange(len(partners), device=partners.device)).all())
+    return bool(_alone(partners).all())
 
 
 def paired_rows(partners: Tensor | None) -> Tensor | None:
@@ -368,7 +373,7 @@ def paired_rows(partners: Tensor | None) -> Tensor | None:
     """
     if partners is None:
         return None
-    alone = partners[:, 0] == torch.arange(len(partners), device=partners.device)
+    alone = _alone(partners)
     if not bool(alone.any()) or bool(alone.all()):
         return None
     return torch.nonzero(~alone).squeeze(1)

@@ -79,6 +79,11 @@ class _Column:
     stop: int = 0
 
 
+def _normal_scores(u: np.ndarray) -> np.ndarray:
+    """Quantile levels -> the encoded values (standard normal scores, kept finite)."""
+    return ndtri(np.clip(u, 1e-4, 1 - 1e-4))
+
+
 def _refuse_bool_number_clash(values: pd.Series, name) -> None:
     """Refuse a category column holding True/False beside the numbers 1/0: equal to
     Python and pandas, they would be counted as one category and generated rows would
@@ -496,7 +501,7 @@ class TabularEncoder(TabularDecoding):
             tol = 1e-6  # float32 encodings land a hair outside their interval
             k = np.clip(np.searchsorted(a - tol, u, side="right") - 1, 0, len(a) - 1)
             inside = (u >= a[k] - tol) & (u <= b[k] + tol)
-            middle = ndtri(np.clip((a + b) / 2, 1e-4, 1 - 1e-4)).astype(np.float32)
+            middle = _normal_scores((a + b) / 2).astype(np.float32)
             keys[inside, info.start] = middle[k[inside]]
         return keys
 
@@ -505,7 +510,7 @@ class TabularEncoder(TabularDecoding):
                        tie: float = 0.5) -> np.ndarray:
         """Numbers of a continuous column -> their normal scores (the encoded value)."""
         u = cls._to_uniform(x, info, rng, tie)
-        return ndtri(np.clip(u, 1e-4, 1 - 1e-4))
+        return _normal_scores(u)
 
     @staticmethod
     def _to_uniform(x: np.ndarray, info: _Column, rng: np.random.RandomState | None,

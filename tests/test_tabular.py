@@ -148,6 +148,9 @@ def test_heavy_tailed_numeric_columns_keep_their_bulk_spread():
     np.testing.assert_allclose(back, X, rtol=1e-4, atol=1e-5)
     far = enc.inverse_transform(np.full((2, 10), [[-1e6], [1e6]], np.float32))
     np.testing.assert_array_equal(far, [X.min(0), X.max(0)])  # sinh overflows: clipped
+    beyond = np.repeat(X[:1], 2, axis=0)
+    beyond[:, 7:] = [[-1.7e308], [1.7e308]]  # new data: the shift overflows, not the map
+    assert np.isfinite(enc.transform(beyond)).all()
 
 
 def test_new_minority_rows_stay_in_their_range_in_a_heavy_tailed_column():

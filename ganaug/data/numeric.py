@@ -173,7 +173,9 @@ class NumericEncoder:
             return values
         values = values.copy()
         for j, (centre, scale) in squash.items():
-            values[:, j] = np.arcsinh((values[:, j] - centre) / scale)
+            with np.errstate(over="ignore"):  # new data beyond float64 after the shift
+                ratio = np.clip((values[:, j] - centre) / scale, -1e300, 1e300)
+            values[:, j] = np.arcsinh(ratio)
         return values
 
     def _unsquash(self, values: np.ndarray) -> np.ndarray:

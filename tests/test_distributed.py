@@ -163,6 +163,44 @@ def test_result_meets_single_fit_contract(ranks):
     assert np.bincount(yi_res).tolist() == [32, 32]
 
 
+def _pairs_on_one_rank(rank: int, world: int, port: int, out: str) -> None:
+    """Class 0 is three copies of x and one y, dealt two rows a rank: the rank holding y
+    has a pair (x, y), the other only copies of x; class 1 is four copies everywhere."""
+    os.environ.update(
+        WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank),
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+    )
+    torch.set_num_threads(1)
+    X = np.array([[0.0, 0.0]] * 3 + [[1.0, 2.0]] + [[5.0, 5.0]] * 4, dtype=np.float32)
+    y = np.repeat([0, 1], 4)
+    aug = ConditionalGANAugmenter(**{**SMALL, "epochs": 3}, random_state=0).fit(X, y)
+    with open(os.path.join(out, f"pairs{rank}.pkl"), "wb") as f:
+        pickle.dump(aug.history_, f)
+
+
+def test_ranks_train_together_when_only_one_rank_has_pairs(tmp_path):
+    """Pairs are found within each rank's shard; a rank without any must still train
+    when another has some (each rank deciding alone left one waiting for the other's
+    gradients for ever: here, a timeout)."""
+    ctx = torch.multiprocessing.spawn(_pairs_on_one_rank, args=(2, _free_port(), str(tmp_path)),
+                                      nprocs=2, join=False)
+    finished = False
+    for _ in range(120):  # up to 2 minutes; a healthy fit takes seconds
+        if ctx.join(timeout=1):
+            finished = True
+            break
+    if not finished:
+        for proc in ctx.processes:
+            proc.kill()
+    assert finished, "the ranks did not finish: they disagreed on whether to train"
+    histories = []
+    for r in range(2):
+        with open(tmp_path / f"pairs{r}.pkl", "rb") as f:
+            histories.append(pickle.load(f))
+    assert histories[0] == histories[1]
+    assert len(histories[0]["d_loss"]) == 3  # both trained their 3 epochs
+
+
 def test_shard_indices_stratified_equal_sizes():
     codes = np.array([0] * 11 + [1] * 3 + [2] * 1)
     shards = [shard_indices(len(codes), codes, r, 4, seed=5) for r in range(4)]

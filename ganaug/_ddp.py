@@ -409,6 +409,15 @@ def shard(est, data: np.ndarray, codes: np.ndarray | None, seed: int):
     return (data, codes) if comm is None else comm.shard(data, codes, seed)
 
 
+def shard_rows(est, codes: np.ndarray | None, n: int, seed: int) -> np.ndarray | None:
+    """The row indices of this rank's stratified shard (:func:`shard_indices`), or None
+    without DDP (all rows)."""
+    comm = comm_of(est)
+    if comm is None or comm.world_size == 1:
+        return None
+    return shard_indices(n, codes, comm.rank, comm.world_size, seed)
+
+
 def check_same_data(comm, data: np.ndarray, codes: np.ndarray | None, raw=None) -> None:
     """Refuse ranks that were given different data (no-op without DDP)."""
     if comm is not None:

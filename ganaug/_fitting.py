@@ -393,14 +393,17 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
         # a class of one row has no neighbour: all its noise is pooled, as in sampling
         share = torch.as_tensor(np.where(rows < 2, 1.0, pooled_share(rows)),
                                 dtype=torch.float32, device=device)
-    full = len(data)
-    data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard
-    partners = None
-    if anchor:  # real pairs: each row and its nearest neighbours of the same class
+    partners = own = None
+    if anchor:  # real pairs: each row and its nearest neighbours of the same class,
+        # among all rows, also under DDP (a class dealt one row a rank keeps its pairs):
+        # every rank holds all rows and draws its batches' anchors from its own shard
         pairs = pairs_of(est, data, codes)
-        if len(data) == full:  # all rows (no shard): sampling reuses them, keep_anchors
-            est._pairs = pairs
+        est._pairs = pairs  # sampling reuses them (keep_anchors)
         partners = torch.from_numpy(pairs).to(device)
+        idx = _ddp.shard_rows(est, codes, len(data), seed)
+        own = None if idx is None else torch.from_numpy(idx).to(device)
+    else:
+        data, codes = _ddp.shard(est, data, codes, seed)  # DDP: this rank's stratified shard
     # a read-only caller's array (np.load mmap_mode='r') is copied, not shared: torch
     # warns about writing through a non-writable array
     x = torch.from_numpy(np.require(data, requirements=("C", "W"))).to(device)
@@ -410,7 +413,7 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
     )
     G_ema, history = train_gan(
         G, D, x, y, n_classes, train_config(est, desc), gen, scale, offset,
-        checkpoint=checkpoint, partners=partners, share=share,
+        checkpoint=checkpoint, partners=partners, share=share, rows=own,
     )
     if resume is not None:
         history = {k: list(resume["history"].get(k, [])) + v for k, v in history.items()}

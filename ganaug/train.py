@@ -181,6 +181,11 @@ class GANTrainer:
     share : Tensor or None
         Anchor mode: each class's share of pooled noise (index 0 when ``labels`` is
         None); G then also gets noise from the anchor's neighbours (``partners``).
+    rows : Tensor or None
+        Anchor mode under DDP: this rank's rows (int64 indices into ``data``, which
+        holds all rows, so a partner may be a row of another rank's shard); batches
+        draw their anchors from these only, and an epoch is ``len(rows)`` rows. None:
+        all rows.
     """
 
     def __init__(
@@ -196,6 +201,7 @@ class GANTrainer:
         offset: float = 0.0,
         partners: Tensor | None = None,
         share: Tensor | None = None,
+        rows: Tensor | None = None,
     ):
         if len(data) == 0:
             raise ValueError("data holds no rows; a GAN needs rows to train on.")
@@ -212,7 +218,7 @@ class GANTrainer:
         self.copied = copied.to(data.device) if copied is not None and copied.any() else None
         self.scale, self.offset = scale, offset
         self.device = device = data.device
-        self.n = n = data.shape[0]
+        self.n = n = data.shape[0] if rows is None else len(rows)
         self.b = min(cfg.batch_size, n)
         self.is_image = data.dim() == 4
         self.mem = (
@@ -228,8 +234,8 @@ class GANTrainer:
         self.cudagraphs = mode is not None and "reduce-overhead" in mode
         self.g_fwd = torch.compile(G, mode=mode, dynamic=False) if cfg.compile else G
         self.d_fwd = torch.compile(D, mode=mode, dynamic=False) if cfg.compile else D
-        self.draw = _BatchSampler(labels, n, n_classes, cfg.class_balanced, gen,
-                                  rows=paired_rows(partners))
+        self.draw = _BatchSampler(labels, data.shape[0], n_classes, cfg.class_balanced, gen,
+                                  rows=anchor_rows(partners, rows))
         self.autocast = autocast(device, cfg.amp_dtype)
         self.ema_p, self.g_p = list(self.G_ema.parameters()), list(G.parameters())
         self.ema_b, self.g_b = list(self.G_ema.buffers()), list(G.buffers())
@@ -361,15 +367,28 @@ def no_pairs(partners: Tensor) -> bool:
     return bool(_alone(partners).all())
 
 
+def anchor_rows(partners: Tensor | None, rows: Tensor | None = None) -> Tensor | None:
+    """The rows batches draw anchors from: :func:`paired_rows`, within ``rows`` (this
+    rank's shard under DDP) when given; None for all rows."""
+    paired = paired_rows(partners)
+    if rows is None:
+        return paired
+    if paired is None:
+        return rows
+    mine = rows[torch.isin(rows, paired)]
+    # a stratified shard holds a row of every class, and a class with a pair has no row
+    # without one, so ``mine`` is empty only for hand-made shards: then all paired rows
+    return mine if len(mine) else paired
+
+
 def paired_rows(partners: Tensor | None) -> Tensor | None:
     """The rows that have a real partner (anchor mode), or None for all rows.
 
     A row alone in its class, or one of a class of equal rows, is its own partner:
     trained on, it shows D that a copy of the anchor is real and teaches G to copy, so
     batches leave it out (G makes its rows as it learned on the other classes). None
-    when every row has a partner, or none has (then :func:`train_gan` trains nothing;
-    under DDP, pairs are found within each rank's shard, and a rank without any while
-    another has some trains on all its rows).
+    when every row has a partner, or none has (then :func:`train_gan` trains nothing).
+    Under DDP pairs are found among all rows, so every rank decides alike.
     """
     if partners is None:
         return None
@@ -401,7 +420,8 @@ def train_gan(
     ----------
     *args, **kwargs
         The arguments of :class:`GANTrainer` (``G, D, data, labels, n_classes, cfg, gen,
-        scale=1.0, offset=0.0, partners=None, share=None``), documented there only.
+        scale=1.0, offset=0.0, partners=None, share=None, rows=None``), documented there
+        only.
     checkpoint : dict or None, default=None
         Warm start: a state from :func:`export_checkpoint` to continue from; it is
         updated in place with the state at the end of the run. None: a fresh run.

@@ -21,6 +21,7 @@ from sklearn.datasets import make_classification
 
 import ganaug._device
 import ganaug.distributed
+import ganaug.train
 from ganaug import ConditionalGANAugmenter, GANAugmenter
 from ganaug.distributed import (
     Comm,
@@ -178,14 +179,13 @@ def _pairs_on_one_rank(rank: int, world: int, port: int, out: str) -> None:
         pickle.dump(aug.history_, f)
 
 
-def test_ranks_train_together_when_only_one_rank_has_pairs(tmp_path):
-    """Pairs are found within each rank's shard; a rank without any must still train
-    when another has some (each rank deciding alone left one waiting for the other's
-    gradients for ever: here, a timeout)."""
-    ctx = torch.multiprocessing.spawn(_pairs_on_one_rank, args=(2, _free_port(), str(tmp_path)),
+def _spawn_or_fail(fn, tmp_path) -> None:
+    """Two ranks of ``fn``; killed and failed after 2 minutes (a healthy fit takes
+    seconds) rather than hanging the suite when the ranks wait on each other."""
+    ctx = torch.multiprocessing.spawn(fn, args=(2, _free_port(), str(tmp_path)),
                                       nprocs=2, join=False)
     finished = False
-    for _ in range(120):  # up to 2 minutes; a healthy fit takes seconds
+    for _ in range(120):
         if ctx.join(timeout=1):
             finished = True
             break
@@ -193,12 +193,65 @@ def test_ranks_train_together_when_only_one_rank_has_pairs(tmp_path):
         for proc in ctx.processes:
             proc.kill()
     assert finished, "the ranks did not finish: they disagreed on whether to train"
+
+
+def test_ranks_train_together_when_only_one_rank_has_pairs(tmp_path):
+    """A shard may hold only copies of a class whose other rows make pairs; every rank
+    must still train (each rank deciding alone from its own shard's pairs left one
+    waiting for the other's gradients for ever: here, a timeout)."""
+    _spawn_or_fail(_pairs_on_one_rank, tmp_path)
     histories = []
     for r in range(2):
         with open(tmp_path / f"pairs{r}.pkl", "rb") as f:
             histories.append(pickle.load(f))
     assert histories[0] == histories[1]
     assert len(histories[0]["d_loss"]) == 3  # both trained their 3 epochs
+
+
+def _small_class_across_ranks(rank: int, world: int, port: int, out: str) -> None:
+    """Class 1 is two distinct rows, dealt one a rank; class 0 is ten rows. Records each
+    training batch's (anchor, real partner) rows."""
+    os.environ.update(
+        WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank),
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+    )
+    torch.set_num_threads(1)
+    seen = []
+    batch = ganaug.train.GANTrainer.batch
+
+    def recording(self):
+        x, anchor = batch(self)
+        seen.append((anchor.numpy().copy(), x.numpy().copy()))
+        return x, anchor
+
+    ganaug.train.GANTrainer.batch = recording
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(10, 2)), [[6.0, 6.0], [7.0, 5.0]]].astype(np.float32)
+    y = np.repeat([0, 1], [10, 2])
+    aug = ConditionalGANAugmenter(**{**SMALL, "epochs": 3}, random_state=0).fit(X, y)
+    with open(os.path.join(out, f"small{rank}.pkl"), "wb") as f:
+        pickle.dump((seen, aug.anchors_[y == 1]), f)
+
+
+def test_small_class_dealt_one_row_a_rank_keeps_its_pairs(tmp_path):
+    """Under DDP each anchor's real partners are found among all rows, as in a single
+    process: a class of two rows dealt one a rank trains on its pair on both ranks
+    (pairs found within each shard left such a class alone on every rank, and out of
+    training)."""
+    _spawn_or_fail(_small_class_across_ranks, tmp_path)
+    for r in range(2):
+        with open(tmp_path / f"small{r}.pkl", "rb") as f:
+            seen, small = pickle.load(f)
+        anchors = np.concatenate([a for a, _ in seen])
+        partners = np.concatenate([x for _, x in seen])
+        of_small = [int(np.flatnonzero((small == a).all(1))[0]) if (small == a).all(1).any()
+                    else -1 for a in anchors]
+        of_small = np.array(of_small)
+        assert (of_small >= 0).any(), f"rank {r} never drew the small class's anchor"
+        # this rank holds one of the two rows, and its partner is the other rank's row
+        assert len(set(of_small[of_small >= 0])) == 1
+        for i in np.flatnonzero(of_small >= 0):
+            np.testing.assert_array_equal(partners[i], small[1 - of_small[i]])
 
 
 def test_shard_indices_stratified_equal_sizes():

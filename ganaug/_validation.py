@@ -201,7 +201,7 @@ def check_X(est, X) -> Checked:
             raise
         if get_config()["assume_finite"]:  # scikit-learn skipped its check; the noise
             _refuse_infinity(X)  # model's covariance cannot take inf
-        validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
+        _validate_columns(est, X)
         return Checked(X if isinstance(X, pd.DataFrame) else Xc, kind, False)
     frame = X if isinstance(X, pd.DataFrame) else None  # rows of flattened images
     X = np.asarray(X.to_numpy() if frame is not None else X)
@@ -338,8 +338,22 @@ def check_mixed(est, X):
                     "it in categorical_features."
                 )
             _check_numeric_column(pd.Series(arr[:, j], dtype=object), str(j), frame=False)
-    validate_data(est, X=X, reset=not warm_ready(est), skip_check_array=True)
+    _validate_columns(est, X)
     return X
+
+
+def _validate_columns(est, X) -> None:
+    """scikit-learn's column count and names: set on a fresh fit, checked on a warm
+    refit, whose message then says how to start over instead."""
+    warm = warm_ready(est)
+    try:
+        validate_data(est, X=X, reset=not warm, skip_check_array=True)
+    except ValueError as err:
+        if not warm:
+            raise
+        raise ValueError(f"warm_start=True but X's columns differ from the first fit's: "
+                         f"{err} Pass the same columns, or set warm_start=False to start "
+                         "over.") from err
 
 def _check_numeric_column(col: pd.Series, name: str, frame: bool) -> None:
     """Refuse a column left out of ``categorical_features`` that numbers cannot stand for:

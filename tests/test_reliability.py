@@ -604,8 +604,12 @@ def test_a_warm_segment_draws_other_batches_and_noise_than_the_first(monkeypatch
 
 def test_warm_start_refuses_other_features_or_classes():
     est = C(warm_start=True).fit(X, Y)
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(ValueError, match="features.* set warm_start=False to start over"):
         est.fit(X[:, :3], Y)
+    frame = C(warm_start=True, max_steps=2).fit(pd.DataFrame(X, columns=list("abcd")), Y)
+    with pytest.raises(ValueError, match="(?s)X's columns differ from the first fit's: The "
+                                         "feature names should match.* warm_start=False"):
+        frame.fit(pd.DataFrame(X, columns=list("abce")), Y)
     y3 = Y.copy()
     y3[:5] = 2
     with pytest.raises(ValueError, match="warm_start=True continues training on the classes"):

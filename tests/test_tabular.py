@@ -513,3 +513,17 @@ def test_a_column_too_wide_for_float64_differences_is_refused_not_sampled_as_nan
         with pytest.raises(ValueError, match="Column 'wide' spans .* too wide for float64"):
             ConditionalGANAugmenter(max_steps=2, random_state=0).fit(
                 X, np.repeat([0, 1], [30, 10]))  # sampled NaN / inf in a column without
+
+
+def test_a_mixed_column_of_numbers_near_1e300_fits_without_overflow_warnings():
+    """The class reach's margin squares the column's deviations (1e600 overflows): no
+    bound then, quietly, and the new rows stay within the training range."""
+    rs = np.random.RandomState(0)
+    X = pd.DataFrame({"big": rs.normal(size=60) * 1e300, "g": ["a", "b"] * 30})
+    y = np.repeat([0, 1], [45, 15])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Xr, yr = ConditionalGANAugmenter(max_steps=2, random_state=0).fit_resample(X, y)
+    new = Xr["big"].to_numpy()[len(X):]
+    assert len(new) == 30 and np.isfinite(new).all()
+    assert X["big"].min() <= new.min() and new.max() <= X["big"].max()

@@ -305,7 +305,8 @@ class TabularEncoder(TabularDecoding):
             parts = [x[seen & (codes == c)] for c in classes]
             dev = np.concatenate([v - v.mean() for v in parts if len(v)])
             df = max(len(dev) - sum(len(v) > 0 for v in parts), 1)
-            margin = 2.0 * np.sqrt(np.sum(dev**2) / df)
+            with np.errstate(over="ignore"):  # values near 1e300: an infinite margin,
+                margin = 2.0 * np.sqrt(np.sum(dev**2) / df)  # so no bound (as below)
             lo = np.array([v.min() - margin if len(v) else info.q[0] for v in parts])
             hi = np.array([v.max() + margin if len(v) else info.q[-1] for v in parts])
             cols.append(info.start)

@@ -1,11 +1,20 @@
 """Reproducer for weak spot (a): integer-coded minority rule in a mixed table."""
-import sys, os, json, warnings, time
-import numpy as np, pandas as pd, torch
-torch.set_num_threads(1); warnings.filterwarnings("ignore")
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.model_selection import StratifiedKFold
+
+torch.set_num_threads(1)
+warnings.filterwarnings("ignore")
 root = os.environ["PYTHONPATH"].split(":")[0]
 sys.path.insert(0, os.path.join(root, "benchmarks"))
-import tabular_oversampling as t
-from sklearn.model_selection import StratifiedKFold
+import tabular_oversampling as t  # noqa: E402
+
 
 def make(seed=0, n=2000):
     r = np.random.RandomState(seed)
@@ -54,5 +63,6 @@ if __name__ == "__main__":
                     out["cv"].append({"seed": s, "fold": f, "arm": arm, "clf": clf, **sc})
         print("seed done", s, flush=True)
     df = pd.DataFrame(out["cv"])
-    print(df.groupby(["clf", "arm"])[["balanced_accuracy", "minority_f1", "average_precision"]].mean().round(4))
+    metrics = ["balanced_accuracy", "minority_f1", "average_precision"]
+    print(df.groupby(["clf", "arm"])[metrics].mean().round(4))
     json.dump(out, open(sys.argv[1], "w"))

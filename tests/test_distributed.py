@@ -195,10 +195,12 @@ def _spawn_or_fail(fn, tmp_path) -> None:
     assert finished, "the ranks did not finish: they disagreed on whether to train"
 
 
-def test_ranks_train_together_when_only_one_rank_has_pairs(tmp_path):
+def test_ranks_train_together_when_a_shard_holds_only_copies_of_a_class(tmp_path):
     """A shard may hold only copies of a class whose other rows make pairs; every rank
     must still train (each rank deciding alone from its own shard's pairs left one
-    waiting for the other's gradients for ever: here, a timeout)."""
+    waiting for the other's gradients for ever: here, a timeout). Pairs are now found
+    among all rows, so no rank lacks them; the ranks' joint no-pairs vote stays as a
+    guard."""
     _spawn_or_fail(_pairs_on_one_rank, tmp_path)
     histories = []
     for r in range(2):

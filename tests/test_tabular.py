@@ -519,11 +519,13 @@ def test_a_mixed_column_of_numbers_near_1e300_fits_without_overflow_warnings():
     """The class reach's margin squares the column's deviations (1e600 overflows): no
     bound then, quietly, and the new rows stay within the training range."""
     rs = np.random.RandomState(0)
-    X = pd.DataFrame({"big": rs.normal(size=60) * 1e300, "g": ["a", "b"] * 30})
     y = np.repeat([0, 1], [45, 15])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        Xr, yr = ConditionalGANAugmenter(max_steps=2, random_state=0).fit_resample(X, y)
-    new = Xr["big"].to_numpy()[len(X):]
-    assert len(new) == 30 and np.isfinite(new).all()
-    assert X["big"].min() <= new.min() and new.max() <= X["big"].max()
+    # squares overflow; a class's mean overflows too (sum of values near 1.2e307)
+    for big in (rs.normal(size=60) * 1e300, rs.normal(size=60) * 1e306 + 1.2e307):
+        X = pd.DataFrame({"big": big, "g": ["a", "b"] * 30})
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            Xr, yr = ConditionalGANAugmenter(max_steps=2, random_state=0).fit_resample(X, y)
+        new = Xr["big"].to_numpy()[len(X):]
+        assert len(new) == 30 and np.isfinite(new).all()
+        assert X["big"].min() <= new.min() and new.max() <= X["big"].max()

@@ -303,10 +303,12 @@ class TabularEncoder(TabularDecoding):
             x = self._numeric_values(self._column(X, j), info.name, info)
             seen = ~np.isnan(x)
             parts = [x[seen & (codes == c)] for c in classes]
-            dev = np.concatenate([v - v.mean() for v in parts if len(v)])
-            df = max(len(dev) - sum(len(v) > 0 for v in parts), 1)
-            with np.errstate(over="ignore"):  # values near 1e300: an infinite margin,
-                margin = 2.0 * np.sqrt(np.sum(dev**2) / df)  # so no bound (as below)
+            df = max(sum(len(v) for v in parts) - sum(len(v) > 0 for v in parts), 1)
+            with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: an
+                dev = np.concatenate([v - v.mean() for v in parts if len(v)])  # infinite
+                margin = 2.0 * np.sqrt(np.sum(dev**2) / df)  # margin: no bound (below)
+            if np.isnan(margin):  # inf - inf in an overflowed mean: no bound either
+                margin = np.inf
             lo = np.array([v.min() - margin if len(v) else info.q[0] for v in parts])
             hi = np.array([v.max() + margin if len(v) else info.q[-1] for v in parts])
             cols.append(info.start)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from ._class_filter import ROUNDS, judge_for, judge_predict
+from ._class_filter import ROUNDS, blind_to, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
 from .data.assembler import Assembler
@@ -148,7 +148,8 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
         start = 0
         # classifier in the loop (``class_filter``): rounds of draws for the rows still
         # missing keep the rows the check assigns to ``code``; the last round keeps all
-        rounds = ROUNDS + 1 if judge is not None and code is not None else 1
+        rounds = (ROUNDS + 1 if judge is not None and code is not None
+                  and not blind_to(judge, code) else 1)
         anchors, partners = anchors_for(est, code), partners_for(est, code)  # once
         for r in range(rounds):
             for rows in generate_chunks(

@@ -65,7 +65,9 @@ _PARAMS_DOC = """
         (by more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
         2,000 of them; every class needs 3 rows for that), that SVC, fitted on those
         rows, is the check instead: a straight line rejects rows that are right on a
-        curved boundary.
+        curved boundary. A class of at least 20 of those rows whose held-out rows the
+        chosen check assigns to it less than half the time is not checked: the check
+        cannot recognise it (a class set apart by a small spread, not a place).
         A scikit-learn classifier instead of True is cloned and used as the check (for
         example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
         classes are boxes of a few values); False turns it off. The fitted check is

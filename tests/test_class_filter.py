@@ -377,3 +377,22 @@ def test_wide_tables_sample_in_chunks_of_bounded_size():
         narrow.generator_, 1, 9000, narrow.hparams_["latent_dim"], narrow.device_, 0,
         anchors=anchors_for(narrow, 1), partners=partners_for(narrow, 1))]
     assert sizes == [8192, 808]  # tables of up to 128 continuous columns: as before
+
+
+def test_a_class_the_check_cannot_recognise_is_not_checked():
+    """A minority set apart by a small spread in two columns, not by a place: the default
+    check recognises fewer than half of its held-out rows, so its verdicts would only keep
+    generated rows on one side of an arbitrary boundary. Its rows are then drawn as with
+    class_filter=False, and the check is kept for nothing else."""
+    r = np.random.default_rng(0)
+    X = r.normal(0, 1, (440, 10))
+    X[400:, :2] *= 0.05
+    y = np.repeat([0, 1], [400, 40])
+    on = ConditionalGANAugmenter(max_steps=5, random_state=0).fit(X, y)
+    off = ConditionalGANAugmenter(max_steps=5, random_state=0, class_filter=False).fit(X, y)
+    assert on._class_judge.ganaug_blind_classes_.tolist() == [1]
+    np.testing.assert_array_equal(on.sample(50, y=1)[0], off.sample(50, y=1)[0])
+    # the same class set apart by a place instead is recognised, and checked
+    X[400:, 0] += 3.0
+    placed = ConditionalGANAugmenter(max_steps=5, random_state=0).fit(X, y)
+    assert placed._class_judge.ganaug_blind_classes_.tolist() == []

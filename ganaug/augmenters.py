@@ -66,8 +66,9 @@ _PARAMS_DOC = """
         2,000 of them; every class needs 3 rows for that), that SVC, fitted on those
         rows, is the check instead: a straight line rejects rows that are right on a
         curved boundary. A class of at least 20 of those rows whose held-out rows the
-        chosen check assigns to it less than half the time is not checked: the check
-        cannot recognise it (a class set apart by a small spread, not a place).
+        chosen check assigns to it less often than chance (1 / the number of classes)
+        is not checked: the check cannot recognise it (a class set apart by a small
+        spread, not a place).
         A scikit-learn classifier instead of True is cloned and used as the check (for
         example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
         classes are boxes of a few values); False turns it off. The fitted check is

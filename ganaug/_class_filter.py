@@ -107,7 +107,7 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
     :data:`KERNEL_CLASSES` classes the kernel check would cost too much, so the check
     stays logistic.
     """
-    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.metrics import balanced_accuracy_score, recall_score
     from sklearn.model_selection import StratifiedKFold
 
     linear = default_judge().set_params(random_state=0)
@@ -129,10 +129,10 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray):
                 held[name][te] = pred
                 score[name] += balanced_accuracy_score(ys[te], pred) / folds
         chosen = "kernel" if score["kernel"] > score["linear"] + KERNEL_MARGIN else "linear"
-        hits = np.bincount(ys[held[chosen] == ys], minlength=len(counts))
+        recall = recall_score(ys, held[chosen], labels=np.arange(len(counts)),
+                              average=None, zero_division=0)
         chance = 1.0 / (counts > 0).sum()  # a class-balanced guess's recall
-        blind = np.flatnonzero((counts >= BLIND_ROWS)
-                               & (hits < chance * np.maximum(counts, 1)))
+        blind = np.flatnonzero((counts >= BLIND_ROWS) & (recall < chance))
         if chosen == "kernel":
             judge = kernel.fit(Xs, ys)
         else:

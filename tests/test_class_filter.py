@@ -396,3 +396,27 @@ def test_a_class_the_check_cannot_recognise_is_not_checked():
     X[400:, 0] += 3.0
     placed = ConditionalGANAugmenter(max_steps=5, random_state=0).fit(X, y)
     assert placed._class_judge.ganaug_blind_classes_.tolist() == []
+
+
+def test_with_several_classes_blind_means_below_chance_not_below_one_half():
+    """Three classes on a line, the middle one overlapping both others: when the check
+    recognises it in about 42 % of its held-out rows (below one half, above the 1 / 3 of
+    a class-balanced guess) it still helps and stays checked; pushed together until it
+    is recognised in about 20 %, below chance, it is not checked."""
+    from sklearn.metrics import recall_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from ganaug._class_filter import choose_default_judge, default_judge
+
+    y = np.repeat([0, 1, 2], 100)
+    for gap, blind, low, high in ((1.3, [], 1 / 3, 1 / 2), (0.4, [1], 0.0, 1 / 3)):
+        r = np.random.default_rng(0)
+        X = np.vstack([r.normal([-gap, 0], 1, (100, 2)), r.normal([0, 0], 1, (100, 2)),
+                       r.normal([gap, 0], 1, (100, 2))])
+        judge = choose_default_judge(X, y)
+        assert type(judge).__name__ == "LogisticRegression"
+        held = cross_val_predict(default_judge().set_params(random_state=0), X, y,
+                                 cv=StratifiedKFold(3, shuffle=True, random_state=0))
+        middle = recall_score(y, held, average=None)[1]
+        assert low < middle < high  # the scenario: the middle class's held-out recall
+        assert judge.ganaug_blind_classes_.tolist() == blind

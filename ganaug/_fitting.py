@@ -27,6 +27,7 @@ from .data import (
     ImageCodec,
     NumericEncoder,
     TabularEncoder,
+    column_shares,
     neighbour_pairs,
     pooled_share,
     pooled_within_class_root,
@@ -235,6 +236,9 @@ def resolve_hparams(est) -> dict:
         # noise from each anchor's neighbours too, mixed by class size (files saved
         # before lack the key and sample with pooled noise only, as they were trained)
         "neighbour_noise": True,
+        # the pooled part of a class's noise capped by the class's own spread per
+        # column (files saved before lack the key and sample as they were trained)
+        "column_shares": True,
     }) | ({
         # images: CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small
         # elsewhere; kept, so a model fitted on a GPU rebuilds (load, warm refit on a
@@ -391,8 +395,17 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
         rows = est.class_counts_ if codes is not None else np.array([len(data)])
         rows = np.asarray(rows, dtype=np.float64)
         # a class of one row has no neighbour: all its noise is pooled, as in sampling
-        share = torch.as_tensor(np.where(rows < 2, 1.0, pooled_share(rows)),
-                                dtype=torch.float32, device=device)
+        shares = np.where(rows < 2, 1.0, pooled_share(rows))[:, None]
+        if est.hparams_.get("column_shares"):  # capped by each class's own spread
+            # a warm refit's G gets its weights (prior included) in train_gan: the
+            # kept state's prior, which training never changes
+            prior = (G.prior if resume is None else resume["G"]["prior"])
+            prior = prior.detach().cpu().numpy()
+            groups = ([data] if codes is None
+                      else [data[codes == c] for c in range(len(rows))])
+            shares = np.stack([column_shares(g, prior, float(s[0]))
+                               for g, s in zip(groups, shares)])
+        share = torch.as_tensor(shares, dtype=torch.float32, device=device)
     partners = own = None
     if anchor:  # real pairs: each row and its nearest neighbours of the same class,
         # among all rows, also under DDP (a class dealt one row a rank keeps its pairs):

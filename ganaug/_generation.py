@@ -25,6 +25,7 @@ def generate_chunks(
     chunk: int = 8192,
     anchors: np.ndarray | None = None,
     partners: np.ndarray | None = None,
+    share: np.ndarray | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
 
@@ -34,7 +35,8 @@ def generate_chunks(
     (anchor-conditioned generators; ``codes`` is then ignored); with ``partners``
     (each anchor's same-class neighbours, indices into ``anchors``) the noise also
     comes from the anchor's neighbours, by the class's size
-    (:func:`ganaug.data.pooled_share`).
+    (:func:`ganaug.data.pooled_share`), or per column by ``share`` (one value per
+    encoded column, :func:`ganaug.data.column_shares`).
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.
@@ -48,7 +50,8 @@ def generate_chunks(
     G.eval()
     with torch.no_grad():
         if anchors is not None:  # an AnchorGenerator
-            yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners)
+            yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners,
+                                      share)
             return
         step = forward_rows(G, chunk)
         for start in range(0, n, chunk):
@@ -79,7 +82,7 @@ def forward_rows(G: nn.Module, chunk: int) -> int:
     return max(1, min(chunk, FORWARD_BYTES // per_row))
 
 
-def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):
+def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, share=None):
     """``generate_chunks`` for an :class:`~ganaug.nn.tabular.AnchorGenerator`: per chunk
     ``z``, the anchors, then the neighbour draws, through its ``sample_from`` (the
     anchors and the neighbours' free columns go to the device once, not per row)."""
@@ -92,7 +95,9 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners):
         # (3,000 columns held 1.5 GB of such tensors)
         width = near_idx.shape[1] * max(near_rows.shape[1], 1)
         chunk = min(chunk, max(64, 5 * 2**20 // width))
-    share = torch.tensor(pooled_share(float(len(anchors))), device=device)
+    share = (torch.tensor(pooled_share(float(len(anchors))), device=device)
+             if share is None  # the free columns' shares (sampling computes only these)
+             else torch.as_tensor(np.asarray(share, dtype=np.float32), device=device)[G.free])
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
         z = torch.randn(m, latent_dim, generator=gen).to(device)

@@ -21,6 +21,7 @@ from torch import nn
 from ._class_filter import ROUNDS, blind_to, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
+from .data.anchors import column_shares, pooled_share
 from .data.assembler import Assembler
 
 
@@ -62,9 +63,10 @@ def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 
             G, conditional = device_generator(est, code)
         except ValueError:  # a class fit_resample did not train
             continue
+        anchors, partners = anchors_for(est, code), partners_for(est, code)
         fake = next(generate_chunks(
             G, code if conditional else None, n, latent, est.device_, 0,
-            anchors=anchors_for(est, code), partners=partners_for(est, code),
+            anchors=anchors, partners=partners, share=share_for(est, G, anchors, partners),
         ))
         # clipped to the real range, as decoding does: exploded outputs collapse there
         fake = np.clip(fake, real.min(0), real.max(0))
@@ -112,6 +114,17 @@ def partners_for(est, code: int | None) -> np.ndarray | None:
     return local[pairs[rows, : len(np.unique(pairs[rows[0]]))]]
 
 
+def share_for(est, G: nn.Module, anchors: np.ndarray | None,
+              partners: np.ndarray | None) -> np.ndarray | None:
+    """Per-column pooled shares of one class's noise (:func:`ganaug.data.column_shares`),
+    as training used them; None (one share by class size) without neighbour noise and
+    for models fitted before the shares were per column."""
+    if anchors is None or partners is None or not est.hparams_.get("column_shares"):
+        return None
+    return column_shares(anchors, G.prior.detach().cpu().numpy(),
+                         float(pooled_share(len(anchors))))
+
+
 def anchors_for(est, code: int | None) -> np.ndarray | None:
     """Encoded real rows of class ``code`` to generate from (None: label mode)."""
     anchors = getattr(est, "anchors_", None)
@@ -151,10 +164,12 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
         rounds = (ROUNDS + 1 if judge is not None and code is not None
                   and not blind_to(judge, code) else 1)
         anchors, partners = anchors_for(est, code), partners_for(est, code)  # once
+        share = share_for(est, G, anchors, partners)
         for r in range(rounds):
             for rows in generate_chunks(
                 G, code if conditional else None, m - start, est.hparams_["latent_dim"],
                 est.device_, seed + i + r * len(groups), anchors=anchors, partners=partners,
+                share=share,
             ):
                 if not np.isfinite(rows).all():  # never hand back NaN/inf
                     raise FloatingPointError(

@@ -179,8 +179,9 @@ class GANTrainer:
         same-class neighbours (the real sample D sees); ``G(z, anchor)`` must make a
         row that D cannot tell from such a neighbour.
     share : Tensor or None
-        Anchor mode: each class's share of pooled noise (index 0 when ``labels`` is
-        None); G then also gets noise from the anchor's neighbours (``partners``).
+        Anchor mode: each class's share of pooled noise, ``(classes, 1)`` or per column
+        ``(classes, d)`` (row 0 when ``labels`` is None); G then also gets noise from
+        the anchor's neighbours (``partners``).
     rows : Tensor or None
         Anchor mode under DDP: this rank's rows (int64 indices into ``data``, which
         holds all rows, so a partner may be a row of another rank's shard); batches
@@ -258,7 +259,7 @@ class GANTrainer:
                     eps = eps * self.distinct_weights(idx)  # only, as sampling uses them
                 cls = self.labels[idx] if self.labels is not None else torch.zeros_like(idx)
                 self.g_kw = {"local": neighbour_noise(anchor, near, eps),
-                             "share": self.share[cls][:, None]}
+                             "share": self.share[cls]}
             idx = self.partners[idx, pick]
         x = self.data[idx].float() * self.scale + self.offset
         if self.copied is not None:  # the generator copies these from the anchor: so do

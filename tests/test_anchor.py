@@ -472,3 +472,53 @@ def test_batches_leave_out_rows_without_partners_and_nothing_trains_without_any(
                            partners=torch.from_numpy(neighbour_pairs(data[12:], None, k=3)))
     assert history == {k: [] for k in ("d_loss", "g_loss", "d_real", "d_fake")}
     assert float(G.body[-1].weight.abs().max()) == 0.0
+
+
+def test_column_shares_cap_the_pooled_noise_where_a_class_is_tighter():
+    from scipy.stats import chi2
+
+    from ganaug.data import column_shares
+
+    rs = np.random.RandomState(0)
+    prior = np.diag([2.0, 2.0, 2.0])  # pooled noise variance 4 per column
+    rows = rs.normal(size=(40, 3)) * [0.1, 2.0, 1.0]
+    got = column_shares(rows, prior, 0.25)  # pooled part: variance 1 per column
+    assert got.dtype == np.float32 and got.shape == (3,)
+    # column 0: the class's upper 99 % bound of its variance, not the pooled part's 1
+    upper = rows[:, 0].var(ddof=1) * 39 / chi2.ppf(0.01, 39)
+    np.testing.assert_allclose(got[0], 0.25 * upper / 1.0, rtol=1e-5)
+    assert got[0] < 0.25 * 0.03
+    # columns where the class is as wide (or wider) keep the class's share
+    np.testing.assert_array_equal(got[1:], [0.25, 0.25])
+    # a column the class holds one value in shows no spread to cap at: left as is
+    const = rows.copy()
+    const[:, 0] = 7.0
+    np.testing.assert_array_equal(column_shares(const, prior, 0.25), [0.25] * 3)
+    # fewer rows than TRUSTED_ROWS: the class's spread is not trusted
+    np.testing.assert_array_equal(column_shares(rows[:19], prior, 0.25), [0.25] * 3)
+    # no pooled noise (spread 0), or values too large for a variance: the share as is
+    np.testing.assert_array_equal(column_shares(rows, np.zeros((3, 3)), 0.25), [0.25] * 3)
+    with np.errstate(all="raise"):
+        huge = column_shares(rows * 1e300, prior, 0.25)
+    assert huge[1] == 0.25
+
+
+def test_a_class_set_apart_by_a_small_spread_keeps_it_in_its_new_rows():
+    """A minority as wide as the majority in most columns but with a 20 times smaller
+    spread in two: its new rows stay about as tight there (the pooled noise used to give
+    them the majority's spread, so they covered the majority's region)."""
+    r = np.random.default_rng(0)
+    X = r.normal(0, 1, (440, 6))
+    X[400:, :2] *= 0.05
+    y = np.repeat([0, 1], [400, 40])
+    aug = ConditionalGANAugmenter(max_steps=1, random_state=0, class_filter=False)
+    new = aug.fit(X, y).sample(2000, y=1)[0]
+    spread = new.std(0) / X[400:].std(0)
+    assert spread[:2].max() < 3  # 2.2 (anchor, capped pooled and neighbour noise); it
+    # was 5.7 and 7.2 (the pooled share of the majority's spread)
+    assert spread[2:].min() > 0.8  # the wide columns stay wide
+    # a model fitted before the shares were per column samples as it was trained
+    del aug.hparams_["column_shares"]
+    aug.__dict__.pop("_device_generators", None)
+    old = aug.sample(2000, y=1)[0]
+    assert old[:, :2].std(0).min() / X[400:, :2].std(0).max() > 4

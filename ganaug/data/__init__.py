@@ -1,12 +1,18 @@
 """How rows become tensors and back: encoders for tables and images (no torch here)."""
 
-from .anchors import neighbour_noise, neighbour_pairs, pooled_share, pooled_within_class_root
+from .anchors import (
+    column_shares,
+    neighbour_noise,
+    neighbour_pairs,
+    pooled_share,
+    pooled_within_class_root,
+)
 from .categorical import resolve_categorical
 from .images import ImageCodec
 from .numeric import NumericEncoder
 from .tabular import Span, TabularEncoder
 
 __all__ = [
-    "ImageCodec", "NumericEncoder", "Span", "TabularEncoder", "neighbour_noise",
-    "neighbour_pairs", "pooled_share", "pooled_within_class_root", "resolve_categorical",
+    "ImageCodec", "NumericEncoder", "Span", "TabularEncoder", "column_shares",
+    "neighbour_noise", "neighbour_pairs", "pooled_share", "pooled_within_class_root", "resolve_categorical",
 ]

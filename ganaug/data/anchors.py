@@ -85,7 +85,7 @@ def column_shares(rows: np.ndarray, prior: np.ndarray, share: float) -> np.ndarr
                  / chi2.ppf(1.0 - SPREAD_LEVEL, n - 1))
         # a column the class holds one value in gives no scale to cap at (a pixel a
         # digit never inked in 40 rows; capping there cost long-tailed digits 0.6 points)
-        cap = np.isfinite(upper) & (pooled > upper)
+        cap = np.isfinite(upper) & (pooled > upper) & (np.ptp(rows, axis=0) > 0)
         out[cap] = share * upper[cap] / pooled[cap]
     return out.astype(np.float32)
 

@@ -28,7 +28,9 @@ _PARAMS_DOC = """
         within-class covariance of all classes (so rare classes borrow the variation of
         common ones) with a Gaussian combination of the displacements to the anchor's
         5 nearest rows of its class, a class of ``n`` rows taking ``10 / (n + 10)`` of
-        its noise variance from the pooled part; the residual is trained against a
+        its noise variance from the pooled part (less in a column where a class of 20
+        or more rows is confidently narrower than that part: its upper 99 % variance
+        bound caps the part there); the residual is trained against a
         discriminator that judges (anchor, row) pairs, real pairs being an anchor and
         one of its 5 nearest neighbours of the same class (with the anchor's categories,
         which generated rows copy), so copies of the anchor are as detectable as

@@ -14,5 +14,6 @@ from .tabular import Span, TabularEncoder
 
 __all__ = [
     "ImageCodec", "NumericEncoder", "Span", "TabularEncoder", "column_shares",
-    "neighbour_noise", "neighbour_pairs", "pooled_share", "pooled_within_class_root", "resolve_categorical",
+    "neighbour_noise", "neighbour_pairs", "pooled_share", "pooled_within_class_root",
+    "resolve_categorical",
 ]

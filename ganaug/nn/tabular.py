@@ -187,8 +187,9 @@ class AnchorGenerator(nn.Module):
                 share: Tensor | None = None) -> Tensor:
         """``local``: noise from the anchor's own neighbours
         (:func:`ganaug.data.neighbour_noise`), mixed with the pooled noise as
-        ``sqrt(share) * pooled + sqrt(1 - share) * local`` (``share``: per row or one
-        value, :func:`ganaug.data.pooled_share`); without them, pooled noise only."""
+        ``sqrt(share) * pooled + sqrt(1 - share) * local`` (``share``: one value, one
+        per row, or one per row and column, :func:`ganaug.data.pooled_share`,
+        :func:`ganaug.data.column_shares`); without them, pooled noise only."""
         k = self.prior.shape[0]
         noise = z[:, :k] @ self.prior
         if local is not None:

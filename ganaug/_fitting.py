@@ -21,13 +21,12 @@ from torch import nn
 from . import _ddp
 from ._class_filter import fit_check, snapshot
 from ._device import MAX_SEED, amp_dtype, cpu_threads, torch_defaults
-from ._sampling import _outside_levels, warn_if_collapsed
+from ._sampling import _outside_levels, class_column_shares, warn_if_collapsed
 from ._warm import arch_value, check_warm, warm_ready
 from .data import (
     ImageCodec,
     NumericEncoder,
     TabularEncoder,
-    column_shares,
     neighbour_pairs,
     pooled_share,
     pooled_within_class_root,
@@ -403,7 +402,7 @@ def _fit_one(est, data, codes, n_classes, seed, desc, resume):
             prior = prior.detach().cpu().numpy()
             groups = ([data] if codes is None
                       else [data[codes == c] for c in range(len(rows))])
-            shares = np.stack([column_shares(g, prior, float(s[0]))
+            shares = np.stack([class_column_shares(est, g, prior, float(s[0]))
                                for g, s in zip(groups, shares)])
         share = torch.as_tensor(shares, dtype=torch.float32, device=device)
     partners = own = None

@@ -121,8 +121,17 @@ def share_for(est, G: nn.Module, anchors: np.ndarray | None,
     for models fitted before the shares were per column."""
     if anchors is None or partners is None or not est.hparams_.get("column_shares"):
         return None
-    return column_shares(anchors, G.prior.detach().cpu().numpy(),
-                         float(pooled_share(len(anchors))))
+    return class_column_shares(est, anchors, G.prior.detach().cpu().numpy(),
+                               float(pooled_share(len(anchors))))
+
+
+def class_column_shares(est, rows: np.ndarray, prior: np.ndarray, share: float
+                        ) -> np.ndarray:
+    """:func:`ganaug.data.column_shares` of one class's encoded rows, its columns of one
+    value told by the codec's ``tie_keys`` where it spreads tied values apart (in
+    training and sampling alike)."""
+    keys = est.codec_.tie_keys(rows) if hasattr(est.codec_, "tie_keys") else None
+    return column_shares(rows, prior, share, keys=keys)
 
 
 def anchors_for(est, code: int | None) -> np.ndarray | None:

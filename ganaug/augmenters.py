@@ -30,7 +30,8 @@ _PARAMS_DOC = """
         5 nearest rows of its class, a class of ``n`` rows taking ``10 / (n + 10)`` of
         its noise variance from the pooled part (less in a column where a class of 20
         or more rows is confidently narrower than that part: its upper 99 % variance
-        bound caps the part there); the residual is trained against a
+        bound caps the part there, unless the class holds one value there); the
+        residual is trained against a
         discriminator that judges (anchor, row) pairs, real pairs being an anchor and
         one of its 5 nearest neighbours of the same class (with the anchor's categories,
         which generated rows copy), so copies of the anchor are as detectable as

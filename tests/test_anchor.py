@@ -522,3 +522,22 @@ def test_a_class_set_apart_by_a_small_spread_keeps_it_in_its_new_rows():
     aug.__dict__.pop("_device_generators", None)
     old = aug.sample(2000, y=1)[0]
     assert old[:, :2].std(0).min() / X[400:, :2].std(0).max() > 4
+
+
+def test_column_shares_tell_a_column_of_one_value_in_a_mixed_table():
+    """The mixed-table encoder spreads a value many rows share over its quantile
+    interval, so a column in which the class holds one value is not constant once
+    encoded; it still counts as one value (left uncapped), as on a numeric table."""
+    from ganaug._sampling import anchors_for, partners_for, share_for
+
+    r = np.random.default_rng(0)
+    X = pd.DataFrame({"a": r.normal(size=240), "b": r.normal(size=240),
+                      "k": np.r_[r.normal(size=200).round(1) * 3, np.zeros(40)]})
+    y = np.repeat([0, 1], [200, 40])
+    for table in (X, X.assign(c=pd.Categorical(r.choice(list("xy"), 240)))):
+        aug = ConditionalGANAugmenter(max_steps=1, random_state=0, class_filter=False)
+        aug.fit(table, y)
+        rows = anchors_for(aug, 1)
+        shares = share_for(aug, aug.generator_, rows, partners_for(aug, 1))
+        assert shares[2] == pytest.approx(10 / 50)  # 'k': the class's pooled share
+    assert np.ptp(rows[:, 2]) > 0.1  # mixed: encoded, the class's zeros are spread

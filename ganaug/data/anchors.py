@@ -44,7 +44,8 @@ def pooled_share(n_rows):
     return POOLED_ROWS / (n_rows + POOLED_ROWS)
 
 
-def column_shares(rows: np.ndarray, prior: np.ndarray, share: float) -> np.ndarray:
+def column_shares(rows: np.ndarray, prior: np.ndarray, share: float,
+                  keys: np.ndarray | None = None) -> np.ndarray:
     """Per column, a class's share of its noise variance drawn from the pooled noise.
 
     ``share`` (:func:`pooled_share`) everywhere, except in columns where the pooled part
@@ -68,6 +69,10 @@ def column_shares(rows: np.ndarray, prior: np.ndarray, share: float) -> np.ndarr
         The generator's pooled noise map (``z[:, :k] @ prior``).
     share : float
         The class's pooled share.
+    keys : ndarray of shape (n, d) or None
+        The rows with tied values made equal again, for telling columns of one value
+        (:meth:`ganaug.data.TabularEncoder.tie_keys`: that encoder spreads a value many
+        rows share over its quantile interval); None: ``rows``.
 
     Returns
     -------
@@ -85,7 +90,8 @@ def column_shares(rows: np.ndarray, prior: np.ndarray, share: float) -> np.ndarr
                  / chi2.ppf(1.0 - SPREAD_LEVEL, n - 1))
         # a column the class holds one value in gives no scale to cap at (a pixel a
         # digit never inked in 40 rows; capping there cost long-tailed digits 0.6 points)
-        cap = np.isfinite(upper) & (pooled > upper) & (np.ptp(rows, axis=0) > 0)
+        varies = np.ptp(rows if keys is None else keys, axis=0) > 0
+        cap = np.isfinite(upper) & (pooled > upper) & varies
         out[cap] = share * upper[cap] / pooled[cap]
     return out.astype(np.float32)
 

@@ -144,8 +144,9 @@ class AnchorGenerator(nn.Module):
     """(z, anchor) -> a new row near a real row of the class (DAGAN-style generation).
 
     Continuous columns are ``anchor + noise + residual(anchor, z)``, the noise mixing
-    ``z[:, :k] @ prior`` with noise from the anchor's own neighbours by class size
-    (see ``forward``); one-hot blocks (categories, missing-value flags) are the
+    ``z[:, :k] @ prior`` with noise from the anchor's own neighbours by class size,
+    per column where the class is narrower than the pooled part (see ``forward``);
+    one-hot blocks (categories, missing-value flags) are the
     anchor's, unchanged:
 
     - ``anchor`` is a real (encoded) row of the class being generated;
@@ -213,7 +214,8 @@ class AnchorGenerator(nn.Module):
         pick : Tensor of int64 of shape (m,)
             The anchor of each new row.
         local, share : Tensor or None
-            As in ``forward``, ``local`` restricted to the free columns.
+            As in ``forward``, ``local`` (and a per-column ``share``) restricted to
+            the free columns.
 
         Returns
         -------

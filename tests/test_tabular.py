@@ -491,6 +491,46 @@ def test_a_class_separated_by_a_gap_stays_on_its_side_in_mixed_tables(Aug, extra
     assert new.std() > 0.5 * ones.std()  # still spread, not pinned to the bounds
 
 
+@pytest.mark.parametrize("Aug", [ConditionalGANAugmenter, GANAugmenter])
+def test_a_narrow_class_between_two_modes_keeps_to_its_own_reach(Aug):
+    """A minority of sd 0.3 between the majority's modes at -3 and 3: the pooled margin
+    (twice the bimodal majority's sd, about 6) bounds nothing, and a third of its new rows
+    decoded into the majority's modes. Its own, much narrower spread sets its margin."""
+    from scipy.stats import chi2
+
+    rs = np.random.RandomState(0)
+    y = np.r_[np.zeros(300, int), np.ones(40, int)]
+    a = np.where(y == 1, 0.0, np.where(rs.rand(340) < 0.5, -3.0, 3.0))
+    a += rs.normal(size=340) * np.where(y == 1, 0.3, 0.7)
+    X = pd.DataFrame({"a": a, "o": rs.normal(size=340), "s": rs.choice(["p", "q"], 340)})
+    ones = X["a"][y == 1]
+    own = 2 * np.sqrt(ones.var() * 39 / chi2.ppf(0.01, 39))
+    aug = Aug(max_steps=10, width=16, random_state=0)
+    if Aug is GANAugmenter:  # one class: its own spread is the pooled one, nothing moves
+        out = aug.fit(X[y == 1]).sample(400)["a"]
+        margin = 2 * ones.std()
+    else:
+        out = aug.fit(X, y).sample(400, y=1)[0]["a"]
+        margin = own
+    assert out.min() >= ones.min() - margin - 1e-3
+    assert out.max() <= ones.max() + margin + 1e-3
+    assert out.std() > 0.5 * ones.std()
+    if Aug is ConditionalGANAugmenter:  # the majority keeps the pooled margin
+        reach = aug.class_reach_
+        assert np.isinf(reach[0][1][0]) and np.isinf(reach[0][2][0])
+
+
+def test_own_reach_margin_only_for_trusted_confidently_narrow_classes():
+    from ganaug.data.tabular import _own_margin
+
+    rs = np.random.RandomState(1)
+    narrow = rs.normal(size=40) * 0.3
+    assert _own_margin(narrow, 6.0) < 6.0 / 4
+    assert _own_margin(narrow, 2.0) == 2.0  # narrower, but not 4 times
+    assert _own_margin(narrow[:19], 6.0) == 6.0  # too few values to trust
+    assert _own_margin(np.zeros(40), 6.0) == 6.0  # one value: no spread to scale to
+
+
 def test_a_category_column_mixing_true_and_1_is_refused_not_merged():
     # True == 1 to pandas: one category, and the class's True rows came back as 1
     y = np.repeat([0, 1], [60, 40])

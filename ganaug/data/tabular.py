@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from .anchors import NARROW_FACTOR, TRUSTED_ROWS, variance_upper
 from .categorical import resolve_categorical
 from .integers import exact_offset, minus_offset
 from .numeric import NumericEncoder
@@ -82,6 +83,19 @@ class _Column:
 def _normal_scores(u: np.ndarray) -> np.ndarray:
     """Quantile levels -> the encoded values (standard normal scores, kept finite)."""
     return ndtri(np.clip(u, 1e-4, 1 - 1e-4))
+
+
+def _own_margin(values: np.ndarray, pooled: float) -> float:
+    """The class reach's margin of one class in one column (:meth:`TabularEncoder.class_reach`):
+    ``pooled`` (twice the pooled within-class standard deviation), or twice the upper
+    bound of the class's own standard deviation where that is less than ``pooled``
+    over :data:`~.anchors.NARROW_FACTOR` (classes of at least
+    :data:`~.anchors.TRUSTED_ROWS` values, not all equal)."""
+    with np.errstate(over="ignore"):  # a range past float64's: still a range
+        if len(values) < TRUSTED_ROWS or not np.ptp(values) > 0:
+            return pooled
+    own = 2.0 * float(np.sqrt(variance_upper(values)))
+    return own if own < pooled / NARROW_FACTOR else pooled
 
 
 def _refuse_bool_number_clash(values: pd.Series, name) -> None:
@@ -274,7 +288,8 @@ class TabularEncoder(TabularDecoding):
 
     def class_reach(self, X: np.ndarray | pd.DataFrame, codes: np.ndarray) -> dict:
         """Per class, the encoded bounds of where its numbers may go: its own range widened
-        by twice the pooled within-class standard deviation, in the column's units.
+        by twice the pooled within-class standard deviation, in the column's units, or
+        by twice its own where that is confidently much narrower.
 
         The quantile encoding squeezes an empty stretch between two classes' values (one
         class at 0-3, another at 97-101) into one quantile step, so a small step in the
@@ -282,6 +297,14 @@ class TabularEncoder(TabularDecoding):
         Sampling clips each class's continuous values to these bounds, which keeps new
         rows where the class's own values and its typical spread put them, as noise in
         the column's units would.
+
+        A class of at least :data:`~ganaug.data.anchors.TRUSTED_ROWS` values in the
+        column whose upper confidence bound of its standard deviation
+        (:func:`~ganaug.data.anchors.variance_upper`) is less than the pooled one over
+        :data:`~ganaug.data.anchors.NARROW_FACTOR` is widened by twice that bound instead:
+        a narrow minority between two modes of the majority (sd 0.3 between modes at
+        -3 and 3) otherwise reached into those modes with a third of its new rows
+        (random forest minority F1 53 against SMOTE-NC's 92; 90 with its own margin).
 
         Parameters
         ----------
@@ -309,8 +332,11 @@ class TabularEncoder(TabularDecoding):
                 margin = 2.0 * np.sqrt(np.sum(dev**2) / df)  # margin: no bound (below)
             if np.isnan(margin):  # inf - inf in an overflowed mean: no bound either
                 margin = np.inf
-            lo = np.array([v.min() - margin if len(v) else info.q[0] for v in parts])
-            hi = np.array([v.max() + margin if len(v) else info.q[-1] for v in parts])
+            margins = [_own_margin(v, margin) for v in parts]
+            lo = np.array([v.min() - g if len(v) else info.q[0]
+                           for v, g in zip(parts, margins)])
+            hi = np.array([v.max() + g if len(v) else info.q[-1]
+                           for v, g in zip(parts, margins)])
             cols.append(info.start)
             # a bound on a shared value takes that value's whole interval; a bound beyond
             # the column's range is none (encoded values past it decode to the range's end)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
@@ -36,26 +37,36 @@ NARROW_FACTOR = 4.0
 
 
 def variance_upper(values: np.ndarray) -> np.ndarray:
-    """Per column, the one-sided upper :data:`SPREAD_LEVEL` confidence bound of the
-    variance of ``values`` (chi-square, ``n - 1`` degrees of freedom): how wide a class
-    of these rows can confidently be. inf where the variance overflows.
+    """Per column, the upper :data:`SPREAD_LEVEL` confidence bound of a class's variance.
+
+    One-sided, chi-square with ``n - 1`` degrees of freedom: how wide a class of these
+    rows can confidently be. inf where the variance overflows or is NaN (NaN values, or
+    fewer than two rows, where numpy also warns about the degrees of freedom).
 
     Parameters
     ----------
     values : ndarray of shape (n,) or (n, d)
-        A class's values, ``n >= 2``.
+        A class's values.
 
     Returns
     -------
     upper : float64 ndarray of shape () or (d,)
     """
-    from scipy.stats import chi2
-
     n = len(values)
     with np.errstate(over="ignore", invalid="ignore"):
         upper = (np.asarray(values, dtype=np.float64).var(0, ddof=1) * (n - 1)
-                 / chi2.ppf(1.0 - SPREAD_LEVEL, n - 1))
+                 / _chi2_lower(n - 1))
     return np.where(np.isnan(upper), np.inf, upper)
+
+
+@lru_cache(maxsize=1024)
+def _chi2_lower(df: int) -> float:
+    """The lower ``1 - SPREAD_LEVEL`` quantile of chi-square with ``df`` degrees of
+    freedom (cached: scipy takes about 0.15 ms a call, and the class reach asks once
+    per class and column)."""
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(1.0 - SPREAD_LEVEL, df)) if df > 0 else float("nan")
 
 
 def pooled_share(n_rows):
@@ -117,11 +128,11 @@ def column_shares(rows: np.ndarray, prior: np.ndarray, share: float,
         return out.astype(np.float32)
     pooled = share * np.square(np.asarray(prior, dtype=np.float64)).sum(0)
     upper = variance_upper(rows)  # huge values: inf, no bound
-    # a column the class holds one value in gives no scale to cap at (a pixel a
-    # digit never inked in 40 rows; capping there cost long-tailed digits 0.6 points)
-    varies = np.ptp(rows if keys is None else keys, axis=0) > 0
-    cap = np.isfinite(upper) & (pooled > upper) & varies
     with np.errstate(over="ignore", invalid="ignore"):
+        # a column the class holds one value in gives no scale to cap at (a pixel a
+        # digit never inked in 40 rows; capping there cost long-tailed digits 0.6 points)
+        varies = np.ptp(rows if keys is None else keys, axis=0) > 0
+        cap = np.isfinite(upper) & (pooled > upper) & varies
         out[cap] = share * upper[cap] / pooled[cap]
     return out.astype(np.float32)
 

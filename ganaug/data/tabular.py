@@ -95,7 +95,8 @@ def _own_margin(values: np.ndarray, pooled: float) -> float:
         if len(values) < TRUSTED_ROWS or not np.ptp(values) > 0:
             return pooled
     own = 2.0 * float(np.sqrt(variance_upper(values)))
-    return own if own < pooled / NARROW_FACTOR else pooled
+    # a spread that underflows to 0 is no scale to bound by
+    return own if 0.0 < own < pooled / NARROW_FACTOR else pooled
 
 
 def _refuse_bool_number_clash(values: pd.Series, name) -> None:
@@ -299,12 +300,14 @@ class TabularEncoder(TabularDecoding):
         the column's units would.
 
         A class of at least :data:`~ganaug.data.anchors.TRUSTED_ROWS` values in the
-        column whose upper confidence bound of its standard deviation
+        column, not all equal, whose upper confidence bound of its standard deviation
         (:func:`~ganaug.data.anchors.variance_upper`) is less than the pooled one over
         :data:`~ganaug.data.anchors.NARROW_FACTOR` is widened by twice that bound instead:
         a narrow minority between two modes of the majority (sd 0.3 between modes at
-        -3 and 3) otherwise reached into those modes with a third of its new rows
-        (random forest minority F1 53 against SMOTE-NC's 92; 90 with its own margin).
+        -3 and 3) otherwise put 40 % of its new rows more than 5 of its standard
+        deviations from its mean, in those modes (random forest minority F1 53 against
+        SMOTE-NC's 92; 90 with its own margin). New values past a bound are clipped to
+        it: there a fifth of that class's new rows lie on one of its two bounds.
 
         Parameters
         ----------

@@ -13,7 +13,6 @@ oversampling, SMOTE-NC and the default cGAN; ROSE takes no category column).
 """
 import datetime
 import platform
-import subprocess
 import sys
 import warnings
 
@@ -26,6 +25,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from ganaug import ConditionalGANAugmenter
+from ganaug_bench.record import code_version
 
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")
@@ -51,13 +51,9 @@ def table(kind: str, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def main():
-    code = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "ganaug"], capture_output=True,
-                           text=True).stdout.strip()
     print(f"# Narrow minorities in mixed tables\n\nCommand: `python {sys.argv[0]}`; "
           f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
-          f"{platform.machine()}, 1 torch thread; code {code}{'+dirty' if dirty else ''}.\n")
+          f"{platform.machine()}, 1 torch thread; code {code_version()}.\n")
     print("| table | arm | classifier | balanced accuracy | minority F1 | new minority rows "
           "more than 5 of the class's sd from its mean, column a (%) |\n|---|---|---|---|---|---|")
     for kind in ("gap", "tight"):

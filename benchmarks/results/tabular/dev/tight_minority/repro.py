@@ -8,7 +8,6 @@ Run: ``python benchmarks/results/tabular/dev/tight_minority/repro.py > <out>.md`
 """
 import datetime
 import platform
-import subprocess
 import sys
 import warnings
 
@@ -20,6 +19,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from ganaug import ConditionalGANAugmenter
+from ganaug_bench.record import code_version
 
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")
@@ -35,13 +35,9 @@ def arms(s):
 
 
 def main():
-    code = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "ganaug"], capture_output=True,
-                           text=True).stdout.strip()
     print(f"# Tight minority (sd 0.05 in 2 of 20 columns)\n\nCommand: `python {sys.argv[0]}`; "
           f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
-          f"{platform.machine()}, 1 torch thread; code {code}{'+dirty' if dirty else ''}.\n")
+          f"{platform.machine()}, 1 torch thread; code {code_version()}.\n")
     res: dict = {}
     for s in range(3):
         r = np.random.default_rng(s)

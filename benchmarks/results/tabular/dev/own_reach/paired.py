@@ -41,6 +41,11 @@ for run in ("every_narrower", "four_times_narrower", "not_below_range"):
                        HERE / run / "tabular_oversampling.json",
                        ["balanced_accuracy", "g_mean", "minority_f1", "average_precision"]):
         print(line.replace(f"`{run}/tabular_oversampling.json`", f"`{run}`"))
+for line in paired(HERE / "four_times_narrower" / "tabular_oversampling.json",
+                   HERE / "redraw_past_bounds" / "tabular_oversampling.json",
+                   ["balanced_accuracy", "g_mean", "minority_f1", "average_precision"]):
+    print(line.replace("`redraw_past_bounds/tabular_oversampling.json`",
+                       "`redraw_past_bounds` (against four_times_narrower)"))
 for line in paired(MULTI / "own_reach_control" / "tabular_multiclass.json",
                    MULTI / "own_reach_four_times" / "tabular_multiclass.json",
                    ["balanced_accuracy", "macro_f1", "rare_recall"]):

@@ -190,3 +190,22 @@ def test_unseen_digits_are_optdigits_rows_outside_scikit_learns_digits():
     assert len(y) == 5620 - 1797 and X.shape[1] == 64
     assert not any(row.tobytes() in known for row in X)
     assert (np.bincount(y) >= np.bincount(digits.target)).all()  # each seed can draw
+
+
+def test_paired_runs_differences_over_shared_cells(tmp_path):
+    """Run minus control over the cells both files hold, in points, with the standard
+    error over cells; a metric only one file has is left out."""
+    from benchmarks.paired_runs import paired
+
+    cell = {"dataset": "d", "seed": 0, "classifier": "lr", "arm": "cgan"}
+    control = [{**cell, "fold": f, "balanced_accuracy": 0.5, "macro_f1": 0.1}
+               for f in range(3)]
+    run = [{**cell, "fold": f, "balanced_accuracy": 0.5 + 0.01 * f} for f in range(4)]
+    paths = []
+    for name, rows in (("control", control), ("run", run)):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "r.json")
+        paths[-1].write_text(json.dumps({"rows": rows}))
+    (line,) = paired(*paths)
+    # differences 0, 1, 2 points over the 3 shared folds: mean 1, sd 1, se 1 / sqrt(3)
+    assert line == "| `run` | balanced_accuracy | +1.00 | 0.58 | 3 | d +1.00 |"

@@ -307,7 +307,7 @@ class TabularEncoder(TabularDecoding):
         -3 and 3) otherwise put 40 % of its new rows more than 5 of its standard
         deviations from its mean, in those modes (random forest minority F1 53 against
         SMOTE-NC's 92; 90 with its own margin). New values past a bound are clipped to
-        it: there a fifth of that class's new rows lie on one of its two bounds.
+        it: there 45 % of that class's new rows lie on one of its two bounds.
 
         Parameters
         ----------

@@ -55,7 +55,8 @@ def main():
           f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
           f"{platform.machine()}, 1 torch thread; code {code_version()}.\n")
     print("| table | arm | classifier | balanced accuracy | minority F1 | new minority rows "
-          "more than 5 of the class's sd from its mean, column a (%) |\n|---|---|---|---|---|---|")
+          "more than 5 of the class's sd from its mean, column a (%) | new minority rows on the "
+          "lowest or highest new value, column a (%) |\n|---|---|---|---|---|---|---|")
     for kind in ("gap", "tight"):
         res: dict = {}
         for s in range(3):
@@ -69,16 +70,17 @@ def main():
                     own = X["a"].iloc[tr][y[tr] == 1]
                     new = Xr["a"].to_numpy()[len(tr):][yr[len(tr):] == 1]
                     out = np.mean(np.abs(new - own.mean()) > 5 * own.std())
+                    ends = np.mean((new == new.min()) | (new == new.max()))
                     Xr = Xr.assign(c=Xr["c"].cat.codes)
                     Xt = X.iloc[te].assign(c=X["c"].iloc[te].cat.codes)
                     for clf in (RandomForestClassifier(100, random_state=s),
                                 HistGradientBoostingClassifier(random_state=s)):
                         p = clf.fit(Xr, yr).predict(Xt)
                         res.setdefault((name, type(clf).__name__), []).append(
-                            (balanced_accuracy_score(y[te], p), f1_score(y[te], p), out))
+                            (balanced_accuracy_score(y[te], p), f1_score(y[te], p), out, ends))
         for (name, clf), v in res.items():
-            ba, f1, out = 100 * np.mean(v, axis=0)
-            print(f"| {kind} | {name} | {clf} | {ba:.1f} | {f1:.1f} | {out:.1f} |")
+            ba, f1, out, ends = 100 * np.mean(v, axis=0)
+            print(f"| {kind} | {name} | {clf} | {ba:.1f} | {f1:.1f} | {out:.1f} | {ends:.1f} |")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         tails = est.codec_.class_tail_probs(X, codes)
         if tails:  # per class: drawn from the class's own rows, not the whole table's
             est.class_tail_probs_ = tails
+    if y is not None and isinstance(est.codec_, TabularEncoder | NumericEncoder):
         reach = est.codec_.class_reach(X, codes)
         if reach:  # numbers kept near their class's (sampling clips to these)
             est.class_reach_ = reach

@@ -516,16 +516,16 @@ def test_a_narrow_class_between_two_modes_keeps_to_its_own_reach():
 
 
 def test_own_reach_margin_only_for_trusted_confidently_narrow_classes():
-    from ganaug.data.tabular import _own_margin
+    from ganaug.data.anchors import narrow_margin
 
     rs = np.random.RandomState(1)
     narrow = rs.normal(size=40) * 0.3
-    assert _own_margin(narrow, 6.0) < 6.0 / 4
-    assert _own_margin(narrow, 2.0) == 2.0  # narrower, but not 4 times
-    assert _own_margin(narrow[:20], 6.0) < 6.0 / 4  # 20 values are enough
-    assert _own_margin(narrow[:19], 6.0) == 6.0  # too few values to trust
-    assert _own_margin(np.r_[np.zeros(39), 1e-300], 6.0) == 6.0  # spread underflows
-    assert _own_margin(np.zeros(40), 6.0) == 6.0  # one value: no spread to scale to
+    assert narrow_margin(narrow, 6.0) < 6.0 / 4
+    assert narrow_margin(narrow, 2.0) == 2.0  # narrower, but not 4 times
+    assert narrow_margin(narrow[:20], 6.0) < 6.0 / 4  # 20 values are enough
+    assert narrow_margin(narrow[:19], 6.0) == 6.0  # too few values to trust
+    assert narrow_margin(np.r_[np.zeros(39), 1e-300], 6.0) == 6.0  # spread underflows
+    assert narrow_margin(np.zeros(40), 6.0) == 6.0  # one value: no spread to scale to
 
 
 def test_a_category_column_mixing_true_and_1_is_refused_not_merged():
@@ -566,3 +566,25 @@ def test_a_mixed_column_of_numbers_near_1e300_fits_without_overflow_warnings():
         new = Xr["big"].to_numpy()[len(X):]
         assert len(new) == 30 and np.isfinite(new).all()
         assert X["big"].min() <= new.min() and new.max() <= X["big"].max()
+
+
+def test_a_class_narrow_in_a_few_numeric_columns_keeps_to_its_own_reach():
+    """Plain numeric tables: a class 20 times narrower than the rest in two columns keeps
+    its new values there within its range widened by twice its own spread's upper
+    bound (in the standardised units); wide columns and the wide class get no bound."""
+    from scipy.stats import chi2
+
+    rs = np.random.RandomState(0)
+    X = rs.normal(size=(400, 5))
+    y = np.r_[np.zeros(340, int), np.ones(60, int)]
+    X[y == 1, :2] *= 0.05
+    aug = ConditionalGANAugmenter(max_steps=10, width=16, random_state=0).fit(X, y)
+    assert isinstance(aug.codec_, NumericEncoder)
+    at, low, high = aug.class_reach_[1]
+    assert at.tolist() == [0, 1] and 0 not in aug.class_reach_
+    out, _ = aug.sample(500, y=1)
+    ones = X[y == 1, :2]
+    own = 2 * np.sqrt(ones.var(0, ddof=1) * 59 / chi2.ppf(0.01, 59))
+    assert (out[:, :2] >= ones.min(0) - own - 1e-4).all()
+    assert (out[:, :2] <= ones.max(0) + own + 1e-4).all()
+    assert out[:, 2:].std(0).min() > 0.5  # the wide columns keep their spread

@@ -69,6 +69,32 @@ def _chi2_lower(df: int) -> float:
     return float(chi2.ppf(1.0 - SPREAD_LEVEL, df)) if df > 0 else float("nan")
 
 
+def narrow_margin(values: np.ndarray, pooled: float) -> float:
+    """A class's reach margin in one column (:meth:`ganaug.data.TabularEncoder.class_reach`,
+    :meth:`ganaug.data.NumericEncoder.class_reach`): ``pooled`` (twice the pooled
+    within-class standard deviation), or twice the upper bound of the class's own
+    standard deviation (:func:`variance_upper`) where that is less than ``pooled`` over
+    :data:`NARROW_FACTOR` (classes of at least :data:`TRUSTED_ROWS` values, not all
+    equal; a spread that underflows to 0 is no scale to bound by).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        The class's values in the column (no missing values).
+    pooled : float
+        Twice the pooled within-class standard deviation of the column.
+
+    Returns
+    -------
+    margin : float
+    """
+    with np.errstate(over="ignore"):  # a range past float64's: still a range
+        if len(values) < TRUSTED_ROWS or not np.ptp(values) > 0:
+            return pooled
+    own = 2.0 * float(np.sqrt(variance_upper(values)))
+    return own if 0.0 < own < pooled / NARROW_FACTOR else pooled
+
+
 def pooled_share(n_rows):
     """Share of a class's noise variance drawn from the pooled covariance.
 

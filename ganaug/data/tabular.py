@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from .anchors import NARROW_FACTOR, TRUSTED_ROWS, variance_upper
+from .anchors import narrow_margin
 from .categorical import resolve_categorical
 from .integers import exact_offset, minus_offset
 from .numeric import NumericEncoder
@@ -83,20 +83,6 @@ class _Column:
 def _normal_scores(u: np.ndarray) -> np.ndarray:
     """Quantile levels -> the encoded values (standard normal scores, kept finite)."""
     return ndtri(np.clip(u, 1e-4, 1 - 1e-4))
-
-
-def _own_margin(values: np.ndarray, pooled: float) -> float:
-    """The class reach's margin of one class in one column (:meth:`TabularEncoder.class_reach`):
-    ``pooled`` (twice the pooled within-class standard deviation), or twice the upper
-    bound of the class's own standard deviation where that is less than ``pooled``
-    over :data:`~.anchors.NARROW_FACTOR` (classes of at least
-    :data:`~.anchors.TRUSTED_ROWS` values, not all equal)."""
-    with np.errstate(over="ignore"):  # a range past float64's: still a range
-        if len(values) < TRUSTED_ROWS or not np.ptp(values) > 0:
-            return pooled
-    own = 2.0 * float(np.sqrt(variance_upper(values)))
-    # a spread that underflows to 0 is no scale to bound by
-    return own if 0.0 < own < pooled / NARROW_FACTOR else pooled
 
 
 def _refuse_bool_number_clash(values: pd.Series, name) -> None:
@@ -335,7 +321,7 @@ class TabularEncoder(TabularDecoding):
                 margin = 2.0 * np.sqrt(np.sum(dev**2) / df)  # margin: no bound (below)
             if np.isnan(margin):  # inf - inf in an overflowed mean: no bound either
                 margin = np.inf
-            margins = [_own_margin(v, margin) for v in parts]
+            margins = [narrow_margin(v, margin) for v in parts]
             lo = np.array([v.min() - g if len(v) else info.q[0]
                            for v, g in zip(parts, margins)])
             hi = np.array([v.max() + g if len(v) else info.q[-1]

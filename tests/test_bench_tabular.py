@@ -209,3 +209,23 @@ def test_paired_runs_differences_over_shared_cells(tmp_path):
     (line,) = paired(*paths)
     # differences 0, 1, 2 points over the 3 shared folds: mean 1, sd 1, se 1 / sqrt(3)
     assert line == "| `run` | balanced_accuracy | +1.00 | 0.58 | 3 | d +1.00 |"
+
+
+def test_paired_runs_of_the_main_job_pair_seeds_of_one_arm(tmp_path):
+    """``ganaug bench`` results (per-seed ``runs``, no data set or fold): paired by seed and
+    arm, grouped by arm, one arm's cells with ``arm=``."""
+    from benchmarks.paired_runs import paired
+
+    def runs(gain):
+        return [{"seed": s, "arm": arm, "balanced_accuracy": 0.9 + (gain * s if arm == "cgan"
+                                                                      else 0.0)}
+                for s in range(3) for arm in ("cgan", "ROSE")]
+
+    paths = []
+    for name, gain in (("old", 0.0), ("new", 0.01)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps({"runs": runs(gain)}))
+    (line,) = paired(*paths, name="new", arm="cgan")
+    assert line == "| `new` | balanced_accuracy | +1.00 | 0.58 | 3 | cgan +1.00 |"
+    (line,) = paired(*paths, name="new")  # both arms: ROSE's differences are 0
+    assert line.endswith("| 6 | ROSE +0.00, cgan +1.00 |")

@@ -588,3 +588,42 @@ def test_a_class_narrow_in_a_few_numeric_columns_keeps_to_its_own_reach():
     assert (out[:, :2] >= ones.min(0) - own - 1e-4).all()
     assert (out[:, :2] <= ones.max(0) + own + 1e-4).all()
     assert out[:, 2:].std(0).min() > 0.5  # the wide columns keep their spread
+
+
+def test_numeric_class_reach_per_class_generators_and_a_saved_model(tmp_path):
+    """GANAugmenter's per-class generators clip to the same reach as the class code they
+    sample, and a saved model keeps it (its samples equal the original's)."""
+    from ganaug import GANAugmenter, load, save
+
+    rs = np.random.RandomState(3)
+    X = rs.normal(size=(300, 4))
+    y = np.r_[np.zeros(240, int), np.ones(60, int)]
+    X[y == 1, 0] = 5.0 + 0.02 * rs.normal(size=60)
+    aug = GANAugmenter(max_steps=5, width=16, random_state=0).fit(X, y)
+    at, low, high = aug.class_reach_[1]
+    own = aug.codec_.transform(X[y == 1])[:, 0]  # bounds in the encoded units
+    assert at.tolist() == [0] and low[0] < own.min() and own.max() < high[0]
+    assert high[0] - low[0] < 3 * np.ptp(own)  # its own spread, not the pooled one
+    out, labels = aug.sample(400, y=1)
+    assert (labels == 1).all()
+    new = aug.codec_.transform(out)[:, 0]
+    assert low[0] - 1e-4 <= new.min() and new.max() <= high[0] + 1e-4
+    save(aug, tmp_path / "m.ganaug")
+    back = load(tmp_path / "m.ganaug")
+    assert np.array_equal(back.class_reach_[1][1], low)
+    np.testing.assert_array_equal(back.sample(50, y=1)[0], aug.sample(50, y=1)[0])
+
+
+def test_narrow_margin_of_many_columns_is_each_columns_margin():
+    from ganaug.data.anchors import narrow_margin
+
+    rs = np.random.RandomState(4)
+    values = rs.normal(size=(30, 6)) * np.array([0.01, 1, 0.2, 0, 1e-300, 3])
+    values[:, 3] = 7.0  # one value
+    pooled = np.array([1.0, 1.0, 1.0, 1.0, 1.0, np.inf])
+    together = narrow_margin(values, pooled)
+    alone = [narrow_margin(values[:, j], pooled[j]) for j in range(6)]
+    np.testing.assert_allclose(together, alone, rtol=1e-12)  # numpy sums 2-d by rows
+    assert together[0] < 0.25 and together[1:5].tolist() == [1.0] * 4
+    assert np.isfinite(together[5])  # an infinite pooled spread: the class's own
+    np.testing.assert_array_equal(narrow_margin(values[:19], pooled), pooled)

@@ -3,7 +3,9 @@
 - :func:`neighbour_pairs`: for every row, real partners of the same class (its nearest
   neighbours), the "real pairs" a :class:`ganaug.nn.tabular.PairDiscriminator` learns from;
 - :func:`pooled_within_class_root`: a low-rank square root of the pooled within-class
-  covariance, the generator's starting noise model (shared by all classes).
+  covariance, the generator's starting noise model (shared by all classes);
+- :func:`column_shares` and :func:`narrow_margin`: how far a class's own spread limits its
+  noise and its new values (classes confidently narrower than the pooled spread).
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ TRUSTED_ROWS = 20
 SPREAD_LEVEL = 0.99
 
 
-#: a class whose own spread in a mixed table's column is confidently at least this many
+#: a class whose own spread in a column is confidently at least this many
 #: times narrower than the pooled within-class spread takes the margin of its class reach
-#: from its own spread (:meth:`ganaug.data.TabularEncoder.class_reach`). Every narrower
+#: from its own spread (:func:`narrow_margin`, for
+#: :meth:`ganaug.data.TabularEncoder.class_reach` and
+#: :meth:`ganaug.data.NumericEncoder.class_reach`). Every narrower
 #: class (a factor of 1) cost the mixed development table arrhythmia 1.6 points of
 #: balanced accuracy (many columns a little narrower, from 20 rows); 4 cost 0.3 there and
 #: fixed the made-up tables' classes 10-20 times narrower (chosen on that one table)
@@ -69,30 +73,39 @@ def _chi2_lower(df: int) -> float:
     return float(chi2.ppf(1.0 - SPREAD_LEVEL, df)) if df > 0 else float("nan")
 
 
-def narrow_margin(values: np.ndarray, pooled: float) -> float:
-    """A class's reach margin in one column (:meth:`ganaug.data.TabularEncoder.class_reach`,
-    :meth:`ganaug.data.NumericEncoder.class_reach`): ``pooled`` (twice the pooled
-    within-class standard deviation), or twice the upper bound of the class's own
-    standard deviation (:func:`variance_upper`) where that is less than ``pooled`` over
-    :data:`NARROW_FACTOR` (classes of at least :data:`TRUSTED_ROWS` values, not all
-    equal; a spread that underflows to 0 is no scale to bound by).
+def narrow_margin(values: np.ndarray, pooled):
+    """A class's reach margin per column (:meth:`ganaug.data.TabularEncoder.class_reach`,
+    :meth:`ganaug.data.NumericEncoder.class_reach`).
+
+    ``pooled`` (twice the pooled within-class standard deviation), or twice the upper
+    bound of the class's own standard deviation (:func:`variance_upper`) where that is
+    less than ``pooled`` over :data:`NARROW_FACTOR` (classes of at least
+    :data:`TRUSTED_ROWS` values, not all equal; a spread that underflows to 0 is no
+    scale to bound by).
 
     Parameters
     ----------
-    values : ndarray of shape (n,)
-        The class's values in the column (no missing values).
-    pooled : float
-        Twice the pooled within-class standard deviation of the column.
+    values : ndarray of shape (n,) or (n, d)
+        The class's values in one column or in ``d`` columns (no missing values).
+    pooled : float or ndarray of shape (d,)
+        Twice the pooled within-class standard deviation of each column.
 
     Returns
     -------
-    margin : float
+    margin : float or float64 ndarray of shape (d,)
+        The margin of each column: ``pooled`` or the class's own, the smaller.
     """
-    with np.errstate(over="ignore"):  # a range past float64's: still a range
-        if len(values) < TRUSTED_ROWS or not np.ptp(values) > 0:
-            return pooled
-    own = 2.0 * float(np.sqrt(variance_upper(values)))
-    return own if 0.0 < own < pooled / NARROW_FACTOR else pooled
+    pooled = np.asarray(pooled, dtype=np.float64)
+    values = np.asarray(values)
+    if len(values) < TRUSTED_ROWS:
+        margin = pooled.copy()
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # a range past float64's
+            spread = np.ptp(values, axis=0) > 0  # is still a range
+            own = 2.0 * np.sqrt(variance_upper(values))
+            margin = np.where(spread & (own > 0.0) & (own < pooled / NARROW_FACTOR),
+                              own, pooled)
+    return float(margin) if margin.ndim == 0 else margin
 
 
 def pooled_share(n_rows):

@@ -73,7 +73,7 @@ def _chi2_lower(df: int) -> float:
     return float(chi2.ppf(1.0 - SPREAD_LEVEL, df)) if df > 0 else float("nan")
 
 
-def narrow_margin(values: np.ndarray, pooled):
+def narrow_margin(values: np.ndarray, pooled: float | np.ndarray) -> float | np.ndarray:
     """A class's reach margin per column (:meth:`ganaug.data.TabularEncoder.class_reach`,
     :meth:`ganaug.data.NumericEncoder.class_reach`).
 

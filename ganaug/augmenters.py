@@ -35,7 +35,7 @@ _PARAMS_DOC = """
         discriminator that judges (anchor, row) pairs, real pairs being an anchor and
         one of its 5 nearest neighbours of the same class (with the anchor's categories,
         which generated rows copy), so copies of the anchor are as detectable as
-        implausible rows (DAGAN-style; see README "How the default generator works").
+        implausible rows (DAGAN-style; see docs/design.md).
         The fitted model keeps the encoded training rows (``anchors_``), as SMOTE does.
         A class of one row is accepted (as ``RandomOverSampler`` accepts it): its rows
         are that row plus pooled noise, as are those of a class of copies of one row
@@ -78,7 +78,7 @@ _PARAMS_DOC = """
         not saved: it is refitted from the kept anchors when a loaded model first
         samples (``ganaug.save`` stores the check's kinds and a few common classifiers;
         a model with another classifier here can be pickled instead). Chosen on
-        development data (see README "How the default generator works"). It costs
+        development data (see docs/design.md). It costs
         fidelity to the category shares of a class (redraws favour anchors away from
         the boundary; Adult's mean category TVD 0.010 -> 0.051) and to its
         missing-value rates (a missing value encodes at the table's median, which the

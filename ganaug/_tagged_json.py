@@ -66,7 +66,10 @@ class Encoder:
         if isinstance(v, pd.Timestamp):
             return {"__pd_timestamp__": v.isoformat()}
         if isinstance(v, pd.Timedelta):
-            return {"__pd_timedelta__": int(v.value)}
+            # the count in its own unit: durations past ~292 years have no nanoseconds
+            td = v.to_timedelta64()
+            return {"__pd_timedelta__": int(td.astype(np.int64)),
+                    "unit": np.datetime_data(td.dtype)[0]}
         if isinstance(v, np.datetime64 | np.timedelta64):
             return {"__npdatetime__": str(v), "dtype": v.dtype.str}
         if isinstance(v, pd.Period):
@@ -242,7 +245,10 @@ class Decoder:
         if tag == "__pd_timestamp__":
             return pd.Timestamp(str(v[tag]))
         if tag == "__pd_timedelta__":
-            return pd.Timedelta(int(v[tag]))
+            unit = str(v.get("unit", "ns"))  # files before units were kept: ns
+            if unit not in ("s", "ms", "us", "ns"):
+                raise ValueError(f"Corrupt ganaug file: a duration in unit {unit!r}.")
+            return pd.Timedelta(np.timedelta64(int(v[tag]), unit))
         if tag == "__npdatetime__":
             dtype = np.dtype(v["dtype"])
             if dtype.kind not in "mM":

@@ -7,6 +7,7 @@ kind, and whether a table needs the mixed-type encoder) is returned, never store
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any, NamedTuple
 
@@ -369,7 +370,22 @@ def _check_numeric_column(col: pd.Series, name: str, frame: bool) -> None:
             f"{head} has dtype category: numbers generated for it would not be among its "
             "categories. List it in categorical_features, or, if its categories are "
             f"numbers, convert it first (X[{name}] = X[{name}].astype(float)).")
+    if isinstance(col.dtype, pd.PeriodDtype):
+        raise ValueError(
+            f"{head} has dtype {col.dtype}: periods cannot be rebuilt from generated "
+            "numbers. List it in categorical_features, or convert it first "
+            f"(X[{name}] = X[{name}].dt.to_timestamp()).")
     inferred = pd.api.types.infer_dtype(col, skipna=True)  # no Python loop over values
+    if inferred == "integer" and col.dtype == object:
+        ints = [v for v in col.dropna().tolist() if isinstance(v, Integral)]
+        if ints and max(abs(min(ints)), abs(max(ints))) > 2**53:
+            raise ValueError(
+                f"{head} holds whole numbers beyond 2**53 in an object column, which "
+                "float64 cannot hold exactly (new values would be rounded or wrap "
+                "around). " + ("Give the column an int64 or uint64 dtype (exact there)"
+                               if frame else "Pass X as a DataFrame with that column as "
+                               "int64 or uint64 (exact there)")
+                + ", or list it in categorical_features.")
     if inferred == "boolean" and col.dtype == object:
         raise ValueError(
             f"{head} holds True/False in an object column, which would come back as 1/0. "
@@ -420,6 +436,8 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
     require_y(est, y)
     if sparse.issparse(y):
         raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
+    if isinstance(y, pd.DataFrame) and y.shape[1] > 1:  # one-hot labels, as an array
+        y = y.to_numpy()
     y = plain_labels(y)
     check_classification_targets(y)  # "Unknown label type: continuous ..."
     y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
@@ -454,6 +472,8 @@ def check_strategy(est, y) -> dict:
                     f"The sampling_strategy callable returned class {label!r}, which is "
                     f"not in y (classes {sorted(classes.tolist(), key=str)})."
                 )
+    if isinstance(strategy, Mapping) and not isinstance(strategy, dict):
+        strategy = dict(strategy)  # imbalanced-learn reads dicts only (None otherwise)
     if isinstance(strategy, dict):  # a float count failed only after training
         for label, count in strategy.items():
             if isinstance(count, bool) or not isinstance(count, Integral | np.integer):
@@ -490,7 +510,14 @@ def plain_labels(y):
     # numpy scalars count as their Python kind (np.float64 and float are one type)
     kinds = {type(v.item()) if isinstance(v, np.generic) else type(v) for v in arr.tolist()}
     if all(issubclass(k, Integral) and not issubclass(k, bool | np.bool_) for k in kinds):
-        return arr.astype(np.int64)
+        values = arr.tolist()
+        if min(values) >= -(2**63) and max(values) < 2**63:
+            return arr.astype(np.int64)
+        if min(values) >= 0 and max(values) < 2**64:
+            return arr.astype(np.uint64)
+        raise ValueError(
+            "y holds integer labels beyond 64 bits, which numpy cannot hold as numbers; "
+            "pass them as strings (e.g. y = [str(v) for v in y]).")
     if all(issubclass(k, str) for k in kinds):
         return y
     if len(kinds) == 1:  # one non-string type (floats, bools): its own numpy dtype

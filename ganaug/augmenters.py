@@ -209,12 +209,13 @@ _PARAMS_DOC = """
         count instead would oversubscribe the cores).
     categorical_features : 'auto', None or array-like of str, int or bool, default='auto'
         Categorical columns of a table, as for imbalanced-learn's ``SMOTENC``: 'auto'
-        reads them from DataFrame dtypes (category, object, string, bool) and from the
-        values of numpy object arrays; or a list of column names, a list of column
-        positions (ints; on a frame whose columns are named by other ints, where names
-        and positions disagree, refused: pass a boolean mask), or a boolean mask (a
-        column left out of the list must hold numbers: a category or text column left
-        out is refused). Tables with categorical columns
+        reads them from DataFrame dtypes (category, object, string, bool, and dates,
+        durations, periods and intervals, whose new values are then values seen in
+        training) and from the values of numpy object arrays; or a list of column
+        names, a list of column positions (ints; on a frame whose columns are named
+        by other ints, where names and positions disagree, refused: pass a boolean
+        mask), or a boolean mask (a column left out of the list must hold numbers: a
+        category or text column left out is refused). Tables with categorical columns
         or missing values (DataFrames and object arrays) go through
         ``ganaug.data.TabularEncoder``:
         one-hot blocks (copied from the anchor with anchor conditioning; Gumbel-softmax

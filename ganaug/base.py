@@ -21,14 +21,14 @@ import pandas as pd
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from scipy import sparse
-from sklearn.preprocessing import label_binarize
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import _fitting, _sampling
 from ._compat import ArraysTransformer, StrOptions, _fit_context
-from ._device import resolve_or_cpu
+from ._device import MAX_SEED, resolve_or_cpu
 from ._validation import (
     AdamBetas,
     Classifier,
@@ -258,7 +258,7 @@ class BaseGANAugmenter(BaseOverSampler):
             self.__dict__.pop("y_series_", None)
 
     # ------------------------------------------------------------------ sampling -----
-    def sample(self, n_samples: int, y=None):
+    def sample(self, n_samples: int, y=None, random_state=None):
         """Generate ``n_samples`` new rows.
 
         Parameters
@@ -271,6 +271,12 @@ class BaseGANAugmenter(BaseOverSampler):
             ``GANAugmenter`` fitted by ``fit_resample`` has generators for the
             oversampled classes only: pass their labels). Not allowed for a
             ``GANAugmenter`` fitted without ``y``.
+        random_state : None, int or numpy RandomState, default=None
+            None: draw from the model's own sampling stream, which each call moves on.
+            An int or a RandomState: draw from a stream seeded by it and leave the
+            model's own stream where it was, so the same value gives the same rows and
+            different values give different rows (one per thread or worker, for
+            example).
 
         Returns
         -------
@@ -285,8 +291,10 @@ class BaseGANAugmenter(BaseOverSampler):
         Each call moves the model's sampling stream on, so calls give new rows and a
         refit with the same ``random_state`` repeats them; a call that fails leaves the
         stream where it was. Sample one model from one thread at a time, or give each
-        thread its own copy (``copy.deepcopy``): calls at once share the stream, so
-        which call gets which rows is not reproducible.
+        thread its own copy (``copy.deepcopy``) and its own ``random_state``: copies
+        carry the same stream, so without one they all draw the same rows, and calls at
+        once on one model share its stream, so which call gets which rows is not
+        reproducible.
         """
         check_is_fitted(self, "codec_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
@@ -297,6 +305,15 @@ class BaseGANAugmenter(BaseOverSampler):
         _sampling.check_output_fits(n, self.n_features_in_)
         if self.classes_ is None and y is not None:
             raise ValueError("This augmenter was fitted without y; call sample(n).")
+        if random_state is not None:  # a stream of its own; the model's is put back
+            seeds = check_random_state(random_state).randint(MAX_SEED, size=2)
+            with kept_sampling_streams(self):
+                streams = (getattr(self, "_sample_rng", None),
+                           getattr(self.codec_, "_sample_rng", None))
+                for stream, seed in zip(streams, seeds, strict=True):
+                    if isinstance(stream, np.random.RandomState):
+                        stream.seed(int(seed))
+                return self.sample(n_samples, y)
         # a call that fails leaves the sampling streams where they were
         with kept_sampling_streams(self, on_error_only=True):
             if self.classes_ is None:
@@ -349,6 +366,7 @@ class BaseGANAugmenter(BaseOverSampler):
             # labels stays one, as ``sample`` returns it)
             require_y(self, y)
             arrays_transformer = ArraysTransformer(X, y)
+            width = np.shape(y)[1] if np.ndim(y) == 2 else 0  # one-hot labels' columns
             if not sparse.issparse(y):
                 y = plain_labels(y)  # object ints as ints; mixed label types refused
             # imbalanced-learn's SamplerMixin.fit_resample, with validation's findings
@@ -368,7 +386,9 @@ class BaseGANAugmenter(BaseOverSampler):
                 X, y, kind, mixed,
                 returned=caller_X if isinstance(caller_X, pd.DataFrame) else None)
             if binarize_y:
-                y_res = label_binarize(y_res, classes=np.unique(y))
+                # one column per input column, two for two classes too (label_binarize
+                # gives a binary target one column, which the caller's frame cannot take)
+                y_res = (np.asarray(y_res)[:, None] == np.arange(width)).astype(int)
             return arrays_transformer.transform(X_res, y_res)
 
     def _fit_resample(self, X, y):
@@ -391,8 +411,9 @@ class BaseGANAugmenter(BaseOverSampler):
         y_orig = np.asarray(y)
         if len(codes) == 0:  # a fresh 0..n-1 index, as when rows are added
             # (RandomOverSampler's output has one whatever it adds)
-            if isinstance(X, pd.DataFrame):
-                return X.reset_index(drop=True), y_orig.copy()
+            if isinstance(X, pd.DataFrame):  # the caller's rows, as when rows are added
+                return (X if returned is None else returned).reset_index(drop=True), \
+                    y_orig.copy()
             return (X.copy() if hasattr(X, "copy") else X), y_orig.copy()
         X_new = _sampling.generate(self, codes, len(codes))
         y_res = np.concatenate([y_orig, self.classes_[codes].astype(y_orig.dtype)])

@@ -403,12 +403,10 @@ def run_sample(args: argparse.Namespace) -> int:
         raise CommandError(f"-n must be at least 1; got {args.n}")
     _check_outs(args.force, args.out, inputs=(args.model,))
     aug = _load_model(args.model)
-    if args.seed is not None:
-        aug._sample_rng = np.random.RandomState(args.seed)
     if aug.classes_ is None:
         if args.label is not None:
             raise CommandError("this model was fitted without classes; drop --class")
-        out = _as_table(aug.sample(args.n))
+        out = _as_table(aug.sample(args.n, random_state=args.seed))
     else:
         from .report import sampled_classes
 
@@ -441,7 +439,7 @@ def run_sample(args: argparse.Namespace) -> int:
                   "(resample --method gan trains the oversampled classes): sampling those")
         else:
             label = None
-        X_new, y_new = aug.sample(args.n, y=label)
+        X_new, y_new = aug.sample(args.n, y=label, random_state=args.seed)
         out = _as_table(X_new).copy()
         out[args.target] = np.asarray(y_new)
     write_table(out, args.out)

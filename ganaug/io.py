@@ -309,6 +309,9 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
         config = json.loads(payload["config"])
     except (KeyError, TypeError, json.JSONDecodeError) as exc:
         raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ValueError(f"Corrupt ganaug file {os.fspath(path)!r}: its config is a "
+                         f"{type(config).__name__}, not an object.")
     _check_version(str(config.get("ganaug_version", "?")))
     name = config.get("estimator")
     cls = getattr(augmenters, name, None) if isinstance(name, str) else None
@@ -340,6 +343,7 @@ def _restore(cls, config: dict, dec: Decoder):
             f"{__version__}; they are ignored.", UserWarning, stacklevel=3,
         )
     est = cls(**{k: v for k, v in params.items() if k in known})
+    est._validate_params()  # a hand-edited value (max_steps=-5) is refused here
     for key, value in config["fitted"].items():
         if key in _DROPPED:
             continue

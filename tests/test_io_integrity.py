@@ -217,8 +217,9 @@ def _edited_copy(src, dst, edit):
     lambda c: c["fitted"]["anchors_"].__setitem__(
         "shape", c["fitted"]["anchors_"]["shape"][::-1]),  # loaded; IndexError in sample()
     lambda c: c["fitted"].__setitem__("__class__", 1),
+    lambda c: c["params"].__setitem__("max_steps", -5),  # loaded unvalidated before
 ], ids=["no-params", "dtype", "decimal", "device", "renamed", "no-modules", "anchors",
-        "dunder"])
+        "dunder", "bad-param"])
 def test_load_of_an_edited_file_is_a_clear_value_error_at_load(tmp_path, edit):
     import warnings
 
@@ -341,3 +342,13 @@ def test_pyarrow_dtypes_round_trip_and_unreadable_dtype_names_are_refused_at_sav
     ganaug.save(aug, tmp_path / "m.ganaug")  # loading it failed: "Corrupt ganaug file"
     back = ganaug.load(tmp_path / "m.ganaug")
     pd.testing.assert_frame_equal(back.sample(10, y=1)[0], aug.sample(10, y=1)[0])
+
+
+@pytest.mark.parametrize("config", [[1, 2], "text", 3, None])
+def test_a_config_that_is_not_an_object_is_a_clear_value_error(saved, tmp_path, config):
+    payload = torch.load(saved[0], weights_only=True)
+    payload["config"] = json.dumps(config)
+    payload["checksum"] = _digest(payload["config"], payload["tensors"])
+    torch.save(payload, tmp_path / "c.ganaug")
+    with pytest.raises(ValueError, match="its config is a"):
+        ganaug.load(tmp_path / "c.ganaug")

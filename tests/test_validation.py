@@ -43,6 +43,19 @@ def _inf(a):
 
 # name -> (call, exception, message fragment); every call must fail before training
 FIT_CASES = {
+    # ---- found by the 2026-12-02 bug hunts
+    "period column treated as numbers": (
+        lambda: C(categorical_features=None).fit(
+            pd.DataFrame({"x": X[:, 0], "m": pd.period_range("2020-01", periods=40,
+                                                             freq="M")}), Y),
+        ValueError, "periods cannot be rebuilt"),
+    "object column of ints beyond 2**53": (
+        lambda: C().fit(np.array([[2**62 + 10**12 * i, 0.5] for i in range(40)],
+                                 dtype=object), Y),
+        ValueError, "beyond 2**53"),
+    "labels beyond 64 bits": (
+        lambda: C().fit(X, np.array([2**70, 2**70 + 1], dtype=object)[Y]),
+        ValueError, "beyond 64 bits"),
     # ---- X: shape and size
     "empty X": (lambda: C().fit(np.empty((0, 3)), np.empty(0)), ValueError, "0 sample"),
     "empty X unconditional": (lambda: G().fit(np.empty((0, 3))), ValueError, "0 sample"),

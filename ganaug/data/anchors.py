@@ -47,8 +47,7 @@ def fold_into(values: np.ndarray, low, high, fold_low=True, fold_high=True) -> n
     mass that no real row has (a bug hunt found 15 % of a class's new values on a
     column's one training maximum, and a corner row repeated 91 times in 2,000).
     Reflection (``2 * high - v``) keeps the density near the bound spread out, as a
-    kernel density estimate with the reflection method does; a value more than the
-    width ``high - low`` past a bound is clipped onto it. A bound that is a value
+    kernel density estimate with the reflection method does. A bound that is a value
     many training rows share (0 in a zero-inflated column, a blank pixel) is a real point
     mass: pass ``fold_low`` / ``fold_high`` False there and values are clipped onto it.
 
@@ -67,10 +66,8 @@ def fold_into(values: np.ndarray, low, high, fold_low=True, fold_high=True) -> n
         The same array.
     """
     with np.errstate(invalid="ignore", over="ignore"):
-        # a value more than the whole width past a bound (an exploded output) would
-        # land past the other one: it is clipped onto the near bound instead
-        below = (values < low) & fold_low & (values >= 2.0 * low - high)
-        above = (values > high) & fold_high & (values <= 2.0 * high - low)
+        below = (values < low) & fold_low
+        above = (values > high) & fold_high
         np.copyto(values, 2.0 * np.broadcast_to(low, values.shape) - values, where=below)
         np.copyto(values, 2.0 * np.broadcast_to(high, values.shape) - values, where=above)
     np.clip(values, low, high, out=values)

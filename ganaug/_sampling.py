@@ -21,7 +21,7 @@ from torch import nn
 from ._class_filter import ROUNDS, blind_to, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
-from .data.anchors import column_shares, fold_into, pooled_share
+from .data.anchors import column_shares, pooled_share
 from .data.assembler import Assembler
 
 
@@ -188,7 +188,7 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                 reach = getattr(est, "class_reach_", {}).get(code)
                 if reach is not None:  # numbers near the class's own (before the check)
                     at, low, high = reach
-                    rows[:, at] = fold_into(rows[:, at], low, high)
+                    rows[:, at] = np.clip(rows[:, at], low, high)
                 if r < rounds - 1:
                     rows = rows[judge_predict(judge, rows) == code]
                     if not len(rows):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
-from .anchors import fold_into, narrow_margin
+from .anchors import narrow_margin
 from .images import _to_integer
 from .integers import exact_offset, minus_offset, plus_offset
 
@@ -69,11 +69,8 @@ class NumericEncoder:
 
     Columns whose few extreme values would squeeze the rest into a sliver
     (:func:`heavy_tails`) are standardised on an ``asinh`` scale.
-    ``inverse_transform`` returns values in the original units, within the range seen
-    in training (a value past a range end that one training row alone holds is reflected
-    back inside, one past an end many rows share is clipped onto it: see
-    :func:`~ganaug.data.anchors.fold_into`), with integer (and boolean) columns rounded,
-    in the caller's container:
+    ``inverse_transform`` returns values in the original units, clipped to the range seen
+    in training, with integer (and boolean) columns rounded, in the caller's container:
     a DataFrame with the same column names and dtypes, or an array of the same dtype.
     """
 
@@ -110,10 +107,6 @@ class NumericEncoder:
         }
         self.min_ = values.min(axis=0)
         self.max_ = values.max(axis=0)
-        # a range end that one training row alone holds is no point mass: values drawn
-        # past it are reflected back (see ``fold_into``), not piled onto it
-        self.fold_low_ = (values == self.min_).sum(0) == 1
-        self.fold_high_ = (values == self.max_).sum(0) == 1
         self.squash_ = heavy_tails(values)
         values = self._squash(values)
         low, high = values.min(axis=0), values.max(axis=0)  # what the scaler sees
@@ -205,8 +198,7 @@ class NumericEncoder:
         (unlike the mixed tables' :meth:`ganaug.data.TabularEncoder.class_reach`). A
         class set apart by a small spread (sd 0.05 in 2 of 20 columns) otherwise got new
         rows about four times as wide there from the trained generator. Values past a
-        bound are reflected back inside it (:func:`~ganaug.data.anchors.fold_into`).
-        Narrowness is judged in the encoded units, so in a
+        bound are clipped onto it. Narrowness is judged in the encoded units, so in a
         squashed (asinh) column a class far out in the tail counts as narrower than in
         the raw values; its bounds still hold its whole range.
 
@@ -254,8 +246,7 @@ class NumericEncoder:
         if offset is not None and offset.any():
             values += offset
         values = self._unsquash(values)
-        fold_into(values, self.min_, self.max_, getattr(self, "fold_low_", False),
-                  getattr(self, "fold_high_", False))
+        np.clip(values, self.min_, self.max_, out=values)
         values[:, self.integer_] = np.rint(values[:, self.integer_])
         grid = getattr(self, "grid_", None)
         if grid is not None and grid.any():  # float columns that only held whole numbers

@@ -508,9 +508,9 @@ def plain_labels(y):
     if arr.dtype != object or arr.ndim != 1:
         return y
     # numpy scalars count as their Python kind (np.float64 and float are one type)
-    kinds = {type(v.item()) if isinstance(v, np.generic) else type(v) for v in arr.tolist()}
+    values = arr.tolist()
+    kinds = {type(v.item()) if isinstance(v, np.generic) else type(v) for v in values}
     if all(issubclass(k, Integral) and not issubclass(k, bool | np.bool_) for k in kinds):
-        values = arr.tolist()
         if min(values) >= -(2**63) and max(values) < 2**63:
             return arr.astype(np.int64)
         if min(values) >= 0 and max(values) < 2**64:
@@ -521,7 +521,7 @@ def plain_labels(y):
     if all(issubclass(k, str) for k in kinds):
         return y
     if len(kinds) == 1:  # one non-string type (floats, bools): its own numpy dtype
-        return np.array(arr.tolist())
+        return np.array(values)
     names = sorted(k.__name__ for k in kinds)
     raise ValueError(
         f"y mixes label types ({', '.join(names)}); use one type for all labels, e.g. "

@@ -21,7 +21,7 @@ from torch import nn
 from ._class_filter import ROUNDS, blind_to, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
-from .data.anchors import column_shares, pooled_share
+from .data.anchors import column_shares, fold_into, pooled_share
 from .data.assembler import Assembler
 
 
@@ -163,7 +163,7 @@ def generate(est, codes: np.ndarray | None, n: int):
     return out.result()
 
 def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None:
-    judge = judge_for(est)
+    judge, ends = judge_for(est), range_ends(est)
     for i, (code, where) in enumerate(groups):
         G, conditional = device_generator(est, code)
         m = n if where is None else len(where)
@@ -188,7 +188,9 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                 reach = getattr(est, "class_reach_", {}).get(code)
                 if reach is not None:  # numbers near the class's own (before the check)
                     at, low, high = reach
-                    rows[:, at] = np.clip(rows[:, at], low, high)
+                    rows[:, at] = fold_into(rows[:, at], low, high)
+                if ends is not None:  # inside the training range, also before the check
+                    fold_into(rows, *ends)
                 if r < rounds - 1:
                     rows = rows[judge_predict(judge, rows) == code]
                     if not len(rows):
@@ -199,6 +201,13 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                 start = stop
             if start == m:
                 break
+
+def range_ends(est) -> tuple | None:
+    """The codec's training range in encoded units with where to fold (see
+    :meth:`ganaug.data.NumericEncoder.range_ends`), or None where it keeps none."""
+    ends = getattr(est.codec_, "range_ends", None)
+    return None if ends is None else ends()
+
 
 def decode(est, rows: np.ndarray, code: int | None):
     """Encoded rows of class ``code`` in the caller's container (folded categories drawn

@@ -89,3 +89,57 @@ def test_long_durations_save_and_load(tmp_path):
     a, b = aug.sample(20, random_state=1)[0], back.sample(20, random_state=1)[0]
     pd.testing.assert_frame_equal(a, b)
     assert set(a["d"]) <= set(frame["d"])
+
+
+def test_fold_into_reflects_near_values_and_clips_far_ones():
+    from ganaug.data.anchors import fold_into
+
+    v = np.array([[-0.5, 1.2, 5.0, -3.0, 0.5]]).T
+    np.testing.assert_allclose(fold_into(v.copy(), 0.0, 1.0)[:, 0], [0.5, 0.8, 1.0, 0.0, 0.5])
+    np.testing.assert_allclose(fold_into(v.copy(), 0.0, 1.0, False, False)[:, 0],
+                               [0.0, 1.0, 1.0, 0.0, 0.5])
+
+
+def test_new_values_do_not_pile_up_on_a_range_end_one_row_holds():
+    """A bug hunt's case: a class at the edge of the data put 15 % of its new values on
+    a column's one training maximum (clipped onto it); an end many rows share (a
+    zero-inflated column's 0) is a real point mass and still takes them."""
+    rs = np.random.RandomState(1)
+    n = 300
+    y = np.r_[np.zeros(n - 30, int), np.ones(30, int)]
+    edge = np.r_[rs.normal(size=n - 30), rs.normal(2.5, 0.3, 30)]  # minority at the top
+    zeros = np.where(rs.uniform(size=n) < 0.5, 0.0, rs.exponential(size=n))
+    Xe = np.c_[edge, zeros, rs.normal(size=n)]
+    X_res, _ = ConditionalGANAugmenter(random_state=0).fit_resample(Xe, y)
+    new = X_res[n:]
+    assert (Xe[:, 0] == Xe[:, 0].max()).sum() == 1
+    assert (new[:, 0] == Xe[:, 0].max()).mean() < 0.01
+    assert (new >= Xe.min(0)).all() and (new <= Xe.max(0)).all()
+    assert (new[:, 1] == 0.0).mean() > 0.1  # the shared 0 keeps its point mass
+
+
+def test_range_ends_are_kept_in_encoded_units_and_survive_save(tmp_path):
+    """The fold happens before the class check, so the codec keeps the training range in
+    encoded units: the ends decode to the training range exactly, and a saved model
+    samples the same rows after loading."""
+    from ganaug.io import load, save
+
+    rs = np.random.RandomState(0)
+    X = np.c_[rs.normal(size=80), np.r_[np.zeros(40), rs.exponential(size=40)]]
+    y = np.r_[np.zeros(60, int), np.ones(20, int)]
+    aug = ConditionalGANAugmenter(max_steps=5, random_state=0).fit(X, y)
+    low, high, fold_low, fold_high = aug.codec_.range_ends()
+    assert low.dtype == high.dtype == np.float32
+    np.testing.assert_array_equal(fold_low, [True, False])  # 40 rows share the 0
+    np.testing.assert_array_equal(fold_high, [True, True])
+    back = aug.codec_.inverse_transform(np.vstack([low, high]))
+    np.testing.assert_array_equal(back, np.vstack([X.min(0), X.max(0)]))
+    save(aug, tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    for a, b in zip(aug.codec_.range_ends(), loaded.codec_.range_ends()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(aug.sample(30, random_state=3)[0],
+                                  loaded.sample(30, random_state=3)[0])
+    del loaded.codec_.encoded_min_  # a file saved before the ends were kept
+    assert loaded.codec_.range_ends() is None
+    assert loaded.sample(5, random_state=3)[0].shape == (5, 2)

@@ -40,6 +40,43 @@ SPREAD_LEVEL = 0.99
 NARROW_FACTOR = 4.0
 
 
+def fold_into(values: np.ndarray, low, high, fold_low=True, fold_high=True) -> np.ndarray:
+    """Values past a bound reflected back inside it, then clipped (in place).
+
+    Clipping alone piles every value drawn past a bound onto the bound itself: a point
+    mass that no real row has (a bug hunt found 15 % of a class's new values on a
+    column's one training maximum, and a corner row repeated 91 times in 2,000).
+    Reflection (``2 * high - v``) keeps the density near the bound spread out, as a
+    kernel density estimate with the reflection method does; a value more than the
+    width ``high - low`` past a bound is clipped onto it. A bound that is a value
+    many training rows share (0 in a zero-inflated column, a blank pixel) is a real point
+    mass: pass ``fold_low`` / ``fold_high`` False there and values are clipped onto it.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n, d)
+        Modified in place.
+    low, high : float or ndarray of shape (d,)
+        The bounds, ``low <= high``.
+    fold_low, fold_high : bool or ndarray of bool of shape (d,)
+        Where to reflect at each bound; elsewhere values are clipped.
+
+    Returns
+    -------
+    values : ndarray of shape (n, d)
+        The same array.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        # a value more than the whole width past a bound (an exploded output) would
+        # land past the other one: it is clipped onto the near bound instead
+        below = (values < low) & fold_low & (values >= 2.0 * low - high)
+        above = (values > high) & fold_high & (values <= 2.0 * high - low)
+        np.copyto(values, 2.0 * np.broadcast_to(low, values.shape) - values, where=below)
+        np.copyto(values, 2.0 * np.broadcast_to(high, values.shape) - values, where=above)
+    np.clip(values, low, high, out=values)
+    return values
+
+
 def variance_upper(values: np.ndarray) -> np.ndarray:
     """Per column, the upper :data:`SPREAD_LEVEL` confidence bound of a class's variance.
 

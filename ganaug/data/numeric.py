@@ -107,6 +107,10 @@ class NumericEncoder:
         }
         self.min_ = values.min(axis=0)
         self.max_ = values.max(axis=0)
+        # a range end that one training row alone holds is no point mass: values drawn
+        # past it are reflected back (see ``fold_into``), not piled onto it
+        self.fold_low_ = (values == self.min_).sum(0) == 1
+        self.fold_high_ = (values == self.max_).sum(0) == 1
         self.squash_ = heavy_tails(values)
         values = self._squash(values)
         low, high = values.min(axis=0), values.max(axis=0)  # what the scaler sees
@@ -129,7 +133,32 @@ class NumericEncoder:
             self.exponent_[lost] = np.frexp(half)[1]
             self.scaler_.fit(self._scaled(values))
         self.n_features_ = values.shape[1]
+        # the training range's ends in encoded units (the encoding is monotone in each
+        # column), for sampling to fold values back inside it before the class check;
+        # rounded outwards to float32, so that decoding's clip lands exactly on an end
+        encoded = self.scaler_.transform(self._scaled(values))
+        low, high = encoded.min(axis=0), encoded.max(axis=0)
+        self.encoded_min_ = np.nextafter(low.astype(np.float32), np.float32(-np.inf))
+        self.encoded_max_ = np.nextafter(high.astype(np.float32), np.float32(np.inf))
         return self
+
+    def range_ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The training range in encoded units, and where values drawn past it fold back.
+
+        Returns
+        -------
+        ends : tuple of (low, high, fold_low, fold_high), or None
+            ``low`` and ``high`` are float32 arrays of shape (n_features,); ``fold_low``
+            and ``fold_high`` are boolean: True at an end that one training row alone
+            holds, where a value drawn past it is reflected back inside
+            (:func:`~ganaug.data.anchors.fold_into`); elsewhere it is clipped onto the
+            end, a value many rows share (a blank pixel, a zero-inflated column's 0).
+            None for a file saved before the ends were kept.
+        """
+        low = getattr(self, "encoded_min_", None)
+        if low is None:
+            return None
+        return low, self.encoded_max_, self.fold_low_, self.fold_high_
 
     def _values(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
         """X as float64, offset columns as their exact distance to the training minimum."""
@@ -198,7 +227,8 @@ class NumericEncoder:
         (unlike the mixed tables' :meth:`ganaug.data.TabularEncoder.class_reach`). A
         class set apart by a small spread (sd 0.05 in 2 of 20 columns) otherwise got new
         rows about four times as wide there from the trained generator. Values past a
-        bound are clipped onto it. Narrowness is judged in the encoded units, so in a
+        bound are reflected back inside it (:func:`~ganaug.data.anchors.fold_into`).
+        Narrowness is judged in the encoded units, so in a
         squashed (asinh) column a class far out in the tail counts as narrower than in
         the raw values; its bounds still hold its whole range.
 

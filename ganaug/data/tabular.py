@@ -281,7 +281,7 @@ class TabularEncoder(TabularDecoding):
         The quantile encoding squeezes an empty stretch between two classes' values (one
         class at 0-3, another at 97-101) into one quantile step, so a small step in the
         encoded space past a class's lowest row decodes deep into another class's range.
-        Sampling clips each class's continuous values to these bounds, which keeps new
+        Sampling keeps each class's continuous values within these bounds, which keeps new
         rows where the class's own values and its typical spread put them, as noise in
         the column's units would.
 
@@ -292,8 +292,9 @@ class TabularEncoder(TabularDecoding):
         a narrow minority between two modes of the majority (sd 0.3 between modes at
         -3 and 3) otherwise put 40 % of its new rows more than 5 of its standard
         deviations from its mean, in those modes (random forest minority F1 53 against
-        SMOTE-NC's 92; 90 with its own margin). New values past a bound are clipped to
-        it: there 45 % of that class's new rows lie on one of its two bounds.
+        SMOTE-NC's 92; 90 with its own margin). New values past a bound are reflected
+        back inside it (:func:`~ganaug.data.anchors.fold_into`): clipped onto it, 45 % of
+        that class's new rows lay on one of its two bounds.
 
         Parameters
         ----------

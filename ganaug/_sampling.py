@@ -323,12 +323,21 @@ def _is_bool(values: np.ndarray) -> np.ndarray:
     return np.array([isinstance(v, bool | np.bool_) for v in items], dtype=bool)
 
 
+#: Bytes per sampled row besides its values: its label, its class code, the codes'
+#: shuffle and the positions they are written to (measured: about 36 bytes per row of
+#: working memory on a one-column table, where the values took 8).
+ROW_OVERHEAD = 40
+
+
 def check_output_fits(n: int, n_features: int, resample: bool = False,
                       itemsize: int = 8) -> None:
-    """Refuse a ``sample(n)`` (``resample``: a ``fit_resample`` returning ``n`` rows) whose
-    output alone would not fit in this machine's memory, before any training.
-    ``itemsize``: bytes per value (8: float64 or object pointers; 1 for uint8 images)."""
-    need = n * max(int(n_features), 1) * int(itemsize)
+    """Refuse a ``sample(n)`` (``resample``: a ``fit_resample`` returning ``n`` rows) that
+    would not fit in this machine's memory, before any training or allocation.
+    ``itemsize``: bytes per value (8: float64 or object pointers; 1 for uint8 images).
+    Each row also takes :data:`ROW_OVERHEAD` bytes of labels and codes, which on a
+    narrow table are most of the memory (a one-column ``sample(2_000_000_000)`` passed a
+    check of the values alone, then grew past the machine's memory)."""
+    need = n * (max(int(n_features), 1) * int(itemsize) + ROW_OVERHEAD)
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # no sysconf: allow up to 1 TiB
@@ -336,15 +345,19 @@ def check_output_fits(n: int, n_features: int, resample: bool = False,
     if need > total and resample:
         raise ValueError(
             f"fit_resample with this sampling_strategy would return {n:,} rows, about "
-            f"{need / 2**30:,.0f} GiB for the output alone, more than this machine's "
+            f"{need / 2**30:,.0f} GiB with their labels, more than this machine's "
             f"{total / 2**30:,.0f} GiB of memory. "
             "Ask for fewer rows (a dict {class: rows after resampling}), or fit, then "
-            "sample in chunks with `aug.sample(100_000, y=label)` and write each part out."
+            "sample in chunks (several calls of `aug.sample(100_000, y=label)`, or "
+            "`ganaug sample -n 100000` runs with different --seed values) and write "
+            "each part out."
         )
     if need > total:
         raise ValueError(
-            f"sample({n}) would need about {need / 2**30:,.0f} GiB for the output alone, "
-            f"more than this machine's {total / 2**30:,.0f} GiB of memory. Sample in "
-            "chunks instead, e.g. `for _ in range(k): part = aug.sample(100_000)` and write "
-            "each part out."
+            f"sample({n:,}) would need about {need / 2**30:,.0f} GiB for the rows and "
+            f"their labels, more than this machine's {total / 2**30:,.0f} GiB of "
+            "memory. Sample in chunks instead: several calls with fewer rows (in Python "
+            "`for _ in range(k): part = aug.sample(100_000)`; from the command line, "
+            "`ganaug sample -n 100000` runs with different --seed values), each part "
+            "written out."
         )

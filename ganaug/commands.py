@@ -118,7 +118,13 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
     except ImportError as exc:
         raise CommandError(f"cannot read {path}: Parquet needs pyarrow (pip install "
                            "pyarrow)") from exc
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except UnicodeDecodeError as exc:
+        raise CommandError(
+            f"cannot read {path}: it is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+            f"at position {exc.start}); save it as UTF-8 and pass that (`iconv -f "
+            "ENCODING -t UTF-8 old.csv > new.csv`, e.g. ENCODING latin1 or utf-16, or "
+            "'CSV UTF-8' in a spreadsheet's Save As)") from exc
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise CommandError(f"cannot read {path}: {' '.join(str(exc).split())}") from exc
     if len(frame) == 0:
         raise CommandError(f"{path} has no data rows")
@@ -455,6 +461,21 @@ def _as_table(X_new) -> pd.DataFrame:
     return pd.DataFrame(X_new.reshape(len(X_new), -1))
 
 
+def _as_fitted(aug, X: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+    """A file's flat pixel rows in the shape of the images the model was fitted on.
+
+    A CSV holds one column per value, as ``ganaug sample`` writes images
+    (:func:`_as_table`); a model fitted on image arrays is given them in its own shape
+    ((n, H, W), (n, H, W, C) or (n, C, H, W)). Anything else is handed on unchanged."""
+    codec = getattr(aug, "codec_", None)
+    shape = getattr(codec, "input_shape_", None)
+    if (getattr(aug, "data_kind_", None) != "image" or getattr(codec, "columns_", None)
+            is not None or shape is None or len(shape) < 2
+            or X.shape[1] != int(np.prod(shape))):
+        return X
+    return X.to_numpy().reshape(len(X), *shape)
+
+
 def run_report(args: argparse.Namespace) -> int:
     """``ganaug report``: the per-class quality table of a saved model against a file."""
     if args.plot is not None and Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
@@ -468,7 +489,7 @@ def run_report(args: argparse.Namespace) -> int:
     from .report import quality_report, sampled_classes
 
     y = y.to_numpy()
-    X = frame.drop(columns=[args.target])
+    X = _as_fitted(aug, frame.drop(columns=[args.target]))
     if aug.classes_ is not None:
         unknown = sorted({str(v) for v in y} - {str(c) for c in aug.classes_})
         if unknown:

@@ -267,6 +267,9 @@ def load(path: str | os.PathLike, *, device: str | torch.device | None = None):
         raise ValueError(f"{os.fspath(path)!r} is a directory, not a ganaug file.")
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such ganaug file: {os.fspath(path)!r}.")
+    if os.path.getsize(path) == 0:  # torch's error for it is empty text
+        raise ValueError(f"Cannot read {os.fspath(path)!r}: the file is empty (0 bytes); "
+                         "save the model again (ganaug.save).")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as exc:  # e.g. a truncated archive: "[Errno 22] Invalid argument"

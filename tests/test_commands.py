@@ -454,3 +454,40 @@ def test_flag_errors_name_the_flags(tmp_path):
     line = one_line_error(ganaug("resample", data, "--target", "label", "--out", out,
                                  "--categorical", "label"))
     assert "the --target column" in line
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (8, 8, 3), (3, 8, 8)])
+def test_report_reads_an_image_models_flat_pixel_rows(tmp_path, shape):
+    """A bug hunt's case: ``ganaug sample`` writes an image model's rows as one column per
+    value (a CSV holds nothing else), and ``report`` refused exactly those rows for any
+    image model: "images had shape (8, 8) each ... and have (64,)"."""
+    import ganaug as g
+    from ganaug import ConditionalGANAugmenter
+
+    rs = np.random.RandomState(0)
+    images = rs.randint(0, 256, (40, *shape)).astype(np.uint8)
+    y = np.repeat(["a", "b"], [30, 10])
+    model = tmp_path / "img.ganaug"
+    g.save(ConditionalGANAugmenter(max_steps=3, width=8, random_state=0).fit(images, y),
+           model)
+    out = tmp_path / "s.csv"
+    proc = ganaug("sample", model, "-n", 6, "--out", out, "--seed", 1)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert pd.read_csv(out).shape == (6, int(np.prod(shape)) + 1)
+    proc = ganaug("report", model, out, "--target", "target")
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert {"a", "b"} <= set(proc.stdout.split())  # one line per class
+    short = tmp_path / "short.csv"  # a column missing: still the clear error
+    pd.read_csv(out).drop(columns=["0"]).to_csv(short, index=False)
+    assert "do not match" in one_line_error(ganaug("report", model, short,
+                                                   "--target", "target"))
+
+
+@pytest.mark.parametrize("encoding", ["latin1", "utf-16"])
+def test_a_file_that_is_not_utf8_gets_a_hint(tmp_path, encoding):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "target": ["café", "café", "thé", "thé"]}
+                 ).to_csv(path, index=False, encoding=encoding)
+    line = one_line_error(ganaug("resample", path, "--target", "target",
+                                 "--out", tmp_path / "o.csv"))
+    assert "not UTF-8 text" in line and "iconv -f ENCODING -t UTF-8" in line

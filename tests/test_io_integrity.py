@@ -352,3 +352,12 @@ def test_a_config_that_is_not_an_object_is_a_clear_value_error(saved, tmp_path, 
     torch.save(payload, tmp_path / "c.ganaug")
     with pytest.raises(ValueError, match="its config is a"):
         ganaug.load(tmp_path / "c.ganaug")
+
+
+def test_an_empty_file_is_named_as_empty(tmp_path):
+    """A bug hunt's case: a 0-byte model file gave "not a safe ganaug file (...): " with
+    nothing after the colon."""
+    path = tmp_path / "empty.ganaug"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty \(0 bytes\); save the model again"):
+        ganaug.load(path)

@@ -199,6 +199,20 @@ def test_sampling_more_than_memory_holds_says_how_to_chunk():
         aug.sample(10**12)
 
 
+def test_a_narrow_table_counts_labels_and_codes_against_memory():
+    """A bug hunt's case: a one-column sample(2_000_000_000) passed the check of its values
+    alone (16 GiB on a 23 GiB machine), then grew past the memory with its labels and
+    codes. Rows whose values fit in half the memory but whose labels do not are refused
+    before anything is allocated."""
+    import os
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    aug = ConditionalGANAugmenter(**TINY).fit(X[:, :1], Y)
+    n = total // 16  # values: half the memory; with labels and codes: three times it
+    with pytest.raises(ValueError, match="rows and their labels.*ganaug sample -n"):
+        aug.sample(n)
+
+
 def _warm(X0, X1, **changes):
     aug = ConditionalGANAugmenter(max_steps=2, width=8, warm_start=True, random_state=0)
     aug.fit(X0, Y)

@@ -199,15 +199,23 @@ def test_sampling_more_than_memory_holds_says_how_to_chunk():
         aug.sample(10**12)
 
 
-def test_a_narrow_table_counts_labels_and_codes_against_memory():
+def test_a_narrow_table_counts_labels_and_codes_against_memory(monkeypatch):
     """A bug hunt's case: a one-column sample(2_000_000_000) passed the check of its values
     alone (16 GiB on a 23 GiB machine), then grew past the memory with its labels and
     codes. Rows whose values fit in half the memory but whose labels do not are refused
     before anything is allocated."""
     import os
 
+    from ganaug import _sampling
+
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     aug = ConditionalGANAugmenter(**TINY).fit(X[:, :1], Y)
+
+    def allocates(*args, **kwargs):  # a failing check fails here, not by exhausting memory
+        raise AssertionError("sample() went on to allocate codes and rows")
+
+    monkeypatch.setattr(_sampling, "codes_for", allocates)
+    monkeypatch.setattr(_sampling, "generate", allocates)
     n = total // 16  # values: half the memory; with labels and codes: three times it
     with pytest.raises(ValueError, match="rows and their labels.*ganaug sample -n"):
         aug.sample(n)

@@ -133,11 +133,12 @@ class NumericEncoder:
             self.exponent_[lost] = np.frexp(half)[1]
             self.scaler_.fit(self._scaled(values))
         self.n_features_ = values.shape[1]
-        # the training range's ends in encoded units (the encoding is monotone in each
-        # column), for sampling to fold values back inside it before the class check;
-        # rounded outwards to float32, so that decoding's clip lands exactly on an end
-        encoded = self.scaler_.transform(self._scaled(values))
-        low, high = encoded.min(axis=0), encoded.max(axis=0)
+        # the training range's ends in encoded units (the encoding is monotone and
+        # elementwise in each column, so the ends are the encoded minimum and maximum),
+        # for sampling to fold values back inside it before the class check; rounded
+        # outwards to float32, so that decoding's clip lands exactly on an end
+        low, high = self.scaler_.transform(self._scaled(self._squash(
+            np.vstack([self.min_, self.max_]))))
         self.encoded_min_ = np.nextafter(low.astype(np.float32), np.float32(-np.inf))
         self.encoded_max_ = np.nextafter(high.astype(np.float32), np.float32(np.inf))
         return self

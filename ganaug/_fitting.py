@@ -182,6 +182,7 @@ def _encode(est, X, kind: str, mixed: bool, warm: bool, rng) -> np.ndarray:
             # on a copy, so a refit that fails later leaves the kept codec as it was
             est.codec_ = copy.copy(est.codec_)
             est.codec_.columns_ = getattr(X, "columns", None)
+            est.codec_.frame_dtypes_ = getattr(X, "dtypes", None)
             return est.codec_.to_storage(X)
         return est.codec_.transform(X)
     if kind == "image":

@@ -159,7 +159,9 @@ def generate(est, codes: np.ndarray | None, n: int):
         if names is None:  # files saved before the codec kept the columns
             names = getattr(est, "feature_names_in_", None)
         if names is not None:
-            return pd.DataFrame(out.result(), columns=names)
+            rows = pd.DataFrame(out.result(), columns=names)
+            dtypes = getattr(est.codec_, "frame_dtypes_", None)  # (nullable UInt8 ...)
+            return rows if dtypes is None else rows.astype(dtypes)
     return out.result()
 
 def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None:

@@ -24,6 +24,7 @@ from ._compat import Interval, Options, validate_data
 from ._sampling import class_position
 from ._warm import warm_ready
 from .data import resolve_categorical
+from .data.images import pixel_array
 from .nn.diffaug import POLICIES, parse_policy
 
 
@@ -205,13 +206,10 @@ def check_X(est, X) -> Checked:
         _validate_columns(est, X)
         return Checked(X if isinstance(X, pd.DataFrame) else Xc, kind, False)
     frame = X if isinstance(X, pd.DataFrame) else None  # rows of flattened images
-    X = np.asarray(X.to_numpy() if frame is not None else X)
-    if frame is not None and X.dtype == object:  # pandas' nullable UInt8 / Float32 ...
-        plain = [getattr(d, "numpy_dtype", d) for d in frame.dtypes]
-        if all(isinstance(d, np.dtype) and d.kind in "biuf" for d in plain):
-            if frame.isna().to_numpy().any():
-                raise ValueError("Images hold missing pixels (pd.NA); fill or drop them.")
-            X = frame.to_numpy(dtype=np.result_type(*plain))
+    X = pixel_array(X)  # pandas' nullable UInt8 / Float32 ... as their numpy dtype
+    if frame is not None and X.dtype == object and all(
+            getattr(d, "numpy_dtype", d).kind in "biuf" for d in frame.dtypes):
+        raise ValueError("Images hold missing pixels (pd.NA); fill or drop them.")
     if X.dtype.kind not in "biuf":
         raise TypeError(f"Images must have a numeric dtype; got {X.dtype}.")
     if X.shape[0] < 2:

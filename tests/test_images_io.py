@@ -164,6 +164,18 @@ def test_read_only_images_and_nullable_pixel_frames(recwarn):
     Xr, _ = ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit_resample(frame, y)
     assert isinstance(Xr, pd.DataFrame) and (Xr.dtypes == "UInt8").all()
     assert Xr.iloc[:24].equals(frame)
+    for dtype in ("UInt8", "Int64", "Float32"):
+        # the codec read such frames as object: sample() gave object columns of
+        # unrounded floats (103.97 for UInt8) and fit_resample failed casting them back
+        typed = frame.astype(dtype)
+        aug = ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit(typed, y)
+        assert aug.codec_.dtype_ == np.dtype(dtype.lower())
+        new, _ = aug.sample(6)
+        assert (new.dtypes == dtype).all() and list(new.columns) == list(typed.columns)
+        pixels = new.to_numpy(dtype=np.float64)
+        np.testing.assert_array_equal(pixels, np.rint(pixels))
+        Xr, _ = ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit_resample(typed, y)
+        assert (Xr.dtypes == dtype).all() and Xr.iloc[:24].equals(typed)
     frame.iloc[0, 0] = pd.NA
     with pytest.raises(ValueError, match="missing pixels"):
         ConditionalGANAugmenter(image_shape=(8, 8), **kw).fit(frame, y)

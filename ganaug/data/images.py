@@ -6,6 +6,22 @@ import numpy as np
 import pandas as pd
 
 
+def pixel_array(X) -> np.ndarray:
+    """Images (or a frame of flattened image rows) as one numpy array.
+
+    A frame whose columns are pandas' nullable numbers (``UInt8``, ``Int64``,
+    ``Float32``, ...) with no missing value comes back in their common numpy dtype,
+    where ``np.asarray`` would give ``object``.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return np.asarray(X)
+    plain = [getattr(d, "numpy_dtype", d) for d in X.dtypes]
+    if (len(plain) and all(isinstance(d, np.dtype) and d.kind in "biuf" for d in plain)
+            and not X.isna().to_numpy().any()):
+        return X.to_numpy(dtype=np.result_type(*plain))
+    return X.to_numpy()
+
+
 class ImageCodec:
     """Map images in the caller's layout, dtype and range to NCHW in [-1, 1] and back.
 
@@ -21,7 +37,9 @@ class ImageCodec:
         # rows of a DataFrame come back as one with its columns (whatever their names;
         # scikit-learn's feature_names_in_ exists for string names only)
         self.columns_ = X.columns if isinstance(X, pd.DataFrame) else None
-        X = np.asarray(X)
+        # and in its own dtypes (nullable UInt8 stays UInt8)
+        self.frame_dtypes_ = X.dtypes if isinstance(X, pd.DataFrame) else None
+        X = pixel_array(X)
         self.dtype_ = X.dtype
         self.input_shape_ = X.shape[1:]
         if X.ndim == 2:
@@ -93,7 +111,7 @@ class ImageCodec:
 
     def check_compatible(self, X: np.ndarray) -> tuple[list[str], list[str]]:
         """Problems (refuse) and warnings for encoding new images with this fitted codec."""
-        X = np.asarray(X)
+        X = pixel_array(X)
         shape = self._other_shape(X)
         if shape:
             return [shape], []
@@ -109,7 +127,7 @@ class ImageCodec:
         another shape, or another value convention (floats against integers: 0-1
         against 0-255; booleans), which give silently wrong numbers. Another dtype of
         the same kind (float32 for float64, int64 for uint8) is the same pixels."""
-        X = np.asarray(X)
+        X = pixel_array(X)
         kinds = {"f": "float", "b": "bool", "i": "int", "u": "int"}
         problem = self._other_shape(X) or (
             f"images were {self.dtype_} and are {X.dtype}"
@@ -140,7 +158,7 @@ class ImageCodec:
 
     def to_storage(self, X: np.ndarray) -> np.ndarray:
         """Images as NCHW: uint8 unchanged in value, anything else as float32 in [-1, 1]."""
-        x = self._to_nchw(np.asarray(X))
+        x = self._to_nchw(pixel_array(X))
         if self.dtype_ == np.uint8:
             return np.ascontiguousarray(x)
         x = x.astype(np.float64)

@@ -336,7 +336,8 @@ def check_mixed(est, X):
                     f"Column {j} of X holds non-numbers (e.g. {arr[bad, j][0]!r}); list "
                     "it in categorical_features."
                 )
-            _check_numeric_column(pd.Series(arr[:, j], dtype=object), str(j), frame=False)
+            _check_numeric_column(pd.Series(arr[:, j], dtype=object), str(j), frame=False,
+                                  array_dtype=arr.dtype)
     _validate_columns(est, X)
     return X
 
@@ -354,11 +355,14 @@ def _validate_columns(est, X) -> None:
                          f"{err} Pass the same columns, or set warm_start=False to start "
                          "over.") from err
 
-def _check_numeric_column(col: pd.Series, name: str, frame: bool) -> None:
+def _check_numeric_column(col: pd.Series, name: str, frame: bool,
+                          array_dtype: np.dtype | None = None) -> None:
     """Refuse a column left out of ``categorical_features`` that numbers cannot stand for:
     a category dtype (generated numbers are not among its categories: they came back
     missing) or text (numbers written as text came back as numbers, or for a str column
-    as new text such as '4.0' for '4'; other text cannot be read as numbers at all)."""
+    as new text such as '4.0' for '4'; other text cannot be read as numbers at all).
+    ``array_dtype``: the dtype of the numpy array the column came from (its columns
+    reach here as object Series), so that the message names what the caller passed."""
     head = (f"Column {name} of X is not in categorical_features, so it would be treated "
             "as numbers, but it")
     convert = (f"X[{name}] = pd.to_numeric(X[{name}])" if frame
@@ -377,14 +381,24 @@ def _check_numeric_column(col: pd.Series, name: str, frame: bool) -> None:
     if inferred == "integer" and col.dtype == object:
         ints = [v for v in col.dropna().tolist() if isinstance(v, Integral)]
         if ints and max(abs(min(ints)), abs(max(ints))) > 2**53:
+            where = ("in an object column" if array_dtype is None or array_dtype.kind == "O"
+                     else f"(an {array_dtype} array with categorical_features set, whose "
+                     "numeric columns are read as float64)")
             raise ValueError(
-                f"{head} holds whole numbers beyond 2**53 in an object column, which "
+                f"{head} holds whole numbers beyond 2**53 {where}, which "
                 "float64 cannot hold exactly (new values would be rounded or wrap "
                 "around). " + ("Give the column an int64 or uint64 dtype (exact there)"
                                if frame else "Pass X as a DataFrame with that column as "
                                "int64 or uint64 (exact there)")
                 + ", or list it in categorical_features.")
     if inferred == "boolean" and col.dtype == object:
+        if array_dtype is not None and array_dtype.kind == "b":
+            raise ValueError(
+                f"Column {name} of X is not in categorical_features, but X is a bool "
+                "array: with some of its columns listed, the others would be generated "
+                "as numbers and come back as 1/0. List every column in "
+                "categorical_features, or leave it unset (a bool array then comes back "
+                "as bool).")
         raise ValueError(
             f"{head} holds True/False in an object column, which would come back as 1/0. "
             "List it in categorical_features, or convert it first "

@@ -416,11 +416,13 @@ class BaseGANAugmenter(BaseOverSampler):
                     y_orig.copy()
             return (X.copy() if hasattr(X, "copy") else X), y_orig.copy()
         X_new = _sampling.generate(self, codes, len(codes))
-        y_res = np.concatenate([y_orig, self.classes_[codes].astype(y_orig.dtype)])
+        y_res = np.concatenate([y_orig, self.classes_[codes]], dtype=y_orig.dtype,
+                               casting="unsafe")
         if isinstance(X, pd.DataFrame):
             X = X if returned is None else returned
             return pd.concat([X, X_new], axis=0, ignore_index=True), y_res
-        return np.concatenate([np.asarray(X), X_new.astype(np.asarray(X).dtype, copy=False)]), y_res
+        X = np.asarray(X)  # in its own dtype, byte order included (concatenate's
+        return np.concatenate([X, X_new], dtype=X.dtype, casting="unsafe"), y_res  # native)
 
     # ------------------------------------------------------------------ pickling -----
     # caches rebuilt on first use: never pickled, never saved by ganaug.save

@@ -143,3 +143,31 @@ def test_range_ends_are_kept_in_encoded_units_and_survive_save(tmp_path):
     del loaded.codec_.encoded_min_  # a file saved before the ends were kept
     assert loaded.codec_.range_ends() is None
     assert loaded.sample(5, random_state=3)[0].shape == (5, 2)
+
+
+@pytest.mark.parametrize("x_dtype, y_dtype", [(">f8", ">i4"), (">i4", ">i8"), ("<f4", "<u2")])
+def test_fit_resample_keeps_the_byte_order_of_x_and_y(x_dtype, y_dtype):
+    # np.concatenate returned big-endian input as native (sample() kept it): the
+    # caller's dtype changed with the rows appended
+    rs = np.random.RandomState(0)
+    X = (rs.rand(60, 3) * 100).astype(x_dtype)
+    y = np.repeat([0, 1], [45, 15]).astype(y_dtype)
+    X0, y0 = X.copy(), y.copy()
+    Xr, yr = ConditionalGANAugmenter(**TINY).fit_resample(X, y)
+    assert Xr.dtype == np.dtype(x_dtype) and yr.dtype == np.dtype(y_dtype)
+    np.testing.assert_array_equal(Xr[:60], X0)
+    np.testing.assert_array_equal(np.bincount(yr), [45, 45])
+    assert X.dtype == np.dtype(x_dtype) and np.array_equal(X, X0) and np.array_equal(y, y0)
+
+
+def test_array_refusals_name_the_array_the_caller_passed():
+    # a bool or int64 array with some columns in categorical_features was refused with
+    # a message about "an object column" (its columns are checked as object Series)
+    y = np.repeat([0, 1], [45, 15])
+    rs = np.random.RandomState(0)
+    with pytest.raises(ValueError, match="X is a bool array.*List every column"):
+        ConditionalGANAugmenter(categorical_features=[0], **TINY).fit(rs.rand(60, 3) > .5, y)
+    ids = np.column_stack([np.arange(60, dtype=np.int64) + 2**60, rs.randint(0, 3, 60)])
+    with pytest.raises(ValueError, match=r"beyond 2\*\*53 \(an int64 array") as err:
+        ConditionalGANAugmenter(categorical_features=[1], **TINY).fit(ids, y)
+    assert "object column" not in str(err.value)

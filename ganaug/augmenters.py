@@ -165,7 +165,10 @@ _PARAMS_DOC = """
         after another with ``n_jobs=1``), each within this budget.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batches and sampling through local generators;
-        global numpy and torch random state is never touched.
+        global numpy and torch random state is never touched. An int gives the same
+        model and rows again on the same machine and software; on another processor
+        or GPU, torch's float arithmetic may differ in the last bits, and so may the
+        samples.
     verbose : int, default=0
         0: silent. 1: a tqdm progress bar per GAN that stays on screen, and one summary
         line (device, conditioning, training length, main settings, seconds) when the

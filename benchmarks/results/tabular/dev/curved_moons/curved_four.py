@@ -1,0 +1,107 @@
+"""Development screen: curved or low-dimensional classes (not other_data's held-out sets).
+
+Run: ``python curved_four.py VARIANT ARMS`` (``ARMS``: comma-separated of rose, smote,
+cgan; ``VARIANT``: ``base`` or parts joined by ``+``: ``n0=<rows>`` sets the pooled
+share's prior rows, ``POOLED_ROWS``; ``nf`` passes ``class_filter=False``;
+``spread=<x>``). Writes ``curved_four/<variant>_<arms>.json`` beside this file.
+"""
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from sklearn import datasets as ds
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import SVC
+
+import ganaug.data.anchors as anchors
+from ganaug import ConditionalGANAugmenter
+
+warnings.filterwarnings("ignore")
+torch.set_num_threads(1)
+OUT = Path(__file__).resolve().parent / "curved_four"
+CLASSIFIERS = {
+    "svc": SVC,
+    "logistic": lambda: LogisticRegression(max_iter=1000),
+    "knn": KNeighborsClassifier,
+    "forest": lambda: RandomForestClassifier(100, random_state=0),
+}
+
+
+def spirals(n, noise, rs):
+    t = np.sqrt(rs.rand(n)) * 3 * np.pi
+    y = rs.randint(2, size=n)
+    r = t * np.where(y == 0, 1, -1)
+    return np.c_[r * np.cos(t), r * np.sin(t)] / 3 + noise * rs.randn(n, 2), y
+
+
+def long_tailed(X, y, ratio, seed):
+    rs = np.random.RandomState(seed)
+    classes, keep = np.unique(y), []
+    for i, c in enumerate(rs.permutation(classes)):
+        rows = np.flatnonzero(y == c)
+        k = max(6, int(max(np.bincount(y)) * ratio ** (-i / (len(classes) - 1))))
+        keep.append(rs.choice(rows, min(k, len(rows)), replace=False))
+    keep = np.concatenate(keep)
+    return X[keep], y[keep]
+
+
+def data(name, seed):
+    s = seed + 1000
+    if name == "moons15":
+        X, y = ds.make_moons(600, noise=0.15, random_state=s)
+    elif name == "circles":
+        X, y = ds.make_circles(600, noise=0.08, factor=0.5, random_state=s)
+    elif name == "spirals":
+        X, y = spirals(800, 0.05, np.random.RandomState(s))
+    else:
+        X, y = ds.make_blobs(900, n_features=3, centers=3, cluster_std=2.0, random_state=s)
+    return long_tailed(X, y, 10, seed)
+
+
+def sampler(name, seed, kw):
+    if name == "rose":
+        return RandomOverSampler(shrinkage=0.5, random_state=seed)
+    if name == "smote":
+        return SMOTE(random_state=seed)
+    return ConditionalGANAugmenter(random_state=seed, device="cpu", **kw)
+
+
+def main():
+    variant, arms = sys.argv[1], sys.argv[2].split(",")
+    kw = {}
+    for part in variant.split("+"):
+        if part.startswith("n0="):
+            anchors.POOLED_ROWS = float(part[3:])
+        elif part == "nf":
+            kw["class_filter"] = False
+        elif part.startswith("spread="):
+            kw["spread"] = float(part[7:])
+    out = []
+    for name in ["moons15", "circles", "spirals", "blobs3"]:
+        for seed in range(3):
+            X, y = data(name, seed)
+            cv = StratifiedKFold(3, shuffle=True, random_state=seed)
+            for fold, (tr, te) in enumerate(cv.split(X, y)):
+                for arm in arms:
+                    Xr, yr = sampler(arm, seed, kw).fit_resample(X[tr], y[tr])
+                    for clf, make in CLASSIFIERS.items():
+                        pred = make().fit(Xr, yr).predict(X[te])
+                        out.append(dict(data=name, seed=seed, fold=fold, arm=arm,
+                                        variant=variant, clf=clf,
+                                        ba=balanced_accuracy_score(y[te], pred)))
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{variant}_{'_'.join(arms)}.json").write_text(json.dumps(out))
+    print("done", variant, len(out))
+
+
+if __name__ == "__main__":
+    main()

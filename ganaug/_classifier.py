@@ -18,8 +18,8 @@ augmentation live in ``ganaug.nn.classifier``); :func:`train_classifier` ->
 :func:`recognition_rate`. All re-exported by ``ganaug.metrics``.
 
 Randomness comes only from local ``torch.Generator`` objects seeded from
-``random_state``; weights are initialised inside ``torch.random.fork_rng`` so global RNG
-state is never changed.
+``random_state``; weights are initialised from one too (:class:`ganaug.nn.build.seeded_init`),
+so global RNG state is never read or changed.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from torch import Tensor, nn
 from ._checks import check_images, check_labels, check_number
 from ._device import amp_dtype, autocast, resolve_device, torch_defaults
 from .data import ImageCodec
+from .nn.build import seeded_init
 from .nn.classifier import ClassifierConfig, ClassifierNet, augment_batch
 
 
@@ -320,8 +321,7 @@ def train_classifier(
     sub = data[pick.to(dev)].float()
     mean = sub.mean(dim=(0, 2, 3), keepdim=True)
     std = sub.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-3)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded_init(seed):  # torch.manual_seed would also reseed CUDA/MPS for good
         model = ClassifierNet(data.shape[1], len(classes), tuple(cfg.widths), cfg.bn_momentum,
                               cfg.scaling, cfg.bn_eps)
     model = model.to(dev, memory_format=torch.channels_last)

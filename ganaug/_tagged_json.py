@@ -35,6 +35,7 @@ _SKLEARN_CLASSES = frozenset({
     "sklearn.ensemble._forest:ExtraTreesClassifier",
     "sklearn.tree._classes:DecisionTreeClassifier",
     "sklearn.neighbors._classification:KNeighborsClassifier",
+    "sklearn.svm._classes:SVC",  # the kernel check's kind
 })
 #: bit generators a saved ``RandomState`` may run on (numpy's own; MT19937 is the default)
 _BIT_GENERATORS = frozenset({"MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64"})

@@ -6,18 +6,51 @@ resolved in ``ganaug/_fitting.py``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .images import ImageDiscriminator, ImageGenerator
 from .tabular import AnchorGenerator, MLPDiscriminator, MLPGenerator, PairDiscriminator
 
-# build_networks seeds torch's process-wide CPU generator: one build at a time, or jobs
-# run as threads (joblib threads, Dask thread workers) would interleave initialisations
-_BUILD_LOCK = threading.Lock()
+#: random ops whose ``generator`` argument :class:`seeded_init` fills in (the tensor
+#: methods torch's layer initialisations draw with, and the factory functions)
+_RANDOM_OPS = frozenset({
+    torch.Tensor.uniform_, torch.Tensor.normal_, torch.Tensor.random_,
+    torch.Tensor.bernoulli_, torch.Tensor.exponential_, torch.Tensor.geometric_,
+    torch.Tensor.log_normal_, torch.Tensor.cauchy_,
+    torch.rand, torch.randn, torch.randint, torch.randperm, torch.normal,
+    torch.bernoulli, torch.multinomial, torch.rand_like, torch.randn_like,
+    torch.randint_like,
+})
+
+
+class seeded_init(TorchFunctionMode):
+    """Initialise modules built inside from a local CPU generator seeded with ``seed``.
+
+    Every random draw made in this thread inside the block (a layer's default
+    initialisation, spectral norm's start vector) takes ``generator=`` a private
+    ``torch.Generator`` unless it names one, so the weights are those that
+    ``torch.manual_seed(seed)`` would give (the same CPU generator, the same draws in
+    the same order), while torch's process-wide generators are neither read nor reset:
+    other threads drawing from them during a fit neither change its weights nor see
+    their own stream changed.
+    """
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.generator = torch.Generator().manual_seed(int(seed))
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        # torch.nn.init's functions pass their own ``generator=None`` on to the draw
+        if kwargs.get("generator", 0) is None or (
+                func in _RANDOM_OPS and kwargs.get("generator") is None):
+            kwargs["generator"] = self.generator
+        return func(*args, **kwargs)
+
 
 
 def build_networks(
@@ -67,10 +100,7 @@ def build_networks(
     G, D : torch.nn.Module
         The generator and the discriminator, on the CPU (or the current default device).
     """
-    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
-        # the CPU generator only: torch.manual_seed would also reseed every CUDA/MPS
-        # generator, which fork_rng(devices=[]) does not restore
-        torch.default_generator.manual_seed(seed)
+    with seeded_init(seed):
         if kind == "image":
             G = ImageGenerator(latent_dim, image_shape, width, n_classes)
             D = ImageDiscriminator(image_shape, discriminator_width, n_classes)

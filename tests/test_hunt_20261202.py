@@ -240,3 +240,23 @@ def test_a_model_whose_check_is_an_svc_saves_and_loads(tmp_path):
     assert isinstance(again.class_filter, SVC)
     assert again.class_filter.get_params() == aug.class_filter.get_params()
     np.testing.assert_array_equal(again.sample(30, y=1)[0], aug.sample(30, y=1)[0])
+
+
+def test_seeded_init_on_an_older_torch_seeds_the_global_generator_and_restores_it(
+        monkeypatch):
+    # torch < 2.2: torch.nn.init takes no generator, so the build falls back to seeding
+    # the process-wide CPU generator inside fork_rng: the same weights, state restored
+    import torch
+
+    import ganaug.nn.build as build
+
+    kw = dict(kind="image", conditioning="label", latent_dim=8, n_classes=2, seed=4,
+              width=8, discriminator_width=8, image_shape=(1, 8, 8))
+    G0, D0 = build.build_networks(**kw)
+    monkeypatch.setattr(build, "_INIT_TAKES_GENERATOR", False)
+    state = torch.get_rng_state()
+    G, D = build.build_networks(**kw)
+    assert torch.equal(torch.get_rng_state(), state)
+    for a, b in ((G0, G), (D0, D)):
+        for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True):
+            assert torch.equal(p, q)

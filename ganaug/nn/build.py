@@ -6,6 +6,8 @@ resolved in ``ganaug/_fitting.py``.
 
 from __future__ import annotations
 
+import inspect
+import threading
 from collections.abc import Sequence
 
 import torch
@@ -27,6 +29,14 @@ _RANDOM_OPS = frozenset({
 })
 
 
+#: torch.nn.init's functions take a ``generator`` (torch 2.2 and later); before, their
+#: draws inside a mode's handler cannot be given one
+_INIT_TAKES_GENERATOR = "generator" in inspect.signature(nn.init.kaiming_uniform_).parameters
+# with an older torch, seeded_init seeds the process-wide CPU generator instead: one
+# build at a time, or builds in threads (joblib, Dask thread workers) would interleave
+_GLOBAL_SEED_LOCK = threading.Lock()
+
+
 class seeded_init(TorchFunctionMode):
     """Initialise modules built inside from a local CPU generator seeded with ``seed``.
 
@@ -36,12 +46,37 @@ class seeded_init(TorchFunctionMode):
     ``torch.manual_seed(seed)`` would give (the same CPU generator, the same draws in
     the same order), while torch's process-wide generators are neither read nor reset:
     other threads drawing from them during a fit neither change its weights nor see
-    their own stream changed.
+    their own stream changed. With torch before 2.2, whose ``torch.nn.init`` functions
+    take no generator, it seeds the process-wide CPU generator inside
+    ``torch.random.fork_rng`` instead (restored afterwards; other threads' draws in
+    the meantime are not isolated there).
     """
 
     def __init__(self, seed: int):
         super().__init__()
-        self.generator = torch.Generator().manual_seed(int(seed))
+        self.seed = int(seed)
+        self.generator = torch.Generator().manual_seed(self.seed)
+        self._fallback = None
+
+    def __enter__(self):
+        if _INIT_TAKES_GENERATOR:
+            return super().__enter__()
+        _GLOBAL_SEED_LOCK.acquire()
+        self._fallback = torch.random.fork_rng(devices=[])
+        self._fallback.__enter__()
+        # the CPU generator only: torch.manual_seed would also reseed CUDA/MPS ones,
+        # which fork_rng(devices=[]) does not restore
+        torch.default_generator.manual_seed(self.seed)
+        return self
+
+    def __exit__(self, *exc):
+        if self._fallback is None:
+            return super().__exit__(*exc)
+        try:
+            return self._fallback.__exit__(*exc)
+        finally:
+            self._fallback = None
+            _GLOBAL_SEED_LOCK.release()
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})

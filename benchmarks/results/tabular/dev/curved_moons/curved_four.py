@@ -3,10 +3,13 @@
 Run: ``python curved_four.py VARIANT ARMS`` (``ARMS``: comma-separated of rose, smote,
 cgan; ``VARIANT``: ``base`` or parts joined by ``+``: ``n0=<rows>`` sets the pooled
 share's prior rows, ``POOLED_ROWS``; ``nf`` passes ``class_filter=False``;
-``spread=<x>``). Writes ``curved_four/<variant>_<arms>.json`` beside this file.
+``spread=<x>``). Writes ``curved_four/<variant>_<arms>.json`` beside this file (command,
+date, code version and one score per cell); ``python curved_four.py report`` writes
+``curved_four.md`` from all of them.
 """
 
 import json
+import platform
 import sys
 import warnings
 from pathlib import Path
@@ -24,6 +27,7 @@ from sklearn.svm import SVC
 
 import ganaug.data.anchors as anchors
 from ganaug import ConditionalGANAugmenter
+from ganaug_bench.record import code_version, utc_now
 
 warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
@@ -99,9 +103,47 @@ def main():
                                         variant=variant, clf=clf,
                                         ba=balanced_accuracy_score(y[te], pred)))
     OUT.mkdir(exist_ok=True)
-    (OUT / f"{variant}_{'_'.join(arms)}.json").write_text(json.dumps(out))
+    record = {"command": "python " + " ".join(sys.argv), "date": utc_now(),
+              "device": f"cpu ({platform.machine()}), torch 1 thread",
+              "code_version": code_version(), "rows": out}
+    (OUT / f"{variant}_{'_'.join(arms)}.json").write_text(json.dumps(record))
     print("done", variant, len(out))
 
 
+def _table(frame, index_names):
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(index_names + cols) + " |",
+             "|---" * (len(index_names) + len(cols)) + "|"]
+    for idx, row in frame.iterrows():
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        lines.append("| " + " | ".join([str(i) for i in idx]
+                                       + [f"{v:.2f}" for v in row]) + " |")
+    return "\n".join(lines)
+
+
+def report():
+    import pandas as pd
+
+    runs = [json.loads(f.read_text()) for f in sorted(OUT.glob("*.json"))]
+    df = pd.DataFrame([r for run in runs for r in run["rows"]])
+    df["key"] = np.where(df.arm == "cgan", "cgan:" + df.variant, df.arm)
+    t = df.pivot_table(index=["data", "clf"], columns="key", values="ba") * 100
+    lines = ["# Four curved or low-dimensional development problems (not other_data's)", "",
+             "Problems: make_moons (600 rows, noise 0.15), make_circles (600, noise 0.08, "
+             "factor 0.5), two spirals (800, noise 0.05), make_blobs (900 rows, 3 columns, "
+             "3 centres, sd 2), each long-tailed at ratio 10 (at least 6 rows a class), "
+             "seeds 0-2 (data seeds +1000), stratified 3-fold CV; balanced accuracy (%) of "
+             "four classifiers at their defaults. Variants of the cGAN: `n0=0` no pooled "
+             "noise (`POOLED_ROWS` 0), `nf` `class_filter=False`.", "", "Runs:", ""]
+    lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
+              for r in runs]
+    lines += ["", _table(t, ["data", "classifier"]), "", "Mean over classifiers:", "",
+              _table(t.groupby(level=0).mean(), ["data"]), "", "Mean over all cells:", "",
+              _table(t.mean().to_frame("mean").T, [""]), ""]
+    path = OUT.parent / "curved_four.md"
+    path.write_text("\n".join(lines))
+    print(path.read_text())
+
+
 if __name__ == "__main__":
-    main()
+    report() if sys.argv[1:] == ["report"] else main()

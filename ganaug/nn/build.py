@@ -80,12 +80,11 @@ class seeded_init(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
-        # torch.nn.init's functions pass their own ``generator=None`` on to the draw
-        if kwargs.get("generator", 0) is None or (
-                func in _RANDOM_OPS and kwargs.get("generator") is None):
+        # a random op without a generator, or one of torch.nn.init's functions, which
+        # pass their own ``generator=None`` on to the draw
+        if kwargs.get("generator") is None and ("generator" in kwargs or func in _RANDOM_OPS):
             kwargs["generator"] = self.generator
         return func(*args, **kwargs)
-
 
 
 def build_networks(

@@ -554,7 +554,9 @@ def markdown(lines: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("designs", nargs="*", help="none: only rebuild the markdown table")
+    ap.add_argument("designs", nargs="*", help=(
+        "designs to run ('none' is the no-oversampling arm); give no design to only "
+        "rebuild the markdown table"))
     ap.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--out", default=str(OUT))

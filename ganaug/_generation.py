@@ -26,7 +26,10 @@ def generate_chunks(
     anchors: np.ndarray | None = None,
     partners: np.ndarray | None = None,
     share: np.ndarray | None = None,
-) -> Iterator[np.ndarray]:
+    picks: np.ndarray | None = None,
+    scale: float = 1.0,
+    with_picks: bool = False,
+) -> Iterator:
     """Yield generated rows (float32 numpy, encoded space) in chunks of at most ``chunk``.
 
     ``codes`` holds one class code per row, one code for all rows (an int: no array of
@@ -36,7 +39,10 @@ def generate_chunks(
     (each anchor's same-class neighbours, indices into ``anchors``) the noise also
     comes from the anchor's neighbours, by the class's size
     (:func:`ganaug.data.pooled_share`), or per column by ``share`` (one value per
-    encoded column, :func:`ganaug.data.column_shares`).
+    encoded column, :func:`ganaug.data.column_shares`). With ``anchors``, ``picks``
+    (``n`` indices into ``anchors``) fixes each row's anchor instead of drawing it,
+    ``scale`` multiplies each row's displacement from its anchor, and ``with_picks``
+    yields ``(rows, anchor indices)`` pairs.
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.
@@ -51,7 +57,7 @@ def generate_chunks(
     with torch.no_grad():
         if anchors is not None:  # an AnchorGenerator
             yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners,
-                                      share)
+                                      share, picks, scale, with_picks)
             return
         step = forward_rows(G, chunk)
         for start in range(0, n, chunk):
@@ -82,7 +88,8 @@ def forward_rows(G: nn.Module, chunk: int) -> int:
     return max(1, min(chunk, FORWARD_BYTES // per_row))
 
 
-def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, share=None):
+def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, share=None,
+                   picks=None, scale=1.0, with_picks=False):
     """``generate_chunks`` for an :class:`~ganaug.nn.tabular.AnchorGenerator`: per chunk
     ``z``, the anchors, then the neighbour draws, through its ``sample_from`` (the
     anchors and the neighbours' free columns go to the device once, not per row)."""
@@ -101,10 +108,16 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, shar
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
         z = torch.randn(m, latent_dim, generator=gen).to(device)
-        pick = torch.randint(0, len(anchors), (m,), generator=gen).to(device)
+        pick = (torch.randint(0, len(anchors), (m,), generator=gen) if picks is None
+                else torch.as_tensor(np.asarray(picks[start:start + m], dtype=np.int64)))
+        pick = pick.to(device)
         local = None
         if near_idx is not None:
             eps = torch.randn(m, near_idx.shape[1], 1, generator=gen).to(device)
             local = neighbour_noise(near_rows[pick], near_rows[near_idx[pick]], eps)
-        yield G.sample_from(z, rows, pick, local, share if local is not None else None
-                            ).float().cpu().numpy()
+        out = G.sample_from(z, rows, pick, local, share if local is not None else None)
+        if scale != 1.0:  # a shorter step from each anchor (copied columns move by 0)
+            base = rows[pick]
+            out = base + scale * (out - base)
+        out = out.float().cpu().numpy()
+        yield (out, pick.cpu().numpy()) if with_picks else out

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
-from ._class_filter import ROUNDS, blind_to, judge_for, judge_predict
+from ._class_filter import REDRAW_SCALE, ROUNDS, blind_to, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
 from .data.anchors import column_shares, fold_into, pooled_share
@@ -176,12 +176,20 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                   and not blind_to(judge, code) else 1)
         anchors, partners = anchors_for(est, code), partners_for(est, code)  # once
         share = share_for(est, G, anchors, partners)
+        # anchored rows the check rejects are redrawn from the same anchors, each round
+        # a shorter step (REDRAW_SCALE): the check changes how far a row moves from its
+        # real row, never which real rows the class's new rows grow from
+        anchored = anchors is not None and rounds > 1
+        picks = None
         for r in range(rounds):
+            rejected = []
             for rows in generate_chunks(
                 G, code if conditional else None, m - start, est.hparams_["latent_dim"],
                 est.device_, seed + i + r * len(groups), anchors=anchors, partners=partners,
-                share=share,
+                share=share, picks=picks, scale=REDRAW_SCALE ** r, with_picks=anchored,
             ):
+                if anchored:
+                    rows, pick = rows
                 if not np.isfinite(rows).all():  # never hand back NaN/inf
                     raise FloatingPointError(
                         "The generator produced non-finite values (NaN/inf); refit it, "
@@ -194,7 +202,10 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                 if ends is not None:  # inside the training range, also before the check
                     fold_into(rows, *ends)
                 if r < rounds - 1:
-                    rows = rows[judge_predict(judge, rows) == code]
+                    ok = judge_predict(judge, rows) == code
+                    if anchored:
+                        rejected.append(pick[~ok])
+                    rows = rows[ok]
                     if not len(rows):
                         continue
                 stop = start + len(rows)
@@ -203,6 +214,8 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                 start = stop
             if start == m:
                 break
+            if anchored:
+                picks = np.concatenate(rejected)
 
 def range_ends(est) -> tuple | None:
     """The codec's training range in encoded units with where to fold (see

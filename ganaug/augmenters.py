@@ -60,10 +60,12 @@ _PARAMS_DOC = """
         ``LogisticRegression`` fitted on the encoded training rows (beyond
         max(2,000, 200,000 / classes) rows, a stratified part in which every class
         keeps up to 20 rows) checks every generated row; a row it assigns to another
-        class than the one asked for is replaced by a new draw, for up to 3 rounds,
-        after which what is still rejected is kept as drawn (counts stay exact). It
-        stops noise from carrying rows across a class boundary (LITO, ICLR 2024,
-        filters synthetic samples the same way).
+        class than the one asked for is redrawn from the same real row with half the
+        step from it, for up to 3 rounds, after which what is still rejected is kept
+        as drawn (counts stay exact). It stops noise from carrying rows across a class
+        boundary (LITO, ICLR 2024, filters synthetic samples the same way), and it
+        never changes which real rows a class's new rows grow from (redrawn from
+        other rows, the rows near another class lost their share of the new rows).
         Where a class-balanced RBF ``SVC`` classifies the training rows clearly better
         (by more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
         2,000 of them; every class needs 3 rows for that), that SVC, fitted on those

@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeClassifier
 
 from ganaug import ConditionalGANAugmenter, GANAugmenter, load, save
-from ganaug._class_filter import ROUNDS
+from ganaug._class_filter import REDRAW_SCALE, ROUNDS
 
 
 def _boundary_table():
@@ -242,6 +242,37 @@ def test_rows_the_check_never_accepts_are_kept_as_drawn_in_the_last_round():
     # the unfiltered sample; class 0 (always accepted) is the unfiltered sample itself
     assert not np.array_equal(X_new, off.sample(64, y=1)[0])
     np.testing.assert_array_equal(aug.sample(64, y=0)[0], off.sample(64, y=0)[0])
+
+
+def _nearest(rows, real):
+    return np.sqrt(((rows[:, None, :] - real[None, :, :]) ** 2).sum(-1)).min(1)
+
+
+def test_a_rejected_row_is_redrawn_from_its_own_anchor_with_a_shorter_step():
+    X, y = _boundary_table()
+    kw = dict(max_steps=3, width=16, random_state=0)
+    off = ConditionalGANAugmenter(class_filter=False, **kw).fit(X, y)
+    aug = ConditionalGANAugmenter(class_filter=_RejectAll(), **kw).fit(X, y)
+    free, kept = off.sample(400, y=1)[0], aug.sample(400, y=1)[0]
+    # every row was rejected ROUNDS times: its last draw stepped REDRAW_SCALE ** ROUNDS
+    # as far from its anchor (a real row of class 1) as an unchecked draw does
+    ratio = np.median(_nearest(kept, X[y == 1])) / np.median(_nearest(free, X[y == 1]))
+    assert ratio < 2 * REDRAW_SCALE ** ROUNDS
+
+
+def test_the_check_does_not_thin_out_the_real_rows_it_grows_new_rows_from():
+    """A real row of the small class inside the big class keeps its share of the new
+    rows (those the check rejects are redrawn from it); redrawn from other rows, it
+    kept about 1 / 13 ** ROUNDS of them."""
+    X, y = _boundary_table()
+    X, y = np.vstack([X, [[-2.0, 0.0]]]), np.append(y, 1)  # 13 rows of class 1
+    stump = DecisionTreeClassifier(max_depth=1)
+    aug = ConditionalGANAugmenter(class_filter=stump, max_steps=3, width=16,
+                                  random_state=0).fit(X, y)
+    X_new, y_new = aug.sample(1300, y=1)
+    assert X_new.shape == (1300, 2) and (y_new == 1).all()
+    near = int((np.abs(X_new[:, 0] + 2.0) < 1.0).sum())
+    assert 60 < near < 160  # 100 expected (binomial sd 10)
 
 
 def test_a_random_state_nested_in_the_check_is_fixed_so_refits_match():

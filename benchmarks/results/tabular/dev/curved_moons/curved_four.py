@@ -134,7 +134,12 @@ def report():
              "3 centres, sd 2), each long-tailed at ratio 10 (at least 6 rows a class), "
              "seeds 0-2 (data seeds +1000), stratified 3-fold CV; balanced accuracy (%) of "
              "four classifiers at their defaults. Variants of the cGAN: `n0=0` no pooled "
-             "noise (`POOLED_ROWS` 0), `nf` `class_filter=False`.", "", "Runs:", ""]
+             "noise (`POOLED_ROWS` 0), `nf` `class_filter=False`. `ka` and `ka+shrink=0.5` ran "
+             "from prototype branch keep-anchor (its script's knobs): rows the class check "
+             "rejects redrawn from their own anchors (before: from uniformly drawn "
+             "anchors), and with the step from the anchor halved each round, the design "
+             "adopted as the default in the commit after `134c323` (`base`, run at "
+             "`661f192`, is the design before it).", "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]
     lines += ["", _table(t, ["data", "classifier"]), "", "Mean over classifiers:", "",

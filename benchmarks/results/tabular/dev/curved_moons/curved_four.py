@@ -139,7 +139,9 @@ def report():
              "rejects redrawn from their own anchors (before: from uniformly drawn "
              "anchors), and with the step from the anchor halved each round, the design "
              "adopted as the default in the commit after `134c323` (`base`, run at "
-             "`661f192`, is the design before it).", "", "Runs:", ""]
+             "`661f192`, is the design before it). `default` is the library's default as committed "
+             "(no knob; run on main after that commit): every cell as `ka+shrink=0.5`.",
+             "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]
     lines += ["", _table(t, ["data", "classifier"]), "", "Mean over classifiers:", "",

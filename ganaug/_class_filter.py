@@ -36,6 +36,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -166,6 +167,16 @@ def blind_to(judge, code: int) -> bool:
 
 
 def judge_predict(judge, X: np.ndarray) -> np.ndarray:
+    """The class codes ``judge`` assigns to ``X`` (-1: a label the fit did not have).
+
+    A user's check answers in labels (:func:`fit_check`), mapped here to their codes.
+    """
+    labels = getattr(judge, "ganaug_labels_", None)
+    pred = _predict(judge, X)
+    return pred if labels is None else pd.Index(labels).get_indexer(pred)
+
+
+def _predict(judge, X: np.ndarray) -> np.ndarray:
     """``judge.predict(X)``; for a fitted RBF ``SVC``, the same labels computed faster.
 
     libsvm predicts row by row (sampling 20,000 rows of a 100,000 x 30 table's rarest
@@ -239,17 +250,21 @@ def fit_judge(est):
     judge = getattr(est, "class_filter_", None)
     if judge is None:
         judge = snapshot(est.class_filter)
-    return fit_check(judge, getattr(est, "anchors_", None), getattr(est, "anchor_codes_", None))
+    return fit_check(judge, getattr(est, "anchors_", None), getattr(est, "anchor_codes_", None),
+                     getattr(est, "classes_", None))
 
 
-def fit_check(judge, rows: np.ndarray | None, codes: np.ndarray | None):
+def fit_check(judge, rows: np.ndarray | None, codes: np.ndarray | None,
+              classes: np.ndarray | None = None):
     """The check ``judge`` (a :func:`snapshot`) fitted on the encoded training ``rows``
     (float32, as the model keeps them) of class ``codes``, or None where it does not
     apply: anchor conditioning (``codes`` given) with at least two classes.
 
     ``True`` is the default check (:func:`choose_default_judge`); a user's classifier is
     cloned, fitted and asked to classify one row, so one that cannot fit or predict these
-    rows fails here, with its name, rather than at the first ``sample``.
+    rows fails here, with its name, rather than at the first ``sample``. It is fitted on
+    the labels (``classes[codes]``), so settings keyed by label (``class_weight={'pos':
+    20}``) mean what they say; :func:`judge_predict` turns its answers back into codes.
     """
     if judge is False or codes is None or len(np.unique(codes)) < 2:
         return None
@@ -258,7 +273,7 @@ def fit_check(judge, rows: np.ndarray | None, codes: np.ndarray | None):
         if judge is True:
             return choose_default_judge(rows, codes)
         try:
-            fitted = clone(judge).fit(rows, codes)
+            fitted = clone(judge).fit(rows, codes if classes is None else classes[codes])
             fitted.predict(rows[:1])
         except Exception as exc:
             raise ValueError(
@@ -268,6 +283,8 @@ def fit_check(judge, rows: np.ndarray | None, codes: np.ndarray | None):
                 f"{type(exc).__name__}: {exc} Pass a classifier that can fit and predict "
                 "them, class_filter=True (the default check) or False (no check)."
             ) from exc
+        if classes is not None:  # answers are labels: judge_predict maps them to codes
+            fitted.ganaug_labels_ = np.asarray(classes)
         return fitted
 
 

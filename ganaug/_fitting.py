@@ -132,7 +132,8 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         # the check first: a classifier that cannot fit these rows fails before training
         anchor = est.hparams_["conditioning"] == "anchor" and codes is not None
         judge = (fit_check(est.class_filter_, np.asarray(data, dtype=np.float32),
-                           np.asarray(codes, dtype=np.int64)) if anchor else None)
+                           np.asarray(codes, dtype=np.int64), est.classes_)
+                 if anchor else None)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
         est._class_judge = judge

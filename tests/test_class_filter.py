@@ -452,3 +452,26 @@ def test_with_several_classes_blind_means_below_chance_not_below_one_half():
         middle = recall_score(y, held, average=None)[1]
         assert low < middle < high  # the scenario: the middle class's held-out recall
         assert judge.ganaug_blind_classes_.tolist() == blind
+
+
+@pytest.mark.parametrize("labels", [np.array(["neg", "pos"]), np.array([2, 1])])
+def test_a_classifier_as_the_check_learns_the_labels_so_label_keyed_settings_hold(labels):
+    # a class_weight keyed by label: string labels failed at fit, and integer labels
+    # other than 0..k-1 put the weight on another class (the check learned codes)
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+
+    from ganaug._class_filter import judge_for, judge_predict
+
+    X, y = _boundary_table()
+    yl = labels[y]  # the small class is "pos" / 1, the big one "neg" / 2
+    check = LogisticRegression(class_weight={yl[-1]: 20})
+    aug = ConditionalGANAugmenter(class_filter=check, max_steps=3, width=16, random_state=0)
+    aug.fit(X, yl)
+    rows = aug.anchors_
+    expect = clone(check).fit(rows, aug.classes_[aug.anchor_codes_]).predict(rows)
+    np.testing.assert_array_equal(aug.classes_[judge_predict(judge_for(aug), rows)], expect)
+    small = aug.classes_[aug.anchor_codes_] == yl[-1]
+    assert (expect[small] == yl[-1]).mean() > 0.5  # the weight lands on the small class
+    X_new, y_new = aug.sample(30, y=yl[-1])
+    assert X_new.shape == (30, 2) and (y_new == yl[-1]).all()

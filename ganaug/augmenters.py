@@ -60,9 +60,10 @@ _PARAMS_DOC = """
         ``LogisticRegression`` fitted on the encoded training rows (beyond
         max(2,000, 200,000 / classes) rows, a stratified part in which every class
         keeps up to 20 rows) checks every generated row; a row it assigns to another
-        class than the one asked for is redrawn from the same real row with half the
-        step from it, for up to 3 rounds, after which what is still rejected is kept
-        as drawn (counts stay exact). It stops noise from carrying rows across a class
+        class than the one asked for is redrawn from the same real row, each round
+        with half the previous step from it (1/2, 1/4, then 1/8 of a first draw's
+        step; up to 3 rounds), and what is still rejected then is kept (counts stay
+        exact). It stops noise from carrying rows across a class
         boundary (LITO, ICLR 2024, filters synthetic samples the same way), and it
         never changes which real rows a class's new rows grow from (redrawn from
         other rows, the rows near another class lost their share of the new rows).
@@ -74,19 +75,19 @@ _PARAMS_DOC = """
         chosen check assigns to it less often than chance (1 / the number of classes)
         is not checked: the check cannot recognise it (a class set apart by a small
         spread, not a place).
-        A scikit-learn classifier instead of True is cloned and used as the check (for
+        A scikit-learn classifier instead of True is cloned, fitted on the labels (so
+        ``class_weight`` is keyed by label) and used as the check (for
         example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
         classes are boxes of a few values); False turns it off. The fitted check is
         not saved: it is refitted from the kept anchors when a loaded model first
         samples (``ganaug.save`` stores the check's kinds and a few common classifiers;
         a model with another classifier here can be pickled instead). Chosen on
-        development data (see docs/design.md). It costs
-        fidelity to the category shares of a class (redraws favour anchors away from
-        the boundary; Adult's mean category TVD 0.010 -> 0.051) and to its
-        missing-value rates (a missing value encodes at the table's median, which the
-        check more often assigns to another class, so such rows are redrawn more): where
-        synthetic rows must keep the real shares rather than train a classifier, set
-        False.
+        development data (see docs/design.md). Categories and missing-value flags
+        are copied from the real row and a redraw keeps that row, so over a whole
+        sample a class keeps its category shares and missing rates as without the
+        check (``benchmarks/results/category_shares``). Within each class the
+        redrawn rows come after the rows accepted at once, so the first rows of a
+        sample lean away from the class boundary: use all rows, or a random subset.
     epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
         None: training length is ``max_steps`` generator steps, whatever the size of

@@ -295,6 +295,10 @@ class BaseGANAugmenter(BaseOverSampler):
         carry the same stream, so without one they all draw the same rows, and calls at
         once on one model share its stream, so which call gets which rows is not
         reproducible.
+
+        The rows are not shuffled after the class check: within each class the rows
+        it redrew come after those it accepted at once (see ``class_filter``), so to
+        use part of a sample take a random subset, not the first rows.
         """
         check_is_fitted(self, "codec_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):

@@ -52,6 +52,16 @@ def generate_chunks(
     if codes is not None and np.ndim(codes) and len(codes) != n:
         raise ValueError(f"codes holds {len(codes)} class codes for n={n} rows; pass one per "
                          "row, or one int for all.")
+    if picks is not None and anchors is not None:
+        picks = np.asarray(picks)
+        if (picks.shape != (n,) or picks.dtype.kind not in "iu"
+                or n and not 0 <= picks.min() <= picks.max() < len(anchors)):
+            raise ValueError(
+                f"picks must hold n={n} integer indices into the {len(anchors)} anchors, "
+                f"one anchor per row; got shape {picks.shape}, dtype {picks.dtype}"
+                + (f", values {picks.min()} to {picks.max()}."
+                   if picks.size and picks.dtype.kind in "iuf" else ".")
+            )
     gen = torch.Generator().manual_seed(int(seed))
     G.eval()
     with torch.no_grad():

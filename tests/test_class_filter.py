@@ -475,3 +475,20 @@ def test_a_classifier_as_the_check_learns_the_labels_so_label_keyed_settings_hol
     assert (expect[small] == yl[-1]).mean() > 0.5  # the weight lands on the small class
     X_new, y_new = aug.sample(30, y=yl[-1])
     assert X_new.shape == (30, 2) and (y_new == yl[-1]).all()
+
+
+@pytest.mark.parametrize("bad", [[0, 1], [0, 1, 2, -1], [0, 1, 2, 12], [0.0, 1.0, 2.0, 3.0]])
+def test_generate_chunks_refuses_picks_that_are_not_one_anchor_index_per_row(bad):
+    # a negative pick took the last anchor, a long list was cut, a short one failed in torch
+    from ganaug._generation import generate_chunks
+    from ganaug._sampling import anchors_for, partners_for
+
+    X, y = _boundary_table()
+    est = ConditionalGANAugmenter(max_steps=2, width=8, random_state=0).fit(X, y)
+    args = (est.generator_, 1, 4, est.hparams_["latent_dim"], est.device_, 0)
+    kw = dict(anchors=anchors_for(est, 1), partners=partners_for(est, 1))
+    assert len(kw["anchors"]) == 12
+    rows, picks = next(generate_chunks(*args, picks=[3, 0, 11, 3], with_picks=True, **kw))
+    assert rows.shape == (4, 2) and picks.tolist() == [3, 0, 11, 3]
+    with pytest.raises(ValueError, match="picks must hold n=4 integer indices into the 12"):
+        next(generate_chunks(*args, picks=bad, **kw))

@@ -140,7 +140,11 @@ def report():
              "anchors), and with the step from the anchor halved each round, the design "
              "adopted as the default in the commit after `134c323` (`base`, run at "
              "`661f192`, is the design before it). `default` is the library's default as committed "
-             "(no knob; run on main after that commit): every cell as `ka+shrink=0.5`.",
+             "(no knob; run on main after that commit): every cell as `ka+shrink=0.5`. "
+             "`misanchor=keep` / `misanchor=random` ran from prototype branch "
+             "misclassified-anchor (`GANAUG_MISANCHOR`, its knob unset is main's code): rows "
+             "grown from a real row the check itself misclassifies are accepted at the "
+             "first draw (`keep`) or redrawn from a random row of the class (`random`).",
              "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]

@@ -10,6 +10,7 @@ copies of real rows the check places in another class.
 Run from the repository root (D = benchmarks/results/tabular/dev/redraw_own_anchor):
 ``python $D/rounds.py > $D/rounds.md``
 """
+import json
 import sys
 import time
 import warnings
@@ -25,13 +26,10 @@ from benchmarks.tabular_oversampling import DEFAULT_DATA, load  # noqa: E402
 from ganaug import ConditionalGANAugmenter  # noqa: E402
 from ganaug_bench.record import code_version, utc_now  # noqa: E402
 
-CORE = ["glass", "ecoli", "pima", "vehicle", "oil_spill", "german_credit", "yeast",
-        "wine_quality_red", "car_eval", "us_crime", "thyroid_sick", "abalone",
-        "wine_quality_white", "page_blocks", "optdigits", "pendigits", "mammography",
-        "credit_card_default", "adult", "bank_marketing"]
+MANIFEST = json.loads((DEFAULT_DATA / "MANIFEST.json").read_text())["datasets"]
+CORE = [d["name"] for d in MANIFEST if d.get("core")]  # the suite's core tables
 warnings.filterwarnings("ignore")
 requested: list = []  # (scale, rows asked for) per call of generate_chunks
-kept: list = []
 generate = S.generate_chunks
 
 

@@ -180,6 +180,9 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
         # a shorter step (REDRAW_SCALE): the check changes how far a row moves from its
         # real row, never which real rows the class's new rows grow from
         anchored = anchors is not None and rounds > 1
+        if rounds > 1:  # redrawn rows come last: spread each round over the class's
+            # positions, so any part of a sample (its first rows) is like the whole
+            where = np.random.default_rng((seed, i)).permutation(where)
         picks = None
         for r in range(rounds):
             rejected = []

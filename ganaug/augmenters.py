@@ -85,9 +85,9 @@ _PARAMS_DOC = """
         development data (see docs/design.md). Categories and missing-value flags
         are copied from the real row and a redraw keeps that row, so over a whole
         sample a class keeps its category shares and missing rates as without the
-        check (``benchmarks/results/category_shares``). Within each class the
-        redrawn rows come after the rows accepted at once, so the first rows of a
-        sample lean away from the class boundary: use all rows, or a random subset.
+        check (``benchmarks/results/category_shares``). Redrawn rows are spread at
+        random over their class's positions in the output, so the first rows of a
+        sample are drawn like the whole.
     epochs : int or None, default=None
         Passes over the training set; each is ``ceil(n_rows / batch_size)`` steps.
         None: training length is ``max_steps`` generator steps, whatever the size of

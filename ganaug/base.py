@@ -296,9 +296,9 @@ class BaseGANAugmenter(BaseOverSampler):
         once on one model share its stream, so which call gets which rows is not
         reproducible.
 
-        The rows are not shuffled after the class check: within each class the rows
-        it redrew come after those it accepted at once (see ``class_filter``), so to
-        use part of a sample take a random subset, not the first rows.
+        Rows come in random order, the rows the class check redrew (see
+        ``class_filter``) spread over each class's positions, so any part of a
+        sample, its first rows say, is drawn like the whole.
         """
         check_is_fitted(self, "codec_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):

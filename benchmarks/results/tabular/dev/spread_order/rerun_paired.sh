@@ -4,11 +4,6 @@
 # the same files committed at a707509, made at 20e1c59 / 64bdd7b).
 # Run from the repository root: bash benchmarks/results/tabular/dev/spread_order/rerun_paired.sh
 set -euo pipefail
-prev=$(mktemp -d)
-git show a707509:benchmarks/results/digits_lt/results.json > "$prev/digits_lt.json"
-git show a707509:benchmarks/results/tabular/defaults/tabular_oversampling.json > "$prev/defaults.json"
-git show a707509:benchmarks/results/tabular/multiclass/tabular_multiclass.json > "$prev/multiclass.json"
-git show a707509:benchmarks/results/other_data/other_data.json > "$prev/other_data.json"
 echo "# Recorded re-runs at a707509 against the runs before them (points, run minus previous)"
 echo
 echo "Command: \`bash $0\`; $(date -u +%Y-%m-%dT%H:%M:%SZ); HEAD $(git rev-parse --short HEAD)."
@@ -19,15 +14,4 @@ echo "classifiers that depend on row order (random forests' and gradient boostin
 echo "random draws over positions). Paired by seed (main job) or by (data set, seed, fold,"
 echo "classifier) cell; standard errors over those."
 echo
-echo "## Main job (ganaug bench), cGAN"
-python benchmarks/paired_runs.py "$prev/digits_lt.json" benchmarks/results/digits_lt/results.json --arm ConditionalGANAugmenter
-echo
-echo "## 20 core tables, cGAN"
-python benchmarks/paired_runs.py "$prev/defaults.json" benchmarks/results/tabular/defaults/tabular_oversampling.json --arm cgan
-echo
-echo "## 8 multi-class tables, cGAN"
-python benchmarks/paired_runs.py "$prev/multiclass.json" benchmarks/results/tabular/multiclass/tabular_multiclass.json --arm cgan
-echo
-echo "## 10 other data sets, cGAN"
-python benchmarks/paired_runs.py "$prev/other_data.json" benchmarks/results/other_data/other_data.json --arm cgan
-rm -rf "$prev"
+bash benchmarks/rerun_paired.sh a707509 a707509 a707509 a707509

@@ -146,7 +146,11 @@ def report():
              "`misanchor=keep` / `misanchor=random` ran from prototype branch "
              "misclassified-anchor (`GANAUG_MISANCHOR`, its knob unset is main's code): rows "
              "grown from a real row the check itself misclassifies are accepted at the "
-             "first draw (`keep`) or redrawn from a random row of the class (`random`).",
+             "first draw (`keep`) or redrawn from a random row of the class (`random`). "
+             "`masspin=0.1` ran from prototype branch mass-pin with `GANAUG_MASSPIN=0.1` "
+             "(a column where the real row sits on a value 10 % of its class hold keeps "
+             "it as often as the row's neighbours share it; these problems have no such "
+             "values, so every cell is as `default`).",
              "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]

@@ -173,9 +173,9 @@ def worker(args: argparse.Namespace) -> dict:
                             "version": getattr(ctgan, "__version__", "?")}}
     peak = memory_mb()["peak_rss_mb"]
     n = len(train)
-    # a random n of the 100,000 rows: ganaug's sample() puts the rows its class check
-    # redrew after those it accepted at once (within each class), so its first n rows
-    # lean away from class boundaries (their category shares with them); CTGAN's are iid
+    # a random n of the 100,000 rows, whatever order a method returns them in (before
+    # a707509 ganaug's sample() put the rows its class check redrew last within each
+    # class, so its first n rows leaned away from class boundaries)
     rows = synth.sample(n, random_state=args.seed).reset_index(drop=True)
     res = {
         "dataset": args.dataset, "method": args.method, "n_train": n, "n_test": len(test),

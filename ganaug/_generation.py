@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ._checks import check_number
-from .data.anchors import neighbour_noise, pooled_share
+from .data.anchors import neighbour_noise, point_masses, pooled_share
 
 
 def generate_chunks(
@@ -39,7 +39,10 @@ def generate_chunks(
     (each anchor's same-class neighbours, indices into ``anchors``) the noise also
     comes from the anchor's neighbours, by the class's size
     (:func:`ganaug.data.pooled_share`), or per column by ``share`` (one value per
-    encoded column, :func:`ganaug.data.column_shares`). With ``anchors``, ``picks``
+    encoded column, :func:`ganaug.data.column_shares`), and a row keeps its anchor's
+    value where the anchor sits on a value many of its class's rows share, as often as
+    the anchor's neighbours hold it (:func:`ganaug.data.point_masses`). With
+    ``anchors``, ``picks``
     (``n`` indices into ``anchors``) fixes each row's anchor instead of drawing it,
     ``scale`` multiplies each row's displacement from its anchor, and ``with_picks``
     yields ``(rows, anchor indices)`` pairs.
@@ -115,6 +118,12 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, shar
     share = (torch.tensor(pooled_share(float(len(anchors))), device=device)
              if share is None  # the free columns' shares (sampling computes only these)
              else torch.as_tensor(np.asarray(share, dtype=np.float32), device=device)[G.free])
+    # values many of the class's rows share, kept as often as the anchor's neighbours
+    # hold them (:func:`~ganaug.data.point_masses`); their draws come from the seeded
+    # stream only when a class has point masses, so other classes sample as before
+    masses = point_masses(anchors, partners, G.free.cpu().numpy())
+    if masses is not None:
+        pin_rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=gen)))
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
         z = torch.randn(m, latent_dim, generator=gen).to(device)
@@ -126,6 +135,13 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, shar
             eps = torch.randn(m, near_idx.shape[1], 1, generator=gen).to(device)
             local = neighbour_noise(near_rows[pick], near_rows[near_idx[pick]], eps)
         out = G.sample_from(z, rows, pick, local, share if local is not None else None)
+        if masses is not None:
+            p = pick.cpu().numpy()
+            kept = masses[0][p] & (pin_rng.random(p.shape + masses[0].shape[1:])
+                                   < masses[1][p])
+            if kept.any():
+                kept = torch.from_numpy(kept).to(device)
+                out[kept] = rows[pick][kept]
         if scale != 1.0:  # a shorter step from each anchor (copied columns move by 0)
             base = rows[pick]
             out = base + scale * (out - base)

@@ -542,3 +542,69 @@ def test_column_shares_tell_a_column_of_one_value_in_a_mixed_table():
         shares = share_for(aug, aug.generator_, rows, partners_for(aug, 1))
         assert shares[2] == pytest.approx(10 / 50)  # 'k': the class's pooled share
     assert np.ptp(rows[:, 2]) > 0.1  # mixed: encoded, the class's zeros are spread
+
+
+def test_point_masses_mark_shared_values_and_keep_them_as_often_as_the_neighbours():
+    from ganaug.data import point_masses
+
+    # column 0: value 2.0 held by 4 of 6 rows; column 1: all distinct (no mass);
+    # column 2 holds a mass too but is not a noise column (copied anyway)
+    a = np.array([[2.0, 0.1, 5.0], [2.0, 0.2, 5.0], [2.0, 0.3, 5.0],
+                  [2.0, 0.4, 5.0], [1.0, 0.5, 6.0], [3.0, 0.6, 7.0]], dtype=np.float32)
+    partners = np.array([[1, 4], [0, 2], [1, 5], [4, 5], [0, 3], [2, 3]])
+    at, keep = point_masses(a, partners, np.array([0, 1]), share=0.5)
+    # row 3 sits on the mass but none of its neighbours (rows 4, 5) does
+    np.testing.assert_array_equal(at[:, 0], [True, True, True, False, False, False])
+    assert not at[:, 1:].any()  # distinct values, and a column noise does not move
+    # the share of each anchor's neighbours on its own value
+    np.testing.assert_array_equal(keep[:4, 0], [0.5, 1.0, 0.5, 0.0])
+    # a value one row holds is no mass, however small the share
+    at_low, _ = point_masses(a, partners, np.array([0, 1]), share=0.01)
+    np.testing.assert_array_equal(at_low, at)
+    assert point_masses(a, partners, np.array([1]), share=0.5) is None
+    assert point_masses(a, None, np.array([0, 1]), share=0.5) is None  # no partners
+
+
+def test_new_rows_keep_a_value_many_of_the_class_share_exactly():
+    """A minority whose rows fall in two groups, one all on the interior value 1.5 in
+    column 0: rows grown from that group keep 1.5 exactly (about half the new rows);
+    before, noise spread it into values no row has (none kept)."""
+    rng = np.random.default_rng(0)
+    major = rng.normal(0.0, 1.0, size=(400, 3))
+    group_a = np.column_stack([np.full(40, 1.5), rng.normal(3.0, 0.3, (40, 2))])
+    group_b = np.column_stack([rng.normal(1.5, 1.0, 40), rng.normal(-3.0, 0.3, (40, 2))])
+    X = np.vstack([major, group_a, group_b])
+    y = np.r_[np.zeros(400, int), np.ones(80, int)]
+    X_in = X.copy()
+    aug = ConditionalGANAugmenter(max_steps=5, width=16, random_state=0)
+    X_res, y_res = aug.fit_resample(X, y)
+    np.testing.assert_array_equal(X, X_in)
+    new = X_res[len(X):]
+    assert len(new) == 320 and (y_res[len(X):] == 1).all()
+    kept = new[:, 0] == 1.5
+    assert 0.35 < kept.mean() < 0.65  # about the half grown from group A
+    # the rows that keep it are group A's (its other columns near +3)
+    assert (new[kept, 1] > 1.0).mean() > 0.95
+    # columns without a point mass are not copied from real rows
+    assert not np.isin(new[:, 1], X[:, 1]).any()
+
+
+def test_tied_float_values_decode_exactly_and_others_are_not_moved_onto_them():
+    from ganaug.data import NumericEncoder
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    X[::3, 0] = 0.1
+    X[1::4, 1] = 1.0 / 3.0
+    X[:5, 2] = 1e9  # heavy tail: column 2 is encoded on an asinh scale
+    X[5::2, 2] = -2.7
+    enc = NumericEncoder().fit(X)
+    assert 2 in enc.squash_
+    Z = enc.transform(X)
+    back = enc.inverse_transform(Z)
+    for j, v in [(0, 0.1), (1, 1.0 / 3.0), (2, -2.7), (2, 1e9)]:
+        assert (back[X[:, j] == v, j] == v).all()
+    # an encoded value a few thousand float32 steps away is a new value, not a tie
+    nudged = Z.copy()
+    nudged[::3, 0] = np.float32(Z[0, 0]) * (1 + 2**-11)
+    assert not (enc.inverse_transform(nudged)[::3, 0] == 0.1).any()

@@ -4,6 +4,7 @@ from .anchors import (
     column_shares,
     neighbour_noise,
     neighbour_pairs,
+    point_masses,
     pooled_share,
     pooled_within_class_root,
 )
@@ -14,6 +15,6 @@ from .tabular import Span, TabularEncoder
 
 __all__ = [
     "ImageCodec", "NumericEncoder", "Span", "TabularEncoder", "column_shares",
-    "neighbour_noise", "neighbour_pairs", "pooled_share", "pooled_within_class_root",
-    "resolve_categorical",
+    "neighbour_noise", "neighbour_pairs", "point_masses", "pooled_share",
+    "pooled_within_class_root", "resolve_categorical",
 ]

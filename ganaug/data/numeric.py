@@ -64,6 +64,13 @@ def heavy_tails(values: np.ndarray) -> dict[int, tuple[float, float]]:
     return squash
 
 
+#: decoding returns a value two or more training rows share exactly when the encoded
+#: value is within 4 float32 steps of its code (a value kept from a real row, see
+#: :func:`~ganaug.data.point_masses`); the commonest this many such values per column
+#: are kept (set, not tuned: a bound on the fitted encoder's size)
+TIED_VALUES = 1024
+
+
 class NumericEncoder:
     """Standardise numeric columns for the GAN and map generated rows back.
 
@@ -112,7 +119,7 @@ class NumericEncoder:
         self.fold_low_ = (values == self.min_).sum(0) == 1
         self.fold_high_ = (values == self.max_).sum(0) == 1
         self.squash_ = heavy_tails(values)
-        values = self._squash(values)
+        values_raw, values = values, self._squash(values)
         low, high = values.min(axis=0), values.max(axis=0)  # what the scaler sees
         # exact power-of-two pre-scaling to magnitude ~1: the variance of columns near
         # 1e-300 would underflow to 0 (constant), and that of columns near 1e300 overflow
@@ -141,7 +148,31 @@ class NumericEncoder:
             np.vstack([self.min_, self.max_]))))
         self.encoded_min_ = np.nextafter(low.astype(np.float32), np.float32(-np.inf))
         self.encoded_max_ = np.nextafter(high.astype(np.float32), np.float32(np.inf))
+        self.ties_ = self._ties(values_raw, finite)
         return self
+
+    def _ties(self, values: np.ndarray, finite: np.ndarray) -> dict:
+        """Float columns' values that two or more training rows share (at most
+        :data:`TIED_VALUES` commonest per column), as ``{column: (encoded, value)}``:
+        the encoded float32 values, sorted, and the exact values they decode to."""
+        cols, lists = [], []
+        for j in np.flatnonzero(finite & ~self.integer_ & ~self.grid_):
+            vals, counts = np.unique(values[:, j], return_counts=True)
+            if (counts > 1).any():
+                order = np.argsort(-counts, kind="stable")[:TIED_VALUES]
+                cols.append(int(j))
+                lists.append(vals[order[counts[order] > 1]])
+        if not cols:
+            return {}
+        probe = np.tile(self.min_, (max(map(len, lists)), 1))
+        for j, vals in zip(cols, lists):
+            probe[: len(vals), j] = vals
+        encoded = self.scaler_.transform(self._scaled(self._squash(probe))).astype(np.float32)
+        ties = {}
+        for j, vals in zip(cols, lists):
+            order = np.argsort(encoded[: len(vals), j], kind="stable")
+            ties[j] = (encoded[: len(vals), j][order], vals[order])
+        return ties
 
     def range_ends(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """The training range in encoded units, and where values drawn past it fold back.
@@ -278,6 +309,16 @@ class NumericEncoder:
             values += offset
         values = self._unsquash(values)
         np.clip(values, self.min_, self.max_, out=values)
+        for j, (encoded, exact) in getattr(self, "ties_", {}).items():
+            # a value kept from a real row (a point mass) comes back exactly, not off
+            # by float32 rounding: encoded values within 4 float32 steps of a tied one
+            z = np.asarray(Z[:, j], dtype=np.float32)
+            right = np.searchsorted(encoded, z).clip(0, len(encoded) - 1)
+            left = (right - 1).clip(0)
+            near = np.where(np.abs(z - encoded[left]) <= np.abs(z - encoded[right]),
+                            left, right)
+            hit = np.abs(z - encoded[near]) <= 4 * np.abs(np.spacing(encoded[near]))
+            values[hit, j] = exact[near[hit]]
         values[:, self.integer_] = np.rint(values[:, self.integer_])
         grid = getattr(self, "grid_", None)
         if grid is not None and grid.any():  # float columns that only held whole numbers

@@ -241,6 +241,9 @@ def resolve_hparams(est) -> dict:
         # the pooled part of a class's noise capped by the class's own spread per
         # column (files saved before lack the key and sample as they were trained)
         "column_shares": True,
+        # new rows keep values many of a class's rows share (files saved before lack
+        # the key and sample as they were saved)
+        "point_masses": True,
     }) | ({
         # images: CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small
         # elsewhere; kept, so a model fitted on a GPU rebuilds (load, warm refit on a

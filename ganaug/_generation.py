@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ._checks import check_number
-from .data.anchors import neighbour_noise, point_masses, pooled_share
+from .data.anchors import neighbour_noise, pooled_share
 
 
 def generate_chunks(
@@ -26,6 +26,7 @@ def generate_chunks(
     anchors: np.ndarray | None = None,
     partners: np.ndarray | None = None,
     share: np.ndarray | None = None,
+    masses: tuple | None = None,
     picks: np.ndarray | None = None,
     scale: float = 1.0,
     with_picks: bool = False,
@@ -41,7 +42,8 @@ def generate_chunks(
     (:func:`ganaug.data.pooled_share`), or per column by ``share`` (one value per
     encoded column, :func:`ganaug.data.column_shares`), and a row keeps its anchor's
     value where the anchor sits on a value many of its class's rows share, as often as
-    the anchor's neighbours hold it (:func:`ganaug.data.point_masses`). With
+    the anchor's neighbours hold it, with ``masses`` (the class's
+    :func:`ganaug.data.point_masses`). With
     ``anchors``, ``picks``
     (``n`` indices into ``anchors``) fixes each row's anchor instead of drawing it,
     ``scale`` multiplies each row's displacement from its anchor, and ``with_picks``
@@ -70,7 +72,7 @@ def generate_chunks(
     with torch.no_grad():
         if anchors is not None:  # an AnchorGenerator
             yield from _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners,
-                                      share, picks, scale, with_picks)
+                                      share, masses, picks, scale, with_picks)
             return
         step = forward_rows(G, chunk)
         for start in range(0, n, chunk):
@@ -102,7 +104,7 @@ def forward_rows(G: nn.Module, chunk: int) -> int:
 
 
 def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, share=None,
-                   picks=None, scale=1.0, with_picks=False):
+                   masses=None, picks=None, scale=1.0, with_picks=False):
     """``generate_chunks`` for an :class:`~ganaug.nn.tabular.AnchorGenerator`: per chunk
     ``z``, the anchors, then the neighbour draws, through its ``sample_from`` (the
     anchors and the neighbours' free columns go to the device once, not per row)."""
@@ -121,7 +123,6 @@ def _anchor_chunks(G, n, latent_dim, device, gen, chunk, anchors, partners, shar
     # values many of the class's rows share, kept as often as the anchor's neighbours
     # hold them (:func:`~ganaug.data.point_masses`); their draws come from the seeded
     # stream only when a class has point masses, so other classes sample as before
-    masses = point_masses(anchors, partners, G.free.cpu().numpy())
     if masses is not None:
         pin_rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=gen)))
     for start in range(0, n, chunk):

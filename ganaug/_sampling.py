@@ -21,7 +21,7 @@ from torch import nn
 from ._class_filter import REDRAW_SCALE, ROUNDS, blind_to, judge_for, judge_predict
 from ._device import MAX_SEED, cpu_threads, torch_defaults
 from ._generation import generate_chunks
-from .data.anchors import column_shares, fold_into, pooled_share
+from .data.anchors import column_shares, fold_into, point_masses, pooled_share
 from .data.assembler import Assembler
 
 
@@ -67,6 +67,7 @@ def warn_if_collapsed(est, data: np.ndarray, codes: np.ndarray | None, n: int = 
         fake = next(generate_chunks(
             G, code if conditional else None, n, latent, est.device_, 0,
             anchors=anchors, partners=partners, share=share_for(est, G, anchors, partners),
+            masses=masses_for(est, G, anchors, partners),
         ))
         # clipped to the real range, as decoding does: exploded outputs collapse there
         fake = np.clip(fake, real.min(0), real.max(0))
@@ -125,6 +126,15 @@ def share_for(est, G: nn.Module, anchors: np.ndarray | None,
                                float(pooled_share(len(anchors))))
 
 
+def masses_for(est, G: nn.Module, anchors: np.ndarray | None,
+               partners: np.ndarray | None) -> tuple | None:
+    """One class's :func:`ganaug.data.point_masses` over the generator's noise columns;
+    None without neighbour noise and for models fitted before new rows kept them."""
+    if anchors is None or not est.hparams_.get("point_masses"):
+        return None
+    return point_masses(anchors, partners, G.free.cpu().numpy())
+
+
 def class_column_shares(est, rows: np.ndarray, prior: np.ndarray, share: float
                         ) -> np.ndarray:
     """:func:`ganaug.data.column_shares` of one class's encoded rows, its columns of one
@@ -176,6 +186,7 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
                   and not blind_to(judge, code) else 1)
         anchors, partners = anchors_for(est, code), partners_for(est, code)  # once
         share = share_for(est, G, anchors, partners)
+        masses = masses_for(est, G, anchors, partners)
         # anchored rows the check rejects are redrawn from the same anchors, each round
         # a shorter step (REDRAW_SCALE): the check changes how far a row moves from its
         # real row, never which real rows the class's new rows grow from
@@ -189,7 +200,8 @@ def _generate_into(est, out: Assembler, groups: list, n: int, seed: int) -> None
             for rows in generate_chunks(
                 G, code if conditional else None, m - start, est.hparams_["latent_dim"],
                 est.device_, seed + i + r * len(groups), anchors=anchors, partners=partners,
-                share=share, picks=picks, scale=REDRAW_SCALE ** r, with_picks=anchored,
+                share=share, masses=masses, picks=picks, scale=REDRAW_SCALE ** r,
+                with_picks=anchored,
             ):
                 if anchored:
                     rows, pick = rows

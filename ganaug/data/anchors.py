@@ -253,7 +253,11 @@ def point_masses(anchors: np.ndarray, partners: np.ndarray | None,
     ``columns`` is a point mass (a zero-inflated amount, a tier, an integer code). A
     new row grown from an anchor on a point mass keeps that value, in that column, with
     the probability that the anchor's neighbours hold it too, as SMOTE keeps a value
-    two tied rows share; otherwise it moves as noise moves it.
+    two tied rows share; otherwise it moves as noise moves it. A row whose every noise
+    column keeps its value is a copy of its anchor, as SMOTE's rows between two tied
+    rows are. Only encoders that keep tied values tied find point masses (the numeric
+    encoder of all-numeric tables); the quantile encoder of mixed tables spreads them
+    when it encodes and returns them when it decodes.
 
     Parameters
     ----------
@@ -271,7 +275,8 @@ def point_masses(anchors: np.ndarray, partners: np.ndarray | None,
     masses : tuple of two ndarrays of shape (n, d), or None
         ``at`` (bool: the anchor sits on a point mass that one or more of its
         neighbours hold too) and ``keep`` (float32: the share of its neighbours on the
-        same value); None when no anchor has such a value.
+        same value there, 0 in columns without a point mass); None when no anchor has
+        such a value.
     """
     if partners is None or len(anchors) < 2:
         return None

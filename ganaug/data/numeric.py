@@ -66,8 +66,10 @@ def heavy_tails(values: np.ndarray) -> dict[int, tuple[float, float]]:
 
 #: decoding returns a value two or more training rows share exactly when the encoded
 #: value is within 4 float32 steps of its code (a value kept from a real row, see
-#: :func:`~ganaug.data.point_masses`); the commonest this many such values per column
-#: are kept (set, not tuned: a bound on the fitted encoder's size)
+#: :func:`~ganaug.data.point_masses`; tied values closer than float32 precision share
+#: one code and decode to one of them); the commonest this many such values per column
+#: over the whole table are kept (set, not tuned: a bound on the fitted encoder's size;
+#: a class's rarer one comes back off by float rounding, as a warm refit's new ones do)
 TIED_VALUES = 1024
 
 
@@ -302,6 +304,7 @@ class NumericEncoder:
         return self.scaler_.transform(self._scaled(values)).astype(np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
+        Z = np.asarray(Z)
         values = self.scaler_.inverse_transform(np.asarray(Z, dtype=np.float64))
         values = np.ldexp(values, self.exponent_)
         offset = getattr(self, "offset_", None)

@@ -40,14 +40,13 @@ def generate_chunks(
     (each anchor's same-class neighbours, indices into ``anchors``) the noise also
     comes from the anchor's neighbours, by the class's size
     (:func:`ganaug.data.pooled_share`), or per column by ``share`` (one value per
-    encoded column, :func:`ganaug.data.column_shares`), and a row keeps its anchor's
-    value where the anchor sits on a value many of its class's rows share, as often as
-    the anchor's neighbours hold it, with ``masses`` (the class's
-    :func:`ganaug.data.point_masses`). With
-    ``anchors``, ``picks``
-    (``n`` indices into ``anchors``) fixes each row's anchor instead of drawing it,
-    ``scale`` multiplies each row's displacement from its anchor, and ``with_picks``
-    yields ``(rows, anchor indices)`` pairs.
+    encoded column, :func:`ganaug.data.column_shares`); with ``masses`` (the class's
+    :func:`ganaug.data.point_masses`) a row keeps its anchor's value where the anchor
+    sits on a value many of its class's rows share, as often as the anchor's
+    neighbours hold it. With ``anchors``, ``picks`` (``n`` indices into ``anchors``)
+    fixes each row's anchor instead of drawing it, ``scale`` multiplies each row's
+    displacement from its anchor, and ``with_picks`` yields ``(rows, anchor indices)``
+    pairs.
 
     ``z`` is drawn on the CPU from a generator seeded with ``seed``, so the same seed
     gives the same samples on any device; G runs in eval mode without gradients.

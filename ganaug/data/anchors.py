@@ -245,8 +245,8 @@ def neighbour_noise(anchors, neighbours, eps):
 MASS_SHARE = 0.1
 
 
-def point_masses(anchors: np.ndarray, partners: np.ndarray | None,
-                 columns: np.ndarray, share: float = MASS_SHARE):
+def point_masses(anchors: np.ndarray, partners: np.ndarray | None, columns: np.ndarray,
+                 share: float = MASS_SHARE) -> tuple[np.ndarray, np.ndarray] | None:
     """Where a class's rows sit on a value many of them share, and how often to keep it.
 
     A value at least ``share`` of the class's rows (and two or more) hold in one of

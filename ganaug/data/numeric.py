@@ -146,8 +146,7 @@ class NumericEncoder:
         # elementwise in each column, so the ends are the encoded minimum and maximum),
         # for sampling to fold values back inside it before the class check; rounded
         # outwards to float32, so that decoding's clip lands exactly on an end
-        low, high = self.scaler_.transform(self._scaled(self._squash(
-            np.vstack([self.min_, self.max_]))))
+        low, high = self._encode(np.vstack([self.min_, self.max_]))
         self.encoded_min_ = np.nextafter(low.astype(np.float32), np.float32(-np.inf))
         self.encoded_max_ = np.nextafter(high.astype(np.float32), np.float32(np.inf))
         self.ties_ = self._ties(values_raw, finite)
@@ -169,7 +168,7 @@ class NumericEncoder:
         probe = np.tile(self.min_, (max(map(len, lists)), 1))
         for j, vals in zip(cols, lists):
             probe[: len(vals), j] = vals
-        encoded = self.scaler_.transform(self._scaled(self._squash(probe))).astype(np.float32)
+        encoded = self._encode(probe).astype(np.float32)
         ties = {}
         for j, vals in zip(cols, lists):
             order = np.argsort(encoded[: len(vals), j], kind="stable")
@@ -299,9 +298,12 @@ class NumericEncoder:
                                (p[:, cols].max(0) + margin[cols]).astype(np.float32))
         return out
 
+    def _encode(self, values: np.ndarray) -> np.ndarray:
+        """Float64 values (as :meth:`_values` gives them) in encoded units, float64."""
+        return self.scaler_.transform(self._scaled(self._squash(values)))
+
     def transform(self, X: np.ndarray | pd.DataFrame) -> np.ndarray:
-        values = self._squash(self._values(X))
-        return self.scaler_.transform(self._scaled(values)).astype(np.float32)
+        return self._encode(self._values(X)).astype(np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray | pd.DataFrame:
         Z = np.asarray(Z)

@@ -20,8 +20,9 @@ reference: anchors plus noise from the within-class variation of their 20 neares
 of any class, ``scale=..., m=...``), ``ae`` (a non-GAN reference: pooled noise in an
 autoencoder's latent space decoded at each anchor, ``scale=..., latent=...``),
 ``variant`` (a non-GAN reference: pooled noise with one change, ``kind=mixture|interp|
-tangent|elastic|border``, see :class:`PooledVariant`), ``shrunk`` (a non-GAN reference:
-anchors plus noise with the class's own covariance shrunk to the pooled one, ``n0=...``),
+tangent|elastic|border|power|top``, ``p=...``, see :class:`PooledVariant`), ``shrunk``
+(a non-GAN reference: anchors plus noise with the class's own covariance shrunk to the
+pooled one, ``n0=...``),
 ``meanvar`` (a non-GAN reference: pooled noise rescaled per feature by a class spread
 predicted from the class's mean, ``nmin=..., k=..., n0=..., power=...``, see
 :class:`MeanVarGaussian`), ``lie`` (a non-GAN reference: anchor-dependent noise from
@@ -106,18 +107,28 @@ class PooledVariant(PooledGaussian):
     scaling and two shears (0.1); Simard et al.); 'elastic' (plus an elastic deformation
     of the anchor image: a smoothed random displacement field, sigma 2 px, rms 0.6 px);
     'border' (anchors drawn with weight 0.5 + the share of other classes among their 5
-    nearest rows, as ADASYN does). Image kinds read rows as square images.
+    nearest rows, as ADASYN does); 'power' (the pooled covariance's eigenvalues raised
+    to ``p``, rescaled to the same trace: below 1 flattens its spectrum, above 1
+    sharpens it); 'top' (only the pooled covariance's ``p`` leading eigen-directions,
+    rescaled to the same trace). Image kinds read rows as square images.
     """
 
-    def __init__(self, kind: str, scale: float = 1.0, random_state: int = 0):
+    def __init__(self, kind: str, scale: float = 1.0, random_state: int = 0,
+                 p: float = 1.0):
         super().__init__(scale, random_state)
-        self.kind = kind
+        self.kind, self.p = kind, p
 
     def _prepare(self, X, codes):
         from sklearn.neighbors import NearestNeighbors
 
         super()._prepare(X, codes)
         self._codes = codes
+        if self.kind in ("power", "top"):  # reshape the pooled spectrum, same trace
+            w, V = np.linalg.eigh(self._root.T @ self._root)
+            w = w.clip(0)
+            new = w ** self.p if self.kind == "power" else np.where(
+                np.arange(len(w)) >= len(w) - int(self.p), w, 0.0)
+            self._root = (V * np.sqrt(new * w.sum() / new.sum())).T
         if self.kind == "border":
             ind = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X, return_distance=False)
             self._weight = 0.5 + (codes[ind[:, 1:]] != codes[:, None]).mean(1)
@@ -132,7 +143,7 @@ class PooledVariant(PooledGaussian):
         from scipy.ndimage import gaussian_filter, map_coordinates
 
         eps = super()._noise(X, c, pick, rng)
-        if not len(pick) or self.kind == "border":  # border changes the anchors only
+        if not len(pick) or self.kind in ("border", "power", "top"):  # no row change
             return eps
         if self.kind == "mixture":
             return eps * np.sqrt(rng.exponential(1.0, (len(pick), 1)))
@@ -433,7 +444,8 @@ def make(name: str, kw: dict, seed: int, balanced=None):
     if name == "pooled":
         return PooledGaussian(kw.get("scale", 1.0), random_state=seed)
     if name == "variant":
-        return PooledVariant(kw["kind"], kw.get("scale", 1.0), random_state=seed)
+        return PooledVariant(kw["kind"], kw.get("scale", 1.0), random_state=seed,
+                             p=kw.get("p", 1.0))
     if name == "transfer":
         return TransferGaussian(kw.get("scale", 1.0), kw.get("m", 20), random_state=seed)
     if name == "ae":

@@ -150,7 +150,9 @@ def report():
              "`masspin=0.1` ran from prototype branch mass-pin with `GANAUG_MASSPIN=0.1` "
              "(a column where the real row sits on a value 10 % of its class hold keeps "
              "it as often as the row's neighbours share it; these problems have no such "
-             "values, so every cell is as `default`).",
+             "values, so every cell is as `default`). `inward` ran from prototype branch "
+             "inward with `GANAUG_INWARD=1` (the neighbour noise mirrored when its step "
+             "leads away from the mean of the anchor's neighbours; ../inward/).",
              "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]

@@ -173,6 +173,7 @@ def check_X(est, X) -> Checked:
         X = rows_array(X)  # (their dtypes are not numpy's, so read them as numpy first)
     check_cells(X)
     kind = kind_of(est, X)
+    check_kind_params(est, kind)
     if kind == "tabular":
         if getattr(X, "ndim", 2) != 2:
             fix_1d = "X.to_frame()" if isinstance(X, pd.Series) else "X.reshape(-1, 1)"
@@ -283,13 +284,15 @@ def check_cells(X) -> None:
             )
 
 
+def names_categorical(est) -> bool:
+    """Whether ``categorical_features`` names columns (not None, not 'auto')."""
+    spec = est.categorical_features
+    return not (spec is None or (isinstance(spec, str) and spec == "auto"))
+
+
 def is_mixed_table(est, X) -> bool:
     """Whether X needs the mixed-type encoder (categories, strings, missing values)."""
-    explicit = not (
-        est.categorical_features is None
-        or (isinstance(est.categorical_features, str)
-            and est.categorical_features == "auto")
-    )
+    explicit = names_categorical(est)
     if isinstance(X, pd.DataFrame):
         if any(
             not pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d)
@@ -431,6 +434,22 @@ def kind_of(est, X) -> str:
         return "image"
     return "tabular"
 
+
+
+def check_kind_params(est, kind: str) -> None:
+    """Refuse parameters that the data kind would silently ignore: ``image_shape`` for
+    a table (``data_kind='tabular'``), ``categorical_features`` for images."""
+    if kind == "tabular" and est.image_shape is not None:
+        raise ValueError(
+            f"image_shape={est.image_shape!r} is for images, but data_kind='tabular' "
+            "treats X as a table and would ignore it; drop image_shape, or set "
+            "data_kind='image' (or 'auto').")
+    if kind == "image" and names_categorical(est):
+        raise ValueError(
+            f"categorical_features={est.categorical_features!r} is for tables, but X is "
+            "read as images (image_shape, data_kind='image' or 3-D/4-D X), which have no "
+            "categorical columns; drop categorical_features, or drop image_shape and set "
+            "data_kind='tabular' for a table.")
 
 
 def require_y(est, y) -> None:

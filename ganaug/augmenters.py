@@ -321,7 +321,10 @@ class ConditionalGANAugmenter(BaseGANAugmenter):
         Parameters
         ----------
         X : array-like or DataFrame
-            Numeric table (n_samples, n_features) or images (see ``image_shape``).
+            A table (n_samples, n_features; numbers, categories, text and missing values
+            in a DataFrame or object array) or images (see ``image_shape``). Dense data
+            only: a scipy sparse matrix or pandas sparse columns get a TypeError (convert
+            with ``X.toarray()`` / ``X.sparse.to_dense()``).
         y : array-like of shape (n_samples,)
             Class labels (ints, strings, pandas categories).
 
@@ -388,7 +391,10 @@ class GANAugmenter(BaseGANAugmenter):
         Parameters
         ----------
         X : array-like or DataFrame
-            Numeric table (n_samples, n_features) or images (see ``image_shape``).
+            A table (n_samples, n_features; numbers, categories, text and missing values
+            in a DataFrame or object array) or images (see ``image_shape``). Dense data
+            only: a scipy sparse matrix or pandas sparse columns get a TypeError (convert
+            with ``X.toarray()`` / ``X.sparse.to_dense()``).
         y : array-like of shape (n_samples,) or None, default=None
             Class labels; None trains a single unconditional GAN.
 

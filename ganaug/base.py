@@ -338,7 +338,10 @@ class BaseGANAugmenter(BaseOverSampler):
         Parameters
         ----------
         X : array-like or DataFrame
-            Numeric table (n_samples, n_features) or images (see ``image_shape``).
+            A table (n_samples, n_features; numbers, categories, text and missing values
+            in a DataFrame or object array) or images (see ``image_shape``). Dense data
+            only: a scipy sparse matrix or pandas sparse columns get a TypeError (convert
+            with ``X.toarray()`` / ``X.sparse.to_dense()``).
         y : array-like of shape (n_samples,)
             Class labels.
         **params : dict

@@ -108,6 +108,7 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
         raise CommandError(f"no such file: {path}")
     if os.path.isdir(path):
         raise CommandError(f"{path} is a directory, not a data file")
+    _check_table_name(path, "read")
     if not path.lower().endswith((".parquet", ".pq")):
         _check_header(path)
     try:
@@ -154,6 +155,16 @@ def _read_csv(path: str, labels: str | None) -> pd.DataFrame:
         if cells.str.fullmatch(r"[+-]?\d{1,18}").all():
             frame[c] = cells.astype("Int64").reindex(frame.index)
     return frame
+
+
+def _check_table_name(path: str, verb: str) -> None:
+    """Refuse a data file name that is neither CSV (plain or compressed) nor Parquet:
+    anything else was read, or written, as CSV text whatever its name said (an ``.xlsx``
+    output was CSV inside)."""
+    if not (_is_csv(path) or path.lower().endswith((".parquet", ".pq"))):
+        raise CommandError(f"cannot {verb} {path}: data files are .csv (or .csv.gz, ...) or "
+                           ".parquet; name the file so (a CSV saved under another name "
+                           "can be renamed to .csv)")
 
 
 def _is_csv(path: str) -> bool:
@@ -330,6 +341,7 @@ def run_resample(args: argparse.Namespace) -> int:
     if args.mark_synthetic is not None and args.mark_synthetic in frame.columns:
         raise CommandError(f"--mark-synthetic {args.mark_synthetic!r} is already a column")
     _check_outs(args.force, args.out, args.save_model, inputs=(args.data,))
+    _check_table_name(args.out, "write")
     X = frame.drop(columns=[args.target])
     if X.shape[1] == 0:
         raise CommandError(f"{args.data} has no feature columns besides {args.target!r}")
@@ -408,6 +420,7 @@ def run_sample(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise CommandError(f"-n must be at least 1; got {args.n}")
     _check_outs(args.force, args.out, inputs=(args.model,))
+    _check_table_name(args.out, "write")
     aug = _load_model(args.model)
     if aug.classes_ is None:
         if args.label is not None:

@@ -149,6 +149,12 @@ def _as_fitted(augmenter, X):
         codec.require_compatible(np.asarray(X), "the augmenter's")
         return X
     names = getattr(augmenter, "feature_names_in_", None)
+    if names is not None and not isinstance(X, pd.DataFrame):
+        shown = ", ".join(repr(str(n)) for n in list(names)[:5]) + (
+            ", ..." if len(names) > 5 else "")
+        raise ValueError(f"The augmenter was fitted on a DataFrame (columns {shown}) but X "
+                         f"is a {type(X).__name__}; pass the rows as a DataFrame with those "
+                         "columns (e.g. pd.DataFrame(X, columns=augmenter.feature_names_in_)).")
     if names is not None and isinstance(X, pd.DataFrame):
         model, given = [str(n) for n in names], [str(c) for c in X.columns]
         if given != model:

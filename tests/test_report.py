@@ -173,7 +173,10 @@ def test_report_takes_a_frames_columns_by_name_and_refuses_rows_it_cannot_compar
     with pytest.raises(ValueError, match=r"extra: \['e'\], missing: \['d'\]"):
         quality_report(aug, frame.rename(columns={"d": "e"}), Y)
     with pytest.raises(ValueError, match="X has 3 columns but the augmenter was fitted on 4"):
-        quality_report(aug, X[:, :3], Y)
+        quality_report(ConditionalGANAugmenter(max_steps=3, width=16).fit(X, Y), X[:, :3], Y)
+    with pytest.raises(ValueError, match=r"fitted on a DataFrame \(columns 'a', 'b', 'c', "
+                       r"'d'\) but X is a ndarray"):
+        quality_report(aug, X, Y)
     with pytest.raises(ValueError, match="X has 300 rows but y has 299 labels"):
         quality_report(aug, frame, Y[:-1])
     with pytest.raises(ValueError, match="at least 2 real rows"):

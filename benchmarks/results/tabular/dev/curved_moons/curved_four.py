@@ -152,7 +152,9 @@ def report():
              "it as often as the row's neighbours share it; these problems have no such "
              "values, so every cell is as `default`). `inward` ran from prototype branch "
              "inward with `GANAUG_INWARD=1` (the neighbour noise mirrored when its step "
-             "leads away from the mean of the anchor's neighbours; ../inward/).",
+             "leads away from the mean of the anchor's neighbours; ../inward/). `tree` "
+             "ran from prototype branch judge-tree with `GANAUG_TREEJUDGE=1` (a gradient-"
+             "boosting check competes in the check's choice; ../tree_check/).",
              "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]

@@ -109,10 +109,10 @@ def read_table(path: str, labels: str | None = None) -> pd.DataFrame:
     if os.path.isdir(path):
         raise CommandError(f"{path} is a directory, not a data file")
     _check_table_name(path, "read")
-    if not path.lower().endswith((".parquet", ".pq")):
+    if not _is_parquet(path):
         _check_header(path)
     try:
-        if path.lower().endswith((".parquet", ".pq")):
+        if _is_parquet(path):
             frame = pd.read_parquet(path)
         else:
             frame = _read_csv(path, labels)
@@ -161,10 +161,15 @@ def _check_table_name(path: str, verb: str) -> None:
     """Refuse a data file name that is neither CSV (plain or compressed) nor Parquet:
     anything else was read, or written, as CSV text whatever its name said (an ``.xlsx``
     output was CSV inside)."""
-    if not (_is_csv(path) or path.lower().endswith((".parquet", ".pq"))):
+    if not (_is_csv(path) or _is_parquet(path)):
         raise CommandError(f"cannot {verb} {path}: data files are .csv (or .csv.gz, ...) or "
                            ".parquet; name the file so (a CSV saved under another name "
                            "can be renamed to .csv)")
+
+
+def _is_parquet(path: str) -> bool:
+    """A .parquet (or .pq) name."""
+    return path.lower().endswith((".parquet", ".pq"))
 
 
 def _is_csv(path: str) -> bool:
@@ -235,7 +240,7 @@ def _check_out(path: str, force: bool) -> None:
             pass
     except OSError as exc:
         raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    if path.lower().endswith((".parquet", ".pq")):  # before training, not after
+    if _is_parquet(path):  # before training, not after
         import importlib.util
 
         if not any(importlib.util.find_spec(m) for m in ("pyarrow", "fastparquet")):
@@ -246,7 +251,7 @@ def _check_out(path: str, force: bool) -> None:
 def write_table(frame: pd.DataFrame, path: str) -> None:
     """Write a CSV or Parquet file (by extension)."""
     try:
-        if path.lower().endswith((".parquet", ".pq")):
+        if _is_parquet(path):
             frame.to_parquet(path, index=False)
         else:
             frame.to_csv(path, index=False)

@@ -285,6 +285,9 @@ class BaseGANAugmenter(BaseOverSampler):
         y_new : ndarray or Series of shape (n_samples,)
             Their labels (a Series with y's name and dtype when the augmenter was
             fitted on a Series; not returned by a ``GANAugmenter`` fitted without ``y``).
+            For an augmenter fitted on one-hot labels (2-D ``y``) these are the classes'
+            column indices, not one-hot rows (``fit_resample`` returns one-hot rows):
+            ``np.eye(n_columns, dtype=int)[y_new]`` turns them back.
 
         Notes
         -----

@@ -132,7 +132,8 @@ def fit_common(est, X, y, kind: str, mixed: bool) -> None:
         # the check first: a classifier that cannot fit these rows fails before training
         anchor = est.hparams_["conditioning"] == "anchor" and codes is not None
         judge = (fit_check(est.class_filter_, np.asarray(data, dtype=np.float32),
-                           np.asarray(codes, dtype=np.int64), est.classes_)
+                           np.asarray(codes, dtype=np.int64), est.classes_,
+                           tree=est.hparams_.get("tree_check", False))
                  if anchor else None)
         est._train(data, codes, rng)
         keep_anchors(est, data, codes)
@@ -244,6 +245,9 @@ def resolve_hparams(est) -> dict:
         # new rows keep values many of a class's rows share (files saved before lack
         # the key and sample as they were saved)
         "point_masses": True,
+        # the class check's choice has a gradient-boosting candidate (files saved
+        # before lack the key and keep the logistic / RBF choice they sampled with)
+        "tree_check": True,
     }) | ({
         # images: CIFAR-grade size on a GPU (BigGAN/SNGAN CIFAR use 256), small
         # elsewhere; kept, so a model fitted on a GPU rebuilds (load, warm refit on a

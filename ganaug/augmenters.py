@@ -67,18 +67,20 @@ _PARAMS_DOC = """
         boundary (LITO, ICLR 2024, filters synthetic samples the same way), and it
         never changes which real rows a class's new rows grow from (redrawn from
         other rows, the rows near another class lost their share of the new rows).
-        Where a class-balanced RBF ``SVC`` classifies the training rows clearly better
-        (by more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
-        2,000 of them; every class needs 3 rows for that), that SVC, fitted on those
+        Where a class-balanced RBF ``SVC`` or gradient boosting with a balanced
+        decision classifies the training rows clearly better (the better of them by
+        more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
+        2,000 of them; every class needs 3 rows for that), that one, fitted on those
         rows, is the check instead: a straight line rejects rows that are right on a
-        curved boundary. A class of at least 20 of those rows whose held-out rows the
-        chosen check assigns to it less often than chance (1 / the number of classes)
-        is not checked: the check cannot recognise it (a class set apart by a small
-        spread, not a place).
+        curved boundary, or outside a class held in a box of a few columns' values
+        (models saved before the boosting candidate keep the two-way choice). A class
+        of at least 20 of those rows whose held-out rows the chosen check assigns to
+        it less often than chance (1 / the number of classes) is not checked: the
+        check cannot recognise it (a class set apart by a small spread, not a place).
         A scikit-learn classifier instead of True is cloned, fitted on the labels (so
         ``class_weight`` is keyed by label) and used as the check (for
-        example ``HistGradientBoostingClassifier(class_weight='balanced')`` where
-        classes are boxes of a few values); False turns it off. The fitted check is
+        example ``SVC(class_weight='balanced')`` to always check with a curved
+        boundary); False turns it off. The fitted check is
         not saved: it is refitted from the kept anchors when a loaded model first
         samples (``ganaug.save`` stores the check's kinds and a few common classifiers;
         a model with another classifier here can be pickled instead). Chosen on

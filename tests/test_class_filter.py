@@ -430,13 +430,16 @@ def test_wide_tables_sample_in_chunks_of_bounded_size():
 
 
 def test_a_class_the_check_cannot_recognise_is_not_checked():
-    """A minority set apart by a small spread in two columns, not by a place: the default
-    check recognises fewer than half of its held-out rows, so its verdicts would only keep
-    generated rows on one side of an arbitrary boundary. Its rows are then drawn as with
-    class_filter=False, and the check is kept for nothing else."""
+    """A minority set apart by a small spread along the sum of its ten columns, not by a
+    place: the default check recognises fewer than half of its held-out rows, so its
+    verdicts would only keep generated rows on one side of an arbitrary boundary. Its
+    rows are then drawn as with class_filter=False, and the check is kept for nothing
+    else. (A small spread in two of the columns themselves is a box, which the tree
+    candidate recognises: ``test_a_class_held_in_a_box_of_column_values_...``.)"""
     r = np.random.default_rng(0)
     X = r.normal(0, 1, (440, 10))
-    X[400:, :2] *= 0.05
+    along = X[400:].sum(1, keepdims=True) / 10  # the projection on (1, ..., 1) / sqrt(10)
+    X[400:] -= 0.95 * along
     y = np.repeat([0, 1], [400, 40])
     on = ConditionalGANAugmenter(max_steps=5, random_state=0).fit(X, y)
     off = ConditionalGANAugmenter(max_steps=5, random_state=0, class_filter=False).fit(X, y)
@@ -510,3 +513,62 @@ def test_generate_chunks_refuses_picks_that_are_not_one_anchor_index_per_row(bad
     assert rows.shape == (4, 2) and picks.tolist() == [3, 0, 11, 3]
     with pytest.raises(ValueError, match="picks must hold n=4 integer indices into the 12"):
         next(generate_chunks(*args, picks=bad, **kw))
+
+
+def _box_table():
+    """A rare class held in a box of two of ten columns' values (as thyroid_sick's lab
+    values hold its sick class): no half-space and no 10-dimensional RBF kernel recognises
+    it, trees do."""
+    r = np.random.default_rng(0)
+    X = r.uniform(-1, 1, (1200, 10))
+    y = ((np.abs(X[:, 0]) < 0.25) & (X[:, 1] > 0.3)).astype(int)
+    return X, y
+
+
+def test_a_class_held_in_a_box_of_column_values_gets_the_tree_check(tmp_path):
+    from ganaug._class_filter import BalancedBoosting, judge_for
+
+    X, y = _box_table()
+    assert np.bincount(y).tolist() == [1117, 83]
+    kw = dict(max_steps=5, width=16, random_state=0)
+    aug = ConditionalGANAugmenter(**kw).fit(X, y)
+    judge = aug._class_judge
+    assert type(judge) is BalancedBoosting and aug.hparams_["tree_check"] is True
+    assert judge.ganaug_blind_classes_.tolist() == []
+    # it keeps more of the rare class's new rows inside the box than no check does
+    off = ConditionalGANAugmenter(class_filter=False, **kw).fit(X, y)
+
+    def inside(Z):
+        return np.mean((np.abs(Z[:, 0]) < 0.25) & (Z[:, 1] > 0.3))
+
+    Z_on, Z_off = aug.sample(1000, y=1)[0], off.sample(1000, y=1)[0]
+    assert inside(Z_on) > inside(Z_off) + 0.05
+    # refitted after loading: the same check, the same rows
+    path = tmp_path / "box.joblib"
+    save(aug, path)
+    back = load(path)
+    assert type(judge_for(back)) is BalancedBoosting
+    np.testing.assert_array_equal(back.sample(300, y=1)[0], aug.sample(300, y=1)[0])
+    # a model saved before the tree candidate keeps the logistic / RBF choice it sampled with
+    del back.hparams_["tree_check"]
+    back.__dict__.pop("_class_judge")
+    assert type(judge_for(back)).__name__ == "LogisticRegression"
+
+
+def test_balanced_boosting_decides_by_probability_over_class_share():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from ganaug._class_filter import BalancedBoosting
+
+    X, y = _box_table()
+    labels = np.array(["common", "rare"])[y]
+    model = BalancedBoosting().fit(X, labels)
+    np.testing.assert_array_equal(model.classes_, ["common", "rare"])
+    np.testing.assert_allclose(model.prior_, [1117 / 1200, 83 / 1200])
+    plain = HistGradientBoostingClassifier(random_state=0).fit(X, labels)
+    new = np.random.default_rng(1).uniform(-1, 1, (2000, 10))  # rows it has not seen
+    proba = plain.predict_proba(new)
+    expected = model.classes_[(proba / model.prior_).argmax(1)]
+    np.testing.assert_array_equal(model.predict(new), expected)
+    # the balanced decision calls the rare class more often than the plain argmax
+    assert (expected == "rare").sum() > (plain.predict(new) == "rare").sum()

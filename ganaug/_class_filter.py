@@ -13,7 +13,7 @@ to the other class (half-moons and spirals lost 1-3 points of balanced accuracy 
 check; ``benchmarks/results/tabular/dev/curved_moons/``).
 
 The default check is a class-balanced logistic regression, unless a class-balanced RBF
-SVC or gradient boosting classifies the training rows clearly better
+SVC or (two classes) gradient boosting classifies the training rows clearly better
 (:func:`choose_default_judge`, by cross-validation on the training rows): a
 straight-line check rejects rows that are right on a curved class boundary (half-moons,
 concentric shells), and there the check cost more than it gained; a rare class held in
@@ -67,6 +67,13 @@ KERNEL_ROWS = 2000
 #: 2,000 rows with the SVC it chose, 3.5 s and 0.84 s logistic; benchmarks/known_costs.py).
 #: Every recorded benchmark table has fewer classes (set, not tuned)
 KERNEL_CLASSES = 50
+#: classes beyond which the tree candidate (:class:`BalancedBoosting`) is left out of
+#: the choice: the boosting grows one tree per class per round, so its cost grows with
+#: the classes (19 classes, abalone: a default fit of 12.7 s against 2.2 s without it;
+#: wines and yeast 2-3x), and the one multi-class problem of the development data
+#: (long-tailed digits, 10 classes) never chose it and paid a quarter more per fit. Its
+#: gain was on two-class tables (set from those costs, not tuned on scores)
+TREE_CLASSES = 2
 #: a class of at least this many of the choice's rows whose held-out rows the chosen
 #: check assigns to it less often than chance (1 / classes: a class-balanced guess) is
 #: not checked: the check cannot recognise it (a class set apart by a small spread, not
@@ -156,8 +163,9 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray, tree: bool = True):
 
     On at most :data:`KERNEL_ROWS` training rows (stratified), a 3-fold stratified
     cross-validation compares the balanced accuracy of the class-balanced logistic
-    regression with a class-balanced RBF SVC and, with ``tree``, gradient boosting with
-    a balanced decision (:class:`BalancedBoosting`). If the better of those is higher
+    regression with a class-balanced RBF SVC and, with ``tree`` and at most
+    :data:`TREE_CLASSES` classes, gradient boosting with a balanced decision
+    (:class:`BalancedBoosting`). If the better of those is higher
     than the logistic regression by more than :data:`KERNEL_MARGIN`, the check is that
     one fitted on those rows (its cost stays bounded on large tables); otherwise the
     logistic regression, fitted on all rows up to ``max(KERNEL_ROWS, LINEAR_CELLS //
@@ -178,7 +186,7 @@ def choose_default_judge(X: np.ndarray, codes: np.ndarray, tree: bool = True):
     if counts[counts > 0].min() >= folds and (counts > 0).sum() <= KERNEL_CLASSES:
         Xs, ys = X[sub], codes[sub]
         candidates = {"linear": linear, "kernel": kernel_judge()}
-        if tree:
+        if tree and (counts > 0).sum() <= TREE_CLASSES:
             candidates["tree"] = BalancedBoosting()
         score = dict.fromkeys(candidates, 0.0)
         held = {name: np.empty_like(ys) for name in candidates}

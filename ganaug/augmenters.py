@@ -67,10 +67,10 @@ _PARAMS_DOC = """
         boundary (LITO, ICLR 2024, filters synthetic samples the same way), and it
         never changes which real rows a class's new rows grow from (redrawn from
         other rows, the rows near another class lost their share of the new rows).
-        Where a class-balanced RBF ``SVC`` or gradient boosting with a balanced
-        decision classifies the training rows clearly better (the better of them by
-        more than 0.02 balanced accuracy in a 3-fold cross-validation on at most
-        2,000 of them; every class needs 3 rows for that), that one, fitted on those
+        Where a class-balanced RBF ``SVC`` or (two classes) gradient boosting with a
+        balanced decision classifies the training rows clearly better (the better of
+        them by more than 0.02 balanced accuracy in a 3-fold cross-validation on at
+        most 2,000 of them; every class needs 3 rows for that), that one, fitted on those
         rows, is the check instead: a straight line rejects rows that are right on a
         curved boundary, or outside a class held in a box of a few columns' values
         (models saved before the boosting candidate keep the two-way choice). A class

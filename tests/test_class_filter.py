@@ -572,3 +572,26 @@ def test_balanced_boosting_decides_by_probability_over_class_share():
     np.testing.assert_array_equal(model.predict(new), expected)
     # the balanced decision calls the rare class more often than the plain argmax
     assert (expected == "rare").sum() > (plain.predict(new) == "rare").sum()
+
+
+def test_the_tree_candidate_competes_with_two_classes_only(monkeypatch):
+    # the boosting grows a tree per class per round: with 19 classes a fit took 12.7 s
+    # against 2.2 s, so beyond TREE_CLASSES it is left out of the choice
+    from ganaug import _class_filter as cf
+
+    fitted = []
+
+    class Recording(cf.BalancedBoosting):
+        def fit(self, X, y):
+            fitted.append(len(np.unique(y)))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(cf, "BalancedBoosting", Recording)
+    X, y = _box_table()
+    assert type(cf.choose_default_judge(X, y)) is Recording and set(fitted) == {2}
+    fitted.clear()
+    three = y + (X[:, 2] > 0.9)  # a third class: the rows of column 2 above 0.9
+    assert cf.TREE_CLASSES == 2 and len(np.unique(three)) == 3
+    assert type(cf.choose_default_judge(X, three)) is not Recording and fitted == []
+    # tree=False (models saved before the candidate): never, with two classes either
+    assert type(cf.choose_default_judge(X, y, tree=False)) is not Recording and fitted == []

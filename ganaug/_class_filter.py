@@ -69,9 +69,10 @@ KERNEL_ROWS = 2000
 KERNEL_CLASSES = 50
 #: classes beyond which the tree candidate (:class:`BalancedBoosting`) is left out of
 #: the choice: the boosting grows one tree per class per round, so its cost grows with
-#: the classes (19 classes, abalone: a default fit of 12.7 s against 2.2 s without it;
-#: wines and yeast 2-3x), and the one multi-class problem of the development data
-#: (long-tailed digits, 10 classes) never chose it and paid a quarter more per fit. Its
+#: the classes (19 classes, abalone: a default fit of 12.7 s against 4.0 s without it
+#: in a run of the same afternoon; up to 11x on car_eval's 4 classes), and the one
+#: multi-class problem of the development data (long-tailed digits, 10 classes) never
+#: chose it and paid a quarter more per fit. Its
 #: gain was on two-class tables (set from those costs, not tuned on scores)
 TREE_CLASSES = 2
 #: a class of at least this many of the choice's rows whose held-out rows the chosen
@@ -99,9 +100,9 @@ class BalancedBoosting(ClassifierMixin, BaseEstimator):
     ``HistGradientBoostingClassifier`` fitted unweighted, deciding by its probabilities
     divided by the training class shares (the class a balanced prior would pick). A
     class-weighted fit did as well on balanced accuracy but took its minority F1 less
-    far (``benchmarks/results/tabular/dev/tree_check/``), and it runs on one OpenMP
-    thread: on a check's 2,000 rows more threads cost more in overhead than they save,
-    and the user's threads stay theirs.
+    far (``benchmarks/results/tabular/dev/tree_check/``). It runs on one OpenMP thread,
+    so an internal check does not take the threads of the user's own work (set, not
+    measured against more threads).
 
     Parameters
     ----------

@@ -94,6 +94,25 @@ def default_judge() -> LogisticRegression:
     return LogisticRegression(class_weight="balanced", max_iter=2000)
 
 
+_OPENMP = None
+
+
+def _one_openmp_thread():
+    """A context in which the loaded OpenMP runtimes run on one thread.
+
+    ``threadpool_limits`` scans the process's loaded libraries on every call (about 4 ms,
+    once per class and round of the check while sampling); the controller here is made
+    once, after importing the boosting so that scikit-learn's OpenMP runtime is among
+    the libraries it finds."""
+    global _OPENMP
+    if _OPENMP is None:
+        import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime)
+        from threadpoolctl import ThreadpoolController
+
+        _OPENMP = ThreadpoolController()
+    return _OPENMP.limit(limits=1, user_api="openmp")
+
+
 class BalancedBoosting(ClassifierMixin, BaseEstimator):
     """The tree check of ``class_filter=True``: gradient boosting with a balanced decision.
 
@@ -116,9 +135,8 @@ class BalancedBoosting(ClassifierMixin, BaseEstimator):
     def fit(self, X: np.ndarray, y: np.ndarray) -> BalancedBoosting:
         """Fit the boosting on ``X``, ``y`` and keep the class shares of ``y``."""
         from sklearn.ensemble import HistGradientBoostingClassifier
-        from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(1, user_api="openmp"):
+        with _one_openmp_thread():
             self.model_ = HistGradientBoostingClassifier(
                 random_state=self.random_state).fit(X, y)
         self.classes_ = self.model_.classes_
@@ -128,9 +146,7 @@ class BalancedBoosting(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The class with the highest probability over its training share."""
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1, user_api="openmp"):
+        with _one_openmp_thread():
             proba = self.model_.predict_proba(X)
         return self.classes_[(proba / self.prior_).argmax(1)]
 

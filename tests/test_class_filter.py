@@ -574,6 +574,28 @@ def test_balanced_boosting_decides_by_probability_over_class_share():
     assert (expected == "rare").sum() > (plain.predict(new) == "rare").sum()
 
 
+def test_the_boosting_runs_on_one_openmp_thread_and_gives_the_threads_back(monkeypatch):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_info
+
+    from ganaug._class_filter import BalancedBoosting
+
+    def openmp_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+
+    before = openmp_threads()
+    seen = []
+    fit, proba = HistGradientBoostingClassifier.fit, HistGradientBoostingClassifier.predict_proba
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit",
+                        lambda self, *a: (seen.append(openmp_threads()), fit(self, *a))[1])
+    monkeypatch.setattr(HistGradientBoostingClassifier, "predict_proba",
+                        lambda self, X: (seen.append(openmp_threads()), proba(self, X))[1])
+    X, y = _box_table()
+    BalancedBoosting().fit(X, y).predict(X[:10])
+    assert len(seen) == 2 and all(threads and set(threads) == {1} for threads in seen)
+    assert openmp_threads() == before
+
+
 def test_the_tree_candidate_competes_with_two_classes_only(monkeypatch):
     # the boosting grows a tree per class per round: with 19 classes a fit took 12.7 s
     # against 2.2 s, so beyond TREE_CLASSES it is left out of the choice

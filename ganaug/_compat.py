@@ -25,7 +25,13 @@ from sklearn.base import _fit_context
 # constraints against its own classes, so they must be these objects, not copies (the
 # package's own constraints subclass ``Options``, as ``make_constraint`` refuses other
 # ``_Constraint`` objects); the module is private, with no public equivalent.
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 # Public, but only since scikit-learn 1.6 (before: the private estimator method
 # ``_validate_data``); kept here so the version floor is decided in one place. The
@@ -41,6 +47,7 @@ __all__ = [
     "Options",
     "StrOptions",
     "_fit_context",
+    "validate_parameter_constraints",
     "flatten_dense_tensors",
     "unflatten_dense_tensors",
     "validate_data",

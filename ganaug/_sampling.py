@@ -258,8 +258,17 @@ def share_counts(counts: np.ndarray, n: int) -> np.ndarray:
 
 def codes_for(est, n: int, y) -> np.ndarray:
     """Class codes for ``sample``: proportions, one label, or an array of labels."""
-    if y is None:
-        codes = np.repeat(np.arange(len(est.classes_)), share_counts(est.class_counts_, n))
+    if y is None:  # the training shares of the classes it has generators for
+        index = getattr(est, "generator_index_", None)  # GANAugmenter.fit_resample: -1
+        # for the classes it did not oversample
+        trained = (np.arange(len(est.classes_)) if index is None
+                   else np.flatnonzero(np.asarray(index) >= 0))
+        counts = np.asarray(est.class_counts_)[trained]
+        if len(trained) == 0 or counts.sum() == 0:
+            raise ValueError("This augmenter has no generator for any class (fit_resample "
+                             "had no class to oversample); call fit(X, y) to train one "
+                             "per class, then sample.")
+        codes = np.repeat(trained, share_counts(counts, n))
         return est._sample_rng.permutation(codes)
     if isinstance(y, set | frozenset | dict):
         raise TypeError(

@@ -27,7 +27,12 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import _fitting, _sampling
-from ._compat import ArraysTransformer, StrOptions, _fit_context
+from ._compat import (
+    ArraysTransformer,
+    StrOptions,
+    _fit_context,
+    validate_parameter_constraints,
+)
 from ._device import MAX_SEED, resolve_or_cpu
 from ._validation import (
     AdamBetas,
@@ -264,13 +269,15 @@ class BaseGANAugmenter(BaseOverSampler):
         Parameters
         ----------
         n_samples : int
-            Number of rows, at least 1.
+            Number of rows. 0 gives an empty ``X_new`` (and ``y_new``) in the container,
+            columns and dtypes of a sample, so counts computed as deficits need no
+            special case.
         y : label, array-like of shape (n_samples,) or None, default=None
             Labels of the rows: one label (all rows of that class), one label per row,
-            or None (classes in the training proportions, exact counts; a
-            ``GANAugmenter`` fitted by ``fit_resample`` has generators for the
-            oversampled classes only: pass their labels). Not allowed for a
-            ``GANAugmenter`` fitted without ``y``.
+            or None: classes in their training proportions, exact counts (a
+            ``GANAugmenter`` fitted by ``fit_resample`` has generators for the classes
+            it oversampled only: those, in their training proportions). Not allowed
+            for a ``GANAugmenter`` fitted without ``y``.
         random_state : None, int or numpy RandomState, default=None
             None: draw from the model's own sampling stream, which each call moves on.
             An int or a RandomState: draw from a stream seeded by it and leave the
@@ -306,12 +313,26 @@ class BaseGANAugmenter(BaseOverSampler):
         check_is_fitted(self, "codec_")
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
             raise TypeError(f"n_samples must be an int; got {type(n_samples).__name__}.")
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
+        if n_samples < 0:
+            raise ValueError(f"n_samples must be 0 or more; got {n_samples}.")
+        # the constructor's rule for random_state, named as the parameter of sample
+        validate_parameter_constraints({"random_state": ["random_state"]},
+                                       {"random_state": random_state}, "sample")
         n = int(n_samples)
         _sampling.check_output_fits(n, self.n_features_in_)
         if self.classes_ is None and y is not None:
             raise ValueError("This augmenter was fitted without y; call sample(n).")
+        if n == 0:  # one row drawn from a stream of its own (the model's stays where it
+            # was), cut to none: the container, columns and dtypes of any sample
+            if y is not None and np.ndim(y) > 0:
+                if np.ndim(y) != 1 or len(y) != 0:
+                    raise ValueError("y must be one label or an array of n_samples=0 "
+                                     f"labels; got shape {np.shape(y)}.")
+                y = None
+            drawn = self.sample(1, y, random_state=0)
+            cut = [part.iloc[:0] if isinstance(part, pd.DataFrame | pd.Series)
+                   else part[:0] for part in (drawn if isinstance(drawn, tuple) else [drawn])]
+            return tuple(cut) if isinstance(drawn, tuple) else cut[0]
         if random_state is not None:  # a stream of its own; the model's is put back
             seeds = check_random_state(random_state).randint(MAX_SEED, size=2)
             with kept_sampling_streams(self):

@@ -454,15 +454,12 @@ def run_sample(args: argparse.Namespace) -> int:
                     f"the model has no generator for class {args.label!r}: `ganaug resample "
                     f"--method gan` trains only the classes it oversamples; choose one of "
                     f"{[str(c) for c in trained]}")
-        elif len(trained) < len(aug.classes_):  # the training shares of those it has
-            from ._sampling import share_counts
-
-            label = np.repeat(trained, share_counts(
-                aug.class_counts_[np.isin(aug.classes_, trained)], args.n))
-            print(f"the model has generators for {[str(c) for c in trained]} only "
-                  "(resample --method gan trains the oversampled classes): sampling those")
-        else:
+        else:  # None: the training shares of the classes it has generators for
             label = None
+            if len(trained) < len(aug.classes_):
+                print(f"the model has generators for {[str(c) for c in trained]} only "
+                      "(resample --method gan trains the oversampled classes): sampling "
+                      "those")
         X_new, y_new = aug.sample(args.n, y=label, random_state=args.seed)
         out = _as_table(X_new).copy()
         out[args.target] = np.asarray(y_new)

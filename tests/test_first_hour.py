@@ -141,6 +141,8 @@ def test_fit_resample_trains_per_class_gans_only_for_oversampled_classes(monkeyp
     assert aug.generator_index_.tolist() == [-1, 0, 1]
     with pytest.raises(ValueError, match="No GAN was trained for class 0"):
         aug.sample(3, y=0)
+    # without labels: the trained classes in their training shares (20 : 10 rows)
+    assert np.bincount(aug.sample(51)[1], minlength=3).tolist() == [0, 34, 17]
     trained.clear()
     GANAugmenter(epochs=1, width=8, random_state=0).fit(X, Y)
     assert trained == ["GAN[0]", "GAN[1]", "GAN[2]"]  # fit: every class

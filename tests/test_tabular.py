@@ -242,12 +242,12 @@ def test_fit_resample_and_sample_keep_the_schema(Aug):
     pd.testing.assert_frame_equal(X_res.iloc[:600], df)  # originals first, untouched
     assert (y_res == "rare").sum() == (y_res == "common").sum() == 450
     check_schema(X_res.iloc[600:].reset_index(drop=True), df)
-    if Aug is GANAugmenter:  # fit_resample trained the oversampled class only
+    X_new, y_new = aug.sample(2000)
+    check_schema(X_new, df, nan_tol=0.15)  # missing rates within 15 points
+    if Aug is GANAugmenter:  # fit_resample trained the oversampled class only: its rows
+        assert (np.asarray(y_new) == "rare").all()
         with pytest.raises(ValueError, match="No GAN was trained for class 'common'"):
-            aug.sample(2000)
-    else:
-        X_new, y_new = aug.sample(2000)
-        check_schema(X_new, df, nan_tol=0.15)  # missing rates within 15 points
+            aug.sample(2, y="common")
     # the class is exact: a request for one class returns only that class
     X_r, y_r = aug.sample(333, y="rare")
     assert len(X_r) == 333 and (y_r == "rare").all()

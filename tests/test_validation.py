@@ -272,9 +272,16 @@ def fitted():
 
 
 SAMPLE_CASES = {
-    "sample(0)": ("cond", lambda a: a.sample(0), ValueError, "at least 1"),
-    "sample(-1)": ("cond", lambda a: a.sample(-1), ValueError, "at least 1"),
-    "sample(-1) unconditional": ("uncond", lambda a: a.sample(-1), ValueError, "at least 1"),
+    "sample(-1)": ("cond", lambda a: a.sample(-1), ValueError, "0 or more"),
+    "sample(-1) unconditional": ("uncond", lambda a: a.sample(-1), ValueError, "0 or more"),
+    "sample(0) with labels for other rows": (
+        "cond", lambda a: a.sample(0, y=[0, 1]), ValueError, "n_samples=0 labels"),
+    "sample(random_state=-1)": (
+        "cond", lambda a: a.sample(3, random_state=-1), ValueError,
+        "'random_state' parameter of sample"),
+    "sample(random_state=a numpy Generator)": (
+        "cond", lambda a: a.sample(3, random_state=np.random.default_rng(0)), TypeError,
+        "'random_state' parameter of sample"),
     "sample(2.5)": ("cond", lambda a: a.sample(2.5), TypeError, "must be an int"),
     "sample(5.0)": ("uncond", lambda a: a.sample(5.0), TypeError, "must be an int"),
     "sample('3')": ("cond", lambda a: a.sample("3"), TypeError, "must be an int"),
@@ -530,3 +537,30 @@ def test_a_spread_that_overflows_float32_is_refused_before_training(monkeypatch)
     with pytest.raises(ValueError, match=r"spread=1e\+300 makes the generator's noise"):
         ConditionalGANAugmenter(max_steps=5, width=8, spread=1e300).fit(
             rs.normal(size=(60, 3)), np.repeat([0, 1], [45, 15]))
+
+
+@pytest.mark.parametrize("which", ["cond", "per_class", "uncond"])
+def test_sample_of_zero_rows_is_an_empty_sample_and_moves_no_stream(fitted, which):
+    est = fitted[which]
+    before = est._sample_rng.get_state()[1].copy()
+    empty, one = est.sample(0), est.sample(1, random_state=5)
+    np.testing.assert_array_equal(est._sample_rng.get_state()[1], before)
+    if which == "uncond":  # rows only
+        empty, one = (empty,), (one,)
+    for got, like in zip(empty, one, strict=True):
+        assert type(got) is type(like) and got.dtype == like.dtype
+        assert got.shape == (0, *like.shape[1:])
+
+
+def test_sample_of_zero_rows_keeps_a_frame_and_series_schema():
+    frame = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(RS.choice(list("pq"), len(X))),
+                          "n": pd.array(RS.randint(0, 3, len(X)), dtype="Int64")})
+    labels = pd.Series(np.where(Y == 1, "rare", "common"), name="kind", dtype="category")
+    est = ConditionalGANAugmenter(**TINY).fit(frame, labels)
+    X0, y0 = est.sample(0, y="rare")
+    X1, y1 = est.sample(1, y="rare", random_state=0)
+    pd.testing.assert_frame_equal(X0, X1.iloc[:0])
+    pd.testing.assert_series_equal(y0, y1.iloc[:0])
+    assert list(X0.columns) == ["a", "c", "n"] and len(X0) == 0 and y0.name == "kind"
+    with pytest.raises(ValueError, match="Unknown label"):
+        est.sample(0, y="neither")  # a label is checked even for no rows

@@ -256,6 +256,20 @@ def share_counts(counts: np.ndarray, n: int) -> np.ndarray:
     return base
 
 
+def one_hot_indices(y, width: int) -> np.ndarray:
+    """The column index of each one-hot row of ``y`` (``sample``'s labels for a model
+    fitted on one-hot labels); anything but rows of one 1 and zeros is refused."""
+    rows = np.asarray(y)
+    if rows.shape[1] != width or rows.dtype.kind not in "biuf":
+        raise ValueError(
+            f"y must hold one-hot rows of {width} columns (or column indices), as the "
+            f"augmenter was fitted on; got shape {rows.shape} of dtype {rows.dtype}.")
+    ones = rows == 1
+    if not ((ones | (rows == 0)).all() and (ones.sum(1) == 1).all()):
+        raise ValueError("y must hold one-hot rows: one 1 per row, zeros elsewhere.")
+    return ones.argmax(1)
+
+
 def codes_for(est, n: int, y) -> np.ndarray:
     """Class codes for ``sample``: proportions, one label, or an array of labels."""
     if y is None:  # the training shares of the classes it has generators for

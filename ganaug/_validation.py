@@ -468,7 +468,9 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
     if sparse.issparse(y):
         raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
     if isinstance(y, pd.DataFrame) and y.shape[1] > 1:  # one-hot labels, as an array
-        y = y.to_numpy()
+        # (columns of several integer or bool dtypes, as ints: numpy would make objects)
+        ints = all(isinstance(d, np.dtype) and d.kind in "biu" for d in y.dtypes)
+        y = y.to_numpy(dtype=np.int64 if ints else None)
     y = plain_labels(y)
     check_classification_targets(y)  # "Unknown label type: continuous ..."
     y, binarize_y = check_target_type(y, indicate_one_vs_all=True)

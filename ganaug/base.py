@@ -256,11 +256,31 @@ class BaseGANAugmenter(BaseOverSampler):
     _conditional_generator = False  # subclasses: whether the single G takes the class
 
     def _remember_y(self, y) -> None:
-        """Keep the name and dtype of a pandas Series y, so ``sample`` returns one too."""
+        """Keep the name and dtype of a pandas Series y, and the columns of one-hot
+        labels, so ``sample`` returns its labels as they came."""
         if isinstance(y, pd.Series):
             self.y_series_ = {"name": y.name, "dtype": y.dtype}
         else:
             self.__dict__.pop("y_series_", None)
+        if not sparse.issparse(y) and np.ndim(y) == 2 and np.shape(y)[1] > 1:
+            self.y_one_hot_ = {"width": int(np.shape(y)[1]), "columns": None}
+            if isinstance(y, pd.DataFrame):
+                self.y_one_hot_.update(columns=list(y.columns), dtypes=list(y.dtypes))
+        else:
+            self.__dict__.pop("y_one_hot_", None)
+
+    def _one_hot(self, labels: np.ndarray):
+        """Column indices of one-hot labels as one-hot rows, in the container
+        ``fit_resample`` returns (ints; a frame's columns and dtypes)."""
+        meta = self.y_one_hot_
+        rows = (np.asarray(labels)[:, None] == np.arange(meta["width"])).astype(int)
+        if meta["columns"] is None:
+            return rows
+        frame = pd.DataFrame(rows)
+        for j, dtype in enumerate(meta["dtypes"]):
+            frame.isetitem(j, frame.iloc[:, j].astype(dtype))
+        frame.columns = meta["columns"]
+        return frame
 
     # ------------------------------------------------------------------ sampling -----
     def sample(self, n_samples: int, y=None, random_state=None):
@@ -277,7 +297,8 @@ class BaseGANAugmenter(BaseOverSampler):
             or None: classes in their training proportions, exact counts (a
             ``GANAugmenter`` fitted by ``fit_resample`` has generators for the classes
             it oversampled only: those, in their training proportions). Not allowed
-            for a ``GANAugmenter`` fitted without ``y``.
+            for a ``GANAugmenter`` fitted without ``y``. For an augmenter fitted on
+            one-hot labels: column indices, or one-hot rows.
         random_state : None, int or numpy RandomState, default=None
             None: draw from the model's own sampling stream, which each call moves on.
             An int or a RandomState: draw from a stream seeded by it and leave the
@@ -292,9 +313,9 @@ class BaseGANAugmenter(BaseOverSampler):
         y_new : ndarray or Series of shape (n_samples,)
             Their labels (a Series with y's name and dtype when the augmenter was
             fitted on a Series; not returned by a ``GANAugmenter`` fitted without ``y``).
-            For an augmenter fitted on one-hot labels (2-D ``y``) these are the classes'
-            column indices, not one-hot rows (``fit_resample`` returns one-hot rows):
-            ``np.eye(n_columns, dtype=int)[y_new]`` turns them back.
+            For an augmenter fitted on one-hot labels (2-D ``y``), one-hot rows, as
+            ``fit_resample`` returns them (ints; a DataFrame with the columns and dtypes
+            of a DataFrame ``y``).
 
         Notes
         -----
@@ -322,6 +343,9 @@ class BaseGANAugmenter(BaseOverSampler):
         _sampling.check_output_fits(n, self.n_features_in_)
         if self.classes_ is None and y is not None:
             raise ValueError("This augmenter was fitted without y; call sample(n).")
+        one_hot = getattr(self, "y_one_hot_", None)
+        if one_hot is not None and y is not None and np.ndim(y) == 2:
+            y = _sampling.one_hot_indices(y, one_hot["width"])
         if n == 0:  # one row drawn from a stream of its own (the model's stays where it
             # was), cut to none: the container, columns and dtypes of any sample
             if y is not None and np.ndim(y) > 0:
@@ -352,6 +376,8 @@ class BaseGANAugmenter(BaseOverSampler):
         meta = getattr(self, "y_series_", None)
         if meta is not None:  # fitted on a Series: the same container back
             labels = pd.Series(labels, name=meta["name"]).astype(meta["dtype"])
+        if one_hot is not None:  # fitted on one-hot labels: one-hot rows back
+            labels = self._one_hot(labels)
         return X_new, labels
 
     # ------------------------------------------------------------------ resampling ---

@@ -247,8 +247,8 @@ def test_sample_refuses_bad_requests(fitted_str, Aug):
         aug.sample(3, y="zebra")
     with pytest.raises(ValueError):
         aug.sample(3, y=["a", "b"])  # wrong length
-    with pytest.raises(ValueError):
-        aug.sample(0)
+    with pytest.raises(ValueError, match="0 or more"):
+        aug.sample(-1)
     with pytest.raises(TypeError):
         aug.sample(2.5)
 

@@ -50,6 +50,48 @@ def test_one_hot_labels_come_back_one_hot_with_their_columns(k):
     assert y_arr.shape == (k * 45, k)
 
 
+@pytest.mark.parametrize("container", ["frame", "array"])
+def test_sample_returns_one_hot_rows_for_one_hot_labels_and_takes_them(container, tmp_path):
+    from ganaug import load, save
+
+    y = np.r_[Y, np.full(10, 2)]
+    Xk = np.r_[X, RS.normal(size=(10, 3))]
+    one_hot = pd.get_dummies(pd.Series(y).map({0: "c0", 1: "c1", 2: "c2"}))  # bool
+    one_hot = one_hot.astype({"c1": np.uint8, "c2": np.int64})  # dtypes may differ
+    labels = one_hot if container == "frame" else one_hot.to_numpy(dtype=np.float32)
+    aug = ConditionalGANAugmenter(**TINY).fit(Xk, labels)
+    X_new, y_new = aug.sample(60, random_state=0)
+    if container == "frame":  # the caller's columns and dtypes, as fit_resample gives
+        assert list(y_new.columns) == ["c0", "c1", "c2"]
+        assert y_new.dtypes.tolist() == one_hot.dtypes.tolist()
+        _, y_res = ConditionalGANAugmenter(**TINY).fit_resample(Xk, labels)
+        assert y_res.dtypes.tolist() == y_new.dtypes.tolist()
+    else:
+        assert isinstance(y_new, np.ndarray) and y_new.dtype == int
+    rows = np.asarray(y_new, dtype=int)
+    assert (rows.sum(1) == 1).all()
+    assert rows.sum(0).tolist() == [39, 13, 8]  # the training shares 45 : 15 : 10
+    # labels to sample: column indices or one-hot rows, the same rows either way
+    by_index = aug.sample(4, y=[2, 0, 1, 2], random_state=1)
+    by_rows = aug.sample(4, y=np.eye(3)[[2, 0, 1, 2]], random_state=1)
+    np.testing.assert_array_equal(by_index[0], by_rows[0])
+    np.testing.assert_array_equal(np.asarray(by_rows[1], dtype=int), np.eye(3)[[2, 0, 1, 2]])
+    with pytest.raises(ValueError, match="one 1 per row"):
+        aug.sample(2, y=[[1, 1, 0], [0, 0, 1]])
+    with pytest.raises(ValueError, match="one-hot rows of 3 columns"):
+        aug.sample(2, y=np.eye(2))
+    assert np.asarray(aug.sample(0)[1]).shape == (0, 3)
+    save(aug, tmp_path / "m.ganaug")
+    back = load(tmp_path / "m.ganaug")
+    again = back.sample(60, random_state=0)[1]
+    if container == "frame":
+        pd.testing.assert_frame_equal(again, y_new)
+    else:
+        np.testing.assert_array_equal(again, y_new)
+    # refitted on plain labels: plain labels back
+    assert aug.fit(Xk, y).sample(5)[1].ndim == 1
+
+
 def test_nothing_to_add_returns_the_callers_rows():
     with pd.option_context("future.distinguish_nan_and_na", True):
         frame = pd.DataFrame({"a": pd.array([np.nan, 1.0, 2.0, 3.0] * 10, dtype="Float64"),
@@ -73,7 +115,7 @@ def test_sample_random_state(Aug):
     # copies with their own seeds draw different rows (the docstring's advice)
     parts = [copy.deepcopy(aug).sample(40, y=1, random_state=i)[0] for i in range(3)]
     assert len(np.unique(np.vstack(parts), axis=0)) == 120
-    with pytest.raises(ValueError, match="cannot be used to seed"):
+    with pytest.raises(ValueError, match="'random_state' parameter of sample"):
         aug.sample(5, random_state="x")
 
 

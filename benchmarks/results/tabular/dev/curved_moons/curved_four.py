@@ -154,7 +154,10 @@ def report():
              "inward with `GANAUG_INWARD=1` (the neighbour noise mirrored when its step "
              "leads away from the mean of the anchor's neighbours; ../inward/). `tree` "
              "ran from prototype branch judge-tree with `GANAUG_TREEJUDGE=1` (a gradient-"
-             "boosting check competes in the check's choice; ../tree_check/).",
+             "boosting check competes in the check's choice; ../tree_check/). "
+             "`trainneeded` ran from prototype branch train-needed with "
+             "`GANAUG_TRAIN_NEEDED=1` (fit_resample trains the generator on the anchors "
+             "of the classes it oversamples only; ../train_needed/).",
              "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]

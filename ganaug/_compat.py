@@ -24,7 +24,9 @@ from sklearn.base import _fit_context
 # The constraint classes of ``_parameter_constraints``: scikit-learn's validator tests
 # constraints against its own classes, so they must be these objects, not copies (the
 # package's own constraints subclass ``Options``, as ``make_constraint`` refuses other
-# ``_Constraint`` objects); the module is private, with no public equivalent.
+# ``_Constraint`` objects); the module is private, with no public equivalent. Its
+# ``validate_parameter_constraints`` checks ``sample()``'s ``random_state`` by the rule
+# the constructor's goes through, with the same message.
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,

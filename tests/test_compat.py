@@ -34,10 +34,13 @@ def test_scikit_learn_names_are_scikit_learns_objects():
     assert ganaug._validation.validate_data is _compat.validate_data
     assert ganaug._validation.Options is pv.Options
     assert ganaug.base.ArraysTransformer is _compat.ArraysTransformer
+    # sample()'s random_state is checked by the rule the constructor's goes through
+    assert _compat.validate_parameter_constraints is pv.validate_parameter_constraints
+    assert ganaug.base.validate_parameter_constraints is pv.validate_parameter_constraints
     assert set(_compat.__all__) == {
         "ArraysTransformer", "HasMethods", "Interval", "Options", "StrOptions", "_fit_context",
         "validate_data", "flatten_dense_tensors", "unflatten_dense_tensors",
-        "fitted_svc_gamma"}
+        "fitted_svc_gamma", "validate_parameter_constraints"}
 
 
 def test_fitted_svc_gamma_is_the_number_the_kernel_uses():

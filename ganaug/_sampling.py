@@ -164,6 +164,11 @@ def generate(est, codes: np.ndarray | None, n: int):
     out = Assembler(n)
     with cpu_threads(est.cpu_threads, est.device_, est.data_kind_), torch_defaults(grad=False):
         _generate_into(est, out, groups, n, seed)
+    return _in_container(est, out)
+
+
+def _in_container(est, out: Assembler):
+    """The assembled rows; images fitted as a frame's rows as a frame."""
     if est.data_kind_ == "image":  # images fitted as a frame's rows: a frame back
         names = getattr(est.codec_, "columns_", None)
         if names is None:  # files saved before the codec kept the columns
@@ -256,10 +261,26 @@ def share_counts(counts: np.ndarray, n: int) -> np.ndarray:
     return base
 
 
-def one_hot_indices(y, width: int) -> np.ndarray:
+def one_hot_array(y) -> np.ndarray:
+    """One-hot labels as an array: a frame whose columns all have integer or bool dtypes
+    as int64 (numpy makes objects of several such dtypes)."""
+    if isinstance(y, pd.DataFrame):
+        ints = all(isinstance(d, np.dtype) and d.kind in "biu" for d in y.dtypes)
+        return y.to_numpy(dtype=np.int64 if ints else None)
+    return np.asarray(y)
+
+
+def one_hot_indices(y, meta: dict) -> np.ndarray:
     """The column index of each one-hot row of ``y`` (``sample``'s labels for a model
-    fitted on one-hot labels); anything but rows of one 1 and zeros is refused."""
-    rows = np.asarray(y)
+    fitted on one-hot labels, ``meta`` its ``y_one_hot_``); a frame's columns are matched
+    by name; anything but rows of one 1 and zeros is refused."""
+    width, columns = meta["width"], meta["columns"]
+    if isinstance(y, pd.DataFrame) and columns is not None:
+        if sorted(map(repr, y.columns)) != sorted(map(repr, columns)):
+            raise ValueError(f"y's columns {list(y.columns)} are not the one-hot columns "
+                             f"the augmenter was fitted on, {columns}.")
+        y = y[columns]  # by name, in the fitted order
+    rows = one_hot_array(y)
     if rows.shape[1] != width or rows.dtype.kind not in "biuf":
         raise ValueError(
             f"y must hold one-hot rows of {width} columns (or column indices), as the "
@@ -268,6 +289,19 @@ def one_hot_indices(y, width: int) -> np.ndarray:
     if not ((ones | (rows == 0)).all() and (ones.sum(1) == 1).all()):
         raise ValueError("y must hold one-hot rows: one 1 per row, zeros elsewhere.")
     return ones.argmax(1)
+
+
+def empty_rows(est):
+    """A sample of no rows in the container, columns and dtypes of generated ones: one
+    encoded row of zeros decoded as they are (no generator needed; some decoders refuse
+    an empty block), then cut to none. It may draw from the codec's stream: callers put
+    it back."""
+    codec = est.codec_
+    width = codec.shape_ if est.data_kind_ == "image" else (codec.n_features_,)
+    out = Assembler(1)
+    out.put(slice(0, 1), decode(est, np.zeros((1, *width), dtype=np.float32), None))
+    rows = _in_container(est, out)
+    return rows.iloc[:0] if isinstance(rows, pd.DataFrame) else rows[:0]
 
 
 def codes_for(est, n: int, y) -> np.ndarray:

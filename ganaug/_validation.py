@@ -21,7 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
 from ._compat import Interval, Options, validate_data
-from ._sampling import class_position
+from ._sampling import class_position, one_hot_array
 from ._warm import warm_ready
 from .data import resolve_categorical
 from .data.images import pixel_array
@@ -468,9 +468,7 @@ def check_X_y(est, X, y) -> tuple[Checked, Any, bool]:
     if sparse.issparse(y):
         raise TypeError("y is a sparse matrix; pass a 1-D array of class labels.")
     if isinstance(y, pd.DataFrame) and y.shape[1] > 1:  # one-hot labels, as an array
-        # (columns of several integer or bool dtypes, as ints: numpy would make objects)
-        ints = all(isinstance(d, np.dtype) and d.kind in "biu" for d in y.dtypes)
-        y = y.to_numpy(dtype=np.int64 if ints else None)
+        y = one_hot_array(y)
     y = plain_labels(y)
     check_classification_targets(y)  # "Unknown label type: continuous ..."
     y, binarize_y = check_target_type(y, indicate_one_vs_all=True)

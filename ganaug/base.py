@@ -265,7 +265,8 @@ class BaseGANAugmenter(BaseOverSampler):
         if not sparse.issparse(y) and np.ndim(y) == 2 and np.shape(y)[1] > 1:
             self.y_one_hot_ = {"width": int(np.shape(y)[1]), "columns": None}
             if isinstance(y, pd.DataFrame):
-                self.y_one_hot_.update(columns=list(y.columns), dtypes=list(y.dtypes))
+                self.y_one_hot_.update(columns=list(y.columns), dtypes=list(y.dtypes),
+                                       columns_name=y.columns.name)
         else:
             self.__dict__.pop("y_one_hot_", None)
 
@@ -279,7 +280,7 @@ class BaseGANAugmenter(BaseOverSampler):
         frame = pd.DataFrame(rows)
         for j, dtype in enumerate(meta["dtypes"]):
             frame.isetitem(j, frame.iloc[:, j].astype(dtype))
-        frame.columns = meta["columns"]
+        frame.columns = pd.Index(meta["columns"], name=meta.get("columns_name"))
         return frame
 
     # ------------------------------------------------------------------ sampling -----
@@ -345,19 +346,19 @@ class BaseGANAugmenter(BaseOverSampler):
             raise ValueError("This augmenter was fitted without y; call sample(n).")
         one_hot = getattr(self, "y_one_hot_", None)
         if one_hot is not None and y is not None and np.ndim(y) == 2:
-            y = _sampling.one_hot_indices(y, one_hot["width"])
-        if n == 0:  # one row drawn from a stream of its own (the model's stays where it
-            # was), cut to none: the container, columns and dtypes of any sample
-            if y is not None and np.ndim(y) > 0:
-                if np.ndim(y) != 1 or len(y) != 0:
-                    raise ValueError("y must be one label or an array of n_samples=0 "
-                                     f"labels; got shape {np.shape(y)}.")
-                y = None
-            drawn = self.sample(1, y, random_state=0)
-            cut = [part.iloc[:0] if isinstance(part, pd.DataFrame | pd.Series)
-                   else part[:0] for part in (drawn if isinstance(drawn, tuple) else [drawn])]
-            return tuple(cut) if isinstance(drawn, tuple) else cut[0]
-        if random_state is not None:  # a stream of its own; the model's is put back
+            y = _sampling.one_hot_indices(y, one_hot)
+        if n == 0:  # no rows: an empty block decoded as generated rows are (no
+            # generator needed, as a class with nothing to add may have none; no stream moved)
+            if y is not None and np.ndim(y) > 0 and (np.ndim(y) != 1 or len(y) != 0):
+                raise ValueError("y must be one label or an array of n_samples=0 labels; "
+                                 f"got shape {np.shape(y)}.")
+            codes = (np.empty(0, dtype=np.int64) if y is None or np.ndim(y) > 0
+                     else _sampling.codes_for(self, 1, y)[:0])  # a label is still checked
+            with kept_sampling_streams(self):
+                X_new = _sampling.empty_rows(self)
+            if self.classes_ is None:
+                return X_new
+        elif random_state is not None:  # a stream of its own; the model's is put back
             seeds = check_random_state(random_state).randint(MAX_SEED, size=2)
             with kept_sampling_streams(self):
                 streams = (getattr(self, "_sample_rng", None),
@@ -366,12 +367,12 @@ class BaseGANAugmenter(BaseOverSampler):
                     if isinstance(stream, np.random.RandomState):
                         stream.seed(int(seed))
                 return self.sample(n_samples, y)
-        # a call that fails leaves the sampling streams where they were
-        with kept_sampling_streams(self, on_error_only=True):
-            if self.classes_ is None:
-                return _sampling.generate(self, None, n)
-            codes = _sampling.codes_for(self, n, y)
-            X_new = _sampling.generate(self, codes, n)
+        else:  # a call that fails leaves the sampling streams where they were
+            with kept_sampling_streams(self, on_error_only=True):
+                if self.classes_ is None:
+                    return _sampling.generate(self, None, n)
+                codes = _sampling.codes_for(self, n, y)
+                X_new = _sampling.generate(self, codes, n)
         labels = self.classes_[codes]
         meta = getattr(self, "y_series_", None)
         if meta is not None:  # fitted on a Series: the same container back

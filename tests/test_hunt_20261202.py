@@ -76,6 +76,13 @@ def test_sample_returns_one_hot_rows_for_one_hot_labels_and_takes_them(container
     by_rows = aug.sample(4, y=np.eye(3)[[2, 0, 1, 2]], random_state=1)
     np.testing.assert_array_equal(by_index[0], by_rows[0])
     np.testing.assert_array_equal(np.asarray(by_rows[1], dtype=int), np.eye(3)[[2, 0, 1, 2]])
+    if container == "frame":  # its own one-hot rows, or the caller's, by column name
+        again = aug.sample(4, y=by_rows[1], random_state=1)
+        pd.testing.assert_frame_equal(again[1], by_rows[1])
+        shuffled = one_hot.iloc[[0, 65]][["c2", "c0", "c1"]]  # rows of classes 0 and 2
+        assert aug.sample(2, y=shuffled)[1].idxmax(axis=1).tolist() == ["c0", "c2"]
+        with pytest.raises(ValueError, match="not the one-hot columns"):
+            aug.sample(1, y=shuffled.rename(columns={"c2": "other"}).iloc[:1])
     with pytest.raises(ValueError, match="one 1 per row"):
         aug.sample(2, y=[[1, 1, 0], [0, 0, 1]])
     with pytest.raises(ValueError, match="one-hot rows of 3 columns"):

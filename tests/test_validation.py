@@ -564,3 +564,21 @@ def test_sample_of_zero_rows_keeps_a_frame_and_series_schema():
     assert list(X0.columns) == ["a", "c", "n"] and len(X0) == 0 and y0.name == "kind"
     with pytest.raises(ValueError, match="Unknown label"):
         est.sample(0, y="neither")  # a label is checked even for no rows
+
+
+def test_sample_of_zero_rows_needs_no_generator():
+    # fit_resample trains a GANAugmenter's oversampled classes only: a class with a
+    # deficit of 0 has no generator, and asking it for 0 rows is still fine
+    aug = GANAugmenter(**TINY)
+    aug.fit_resample(X, Y)
+    assert aug.generator_index_.tolist() == [-1, 0]
+    X0, y0 = aug.sample(0, y=0)
+    assert X0.shape == (0, 3) and y0.shape == (0,) and y0.dtype == Y.dtype
+    with pytest.raises(ValueError, match="No GAN was trained for class 0"):
+        aug.sample(1, y=0)
+    balanced = np.r_[np.zeros(20, int), np.ones(20, int)]
+    nothing = GANAugmenter(**TINY)
+    nothing.fit_resample(X, balanced)  # nothing to add: no generator at all
+    assert nothing.sample(0)[0].shape == (0, 3)
+    with pytest.raises(ValueError, match="no generator for any class"):
+        nothing.sample(1)

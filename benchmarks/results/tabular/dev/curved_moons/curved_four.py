@@ -157,7 +157,9 @@ def report():
              "boosting check competes in the check's choice; ../tree_check/). "
              "`trainneeded` ran from prototype branch train-needed with "
              "`GANAUG_TRAIN_NEEDED=1` (fit_resample trains the generator on the anchors "
-             "of the classes it oversamples only; ../train_needed/).",
+             "of the classes it oversamples only; ../train_needed/). `treeiter50` ran "
+             "from prototype branch tree-cheap with `GANAUG_TREE_ITER=50` (the boosting "
+             "check with 50 rounds at learning rate 0.2; ../tree_cheap/).",
              "", "Runs:", ""]
     lines += [f"- `{r['command']}`, {r['date']}, {r['device']}, code {r['code_version']}"
               for r in runs]

@@ -2,7 +2,8 @@
 ``GANAUG_TREE_ITER`` of prototype branch tree-cheap; unset: main's 100 rounds).
 
 Run from the branch's worktree, once per setting, appending to one file:
-``GANAUG_TREE_ITER=<n> PYTHONPATH=. python benchmarks/results/tabular/dev/tree_cheap/fit_time.py >> fit_time.md``
+``GANAUG_TREE_ITER=<n> PYTHONPATH=. python
+benchmarks/results/tabular/dev/tree_cheap/fit_time.py >> fit_time.md``
 """
 import os
 import sys
@@ -21,9 +22,9 @@ from ganaug_bench.record import code_version, utc_now
 warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
 knob = os.environ.get("GANAUG_TREE_ITER", "unset (100)")
-print(f"\n`GANAUG_TREE_ITER={knob} python {sys.argv[0]}`; {utc_now()}; code {code_version()}; "
-      f"cpu, 1 torch thread, 3 fits each\n\n| table | rows x columns | fit min (s) | fit median (s) |\n"
-      "|---|---|---|---|")
+print(f"\n`GANAUG_TREE_ITER={knob} python {sys.argv[0]}`; {utc_now()}; "
+      f"code {code_version()}; cpu, 1 torch thread, 3 fits each\n\n"
+      "| table | rows x columns | fit min (s) | fit median (s) |\n|---|---|---|---|")
 for name, rows in (("adult", 5000), ("spambase", 0), ("haberman", 0)):
     X = pd.read_csv(Path(DEFAULT_DATA) / f"{name}.csv")
     y = X.pop("target")

@@ -261,6 +261,22 @@ def share_counts(counts: np.ndarray, n: int) -> np.ndarray:
     return base
 
 
+def trained_codes(est) -> np.ndarray:
+    """Codes of the classes ``est`` has generators for: all, except for a
+    ``GANAugmenter`` fitted by ``fit_resample``, which trains only the classes it
+    oversamples (``generator_index_`` is -1 for the others)."""
+    index = getattr(est, "generator_index_", None)
+    if index is None:
+        return np.arange(len(est.classes_))
+    return np.flatnonzero(np.asarray(index) >= 0)
+
+
+def one_hot_rows(codes, width: int) -> np.ndarray:
+    """Column indices as int one-hot rows of ``width`` columns (``label_binarize`` gives
+    two classes one column, which a caller's two-column labels cannot take)."""
+    return (np.asarray(codes)[:, None] == np.arange(width)).astype(int)
+
+
 def one_hot_array(y) -> np.ndarray:
     """One-hot labels as an array: a frame whose columns all have integer or bool dtypes
     as int64 (numpy makes objects of several such dtypes)."""
@@ -307,10 +323,7 @@ def empty_rows(est):
 def codes_for(est, n: int, y) -> np.ndarray:
     """Class codes for ``sample``: proportions, one label, or an array of labels."""
     if y is None:  # the training shares of the classes it has generators for
-        index = getattr(est, "generator_index_", None)  # GANAugmenter.fit_resample: -1
-        # for the classes it did not oversample
-        trained = (np.arange(len(est.classes_)) if index is None
-                   else np.flatnonzero(np.asarray(index) >= 0))
+        trained = trained_codes(est)
         counts = np.asarray(est.class_counts_)[trained]
         if len(trained) == 0 or counts.sum() == 0:
             raise ValueError("This augmenter has no generator for any class (fit_resample "

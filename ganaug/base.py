@@ -443,10 +443,8 @@ class BaseGANAugmenter(BaseOverSampler):
             X_res, y_res = self._resample(
                 X, y, kind, mixed,
                 returned=caller_X if isinstance(caller_X, pd.DataFrame) else None)
-            if binarize_y:
-                # one column per input column, two for two classes too (label_binarize
-                # gives a binary target one column, which the caller's frame cannot take)
-                y_res = (np.asarray(y_res)[:, None] == np.arange(width)).astype(int)
+            if binarize_y:  # one column per input column, two for two classes too
+                y_res = _sampling.one_hot_rows(y_res, width)
             return arrays_transformer.transform(X_res, y_res)
 
     def _fit_resample(self, X, y):

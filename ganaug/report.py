@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from ._sampling import trained_codes
 from ._validation import nan_as_missing, rows_array
 from .base import kept_sampling_streams
 from .data.tabular import TabularEncoder
@@ -193,10 +194,9 @@ def sampled_classes(augmenter, y) -> np.ndarray:
     classes : ndarray
     """
     classes = np.unique(np.asarray(y))
-    index = getattr(augmenter, "generator_index_", None)
-    if index is None:
+    if getattr(augmenter, "generator_index_", None) is None:  # any sampler: all of them
         return classes
-    trained = np.asarray(augmenter.classes_)[np.asarray(index) >= 0]
+    trained = np.asarray(augmenter.classes_)[trained_codes(augmenter)]
     return classes[np.isin(classes, trained)]
 
 
